@@ -1,0 +1,51 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { Knex } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { migrationsList } from '../../migrations';
+
+/** The PostgreSQL connection shared by every feature; the audit log itself is read and written through `knex`. */
+export interface Database {
+  orm: MikroORM;
+  knex: Knex;
+  /** Applies pending migrations; returns the names it ran. */
+  migrate(): Promise<string[]>;
+  /** True when the database answers and no migration is pending. */
+  isReady(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize?: number;
+}
+
+/** @throws when the server cannot be reached. */
+export async function openDatabase({ url, poolSize = 10 }: DatabaseOptions): Promise<Database> {
+  const orm = await MikroORM.init({
+    clientUrl: url,
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+    extensions: [Migrator],
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 0, max: poolSize },
+    allowGlobalContext: false,
+  });
+  const knex = orm.em.getKnex();
+  return {
+    orm,
+    knex,
+    async migrate() {
+      const applied = await orm.getMigrator().up();
+      return applied.map((migration) => migration.name);
+    },
+    async isReady() {
+      try {
+        const pending = await orm.getMigrator().getPendingMigrations();
+        return pending.length === 0;
+      } catch {
+        return false;
+      }
+    },
+    close: () => orm.close(true),
+  };
+}
