@@ -17,10 +17,12 @@ export interface Database {
 export interface DatabaseOptions {
   url: string;
   poolSize?: number;
+  /** Where MikroORM's own messages (migrations applied) go. */
+  log?: (message: string) => void;
 }
 
 /** @throws when the server cannot be reached. */
-export async function openDatabase({ url, poolSize = 10 }: DatabaseOptions): Promise<Database> {
+export async function openDatabase({ url, poolSize = 10, log = () => {} }: DatabaseOptions): Promise<Database> {
   const orm = await MikroORM.init({
     clientUrl: url,
     entities: [],
@@ -29,6 +31,8 @@ export async function openDatabase({ url, poolSize = 10 }: DatabaseOptions): Pro
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
     pool: { min: 0, max: poolSize },
     allowGlobalContext: false,
+    logger: log,
+    colors: false,
   });
   const knex = orm.em.getKnex();
   return {

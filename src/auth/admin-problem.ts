@@ -1,0 +1,15 @@
+import type { GraphQLError } from 'graphql';
+import { ForbiddenError, UnauthenticatedError } from '../errors';
+import { Role, type Authentication } from './principal';
+
+/** Why this caller may not act in `role`, or null when it may. */
+export function roleProblem(auth: Authentication, role: string, refusal: string): GraphQLError | null {
+  if (!auth.principal) return new UnauthenticatedError(`A valid bearer token is required: ${auth.problem}`);
+  if (auth.principal.role !== role) return new ForbiddenError(refusal);
+  return null;
+}
+
+/** Shared by the rules and the reference resolvers, which the rules do not reach. */
+export const adminProblem = (auth: Authentication) => roleProblem(auth, Role.Admin, 'Only admins may read the audit log');
+export const serviceProblem = (auth: Authentication) =>
+  roleProblem(auth, Role.Service, 'Only services may write audit events');

@@ -1,0 +1,14 @@
+import { adminProblem } from '../auth/admin-problem';
+import { findEvent } from '../reading/event-reader';
+import type { RequestContext } from '../server/context';
+import type { AuditEvent } from './audit-event.type';
+
+/** `_entities` is open to the gateway, but an event behind it is for the tenant's admins only. */
+export async function resolveAuditEventReference(
+  reference: Pick<AuditEvent, 'id'>,
+  context: RequestContext,
+): Promise<AuditEvent | null> {
+  const problem = adminProblem(context.auth);
+  if (problem) throw problem;
+  return findEvent(context.services.knex, context.auth.principal!.tenantId, reference.id);
+}

@@ -1,0 +1,71 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { toDate } from '../db/timestamps';
+import type { AuditEvent } from './audit-event.type';
+import type { ActorType, AuditAction, AuditCategory, AuditSource } from './enums';
+
+/** An `audit_events` row as `EVENT_COLUMNS` selects it. */
+export interface AuditEventRow {
+  id: string;
+  tenant_id: string;
+  sequence: string;
+  occurred_at: string;
+  /** occurred_at in microseconds since the epoch: cursors keep PostgreSQL's full precision. */
+  occurred_us: string;
+  recorded_at: string;
+  actor_id: string;
+  actor_email: string | null;
+  actor_role: string | null;
+  actor_type: ActorType;
+  impersonator_id: string | null;
+  action: AuditAction;
+  category: AuditCategory;
+  entity_type: string | null;
+  entity_id: string | null;
+  changes: AuditEvent['changes'];
+  source: AuditSource;
+  ip_address: string | null;
+  user_agent: string | null;
+  session_id: string | null;
+  location: AuditEvent['location'];
+  metadata: unknown;
+}
+
+/** The columns to select for an `AuditEventRow`, from the table aliased `alias`. */
+export function eventColumns(knex: Knex, alias = 'e'): Knex.Raw {
+  const a = alias;
+  return knex.raw(
+    `${a}.id, ${a}.tenant_id, ${a}.sequence, ${a}.occurred_at, ` +
+      `(extract(epoch from ${a}.occurred_at) * 1000000)::bigint::text AS occurred_us, ${a}.recorded_at, ` +
+      `${a}.actor_id, ${a}.actor_email, ${a}.actor_role, ${a}.actor_type, ${a}.impersonator_id, ${a}.action, ` +
+      `${a}.category, ${a}.entity_type, ${a}.entity_id, ${a}.changes, ${a}.source, host(${a}.ip_address) AS ip_address, ` +
+      `${a}.user_agent, ${a}.session_id, ${a}.location, ${a}.metadata`,
+  );
+}
+
+export function toAuditEvent(row: AuditEventRow): AuditEvent {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    sequence: row.sequence,
+    occurredAt: toDate(row.occurred_at),
+    recordedAt: toDate(row.recorded_at),
+    actor: {
+      id: row.actor_id,
+      email: row.actor_email,
+      role: row.actor_role,
+      type: row.actor_type,
+      impersonatorId: row.impersonator_id,
+    },
+    action: row.action,
+    category: row.category,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    changes: row.changes,
+    source: row.source,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    sessionId: row.session_id,
+    location: row.location,
+    metadata: row.metadata,
+  };
+}

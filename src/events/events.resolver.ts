@@ -1,0 +1,41 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { AuditEventConnection } from '../reading/connection.type';
+import { findEvent, listEvents } from '../reading/event-reader';
+import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
+import { tenantOf, type RequestContext } from '../server/context';
+import { AuditEventInput } from './audit-event.input';
+import { AuditEvent } from './audit-event.type';
+import { recordEvents } from './record-events';
+import { RecordAuditEventsPayload } from './record-payload.type';
+
+@Resolver()
+export class EventsResolver {
+  @Mutation(() => RecordAuditEventsPayload, {
+    description: 'Stores 1 to 1000 events, whole or not at all (SERVICE only). An id already stored with the same content is a duplicate.',
+  })
+  async recordAuditEvents(
+    @Ctx() context: RequestContext,
+    @Arg('events', () => [AuditEventInput]) events: AuditEventInput[],
+  ): Promise<RecordAuditEventsPayload> {
+    const result = await recordEvents(context.services, context.auth.principal!, events);
+    context.log.info({ recorded: result.recorded, duplicates: result.duplicates }, 'audit events recorded');
+    return result;
+  }
+
+  @Query(() => AuditEventConnection, { description: 'The tenant’s events, newest first. `search` is ANDed with `filter`.' })
+  auditEvents(
+    @Ctx() context: RequestContext,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('first', () => Int, { defaultValue: 50, nullable: true }) first = 50,
+    @Arg('search', () => String, { nullable: true, description: 'The structured search syntax (see the README).' })
+    search?: string | null,
+    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null,
+  ): Promise<AuditEventConnection> {
+    return listEvents(context.services.knex, tenantOf(context), { filter: toEventFilter(filter), search, first, after });
+  }
+
+  @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })
+  auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
+    return findEvent(context.services.knex, tenantOf(context), id);
+  }
+}

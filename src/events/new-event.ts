@@ -1,0 +1,23 @@
+import type { ActorType, AuditAction, AuditCategory, AuditSource } from './enums';
+import type { FieldDiff } from './field-diff';
+
+/** A validated event, ready to be sequenced, hashed and stored. */
+export interface NewEvent {
+  id: string;
+  tenantId: string;
+  occurredAt: Date;
+  actor: { id: string; email: string | null; role: string | null; type: ActorType; impersonatorId: string | null };
+  action: AuditAction;
+  category: AuditCategory;
+  entityType: string | null;
+  entityId: string | null;
+  changes: FieldDiff[];
+  source: AuditSource;
+  ipAddress: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+  location: Record<string, string | number | null> | null;
+  metadata: unknown;
+  /** Identifies the input as sent (see `fingerprint`). */
+  fingerprint: Buffer;
+}

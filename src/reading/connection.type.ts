@@ -1,0 +1,23 @@
+import { Directive, Field, ObjectType } from 'type-graphql';
+import { AuditEvent } from '../events/audit-event.type';
+
+@Directive('@shareable')
+@ObjectType({ description: 'Relay page information.' })
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+  @Field(() => Boolean, { description: 'True when the page was asked for after a cursor.' }) hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true }) startCursor!: string | null;
+}
+
+@ObjectType()
+export class AuditEventEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => AuditEvent) node!: AuditEvent;
+}
+
+@ObjectType({ description: 'Events newest first (occurredAt descending, then id descending).' })
+export class AuditEventConnection {
+  @Field(() => [AuditEventEdge]) edges!: AuditEventEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}

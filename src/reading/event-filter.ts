@@ -1,0 +1,89 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { BadUserInputError } from '../errors';
+import { parseIpMatch } from '../search/ip-match';
+import { DateRangePreset, presetStart } from './date-range-preset';
+import { applyConditions, columnsOf, ipCondition, type SqlCondition } from './sql-condition';
+
+export { DateRangePreset };
+
+/** Every given field is ANDed; a list matches any of its values; an empty list or string is no constraint. */
+export interface EventFilter {
+  from?: Date;
+  to?: Date;
+  preset?: DateRangePreset;
+  actorIds?: string[];
+  actions?: string[];
+  categories?: string[];
+  entityTypes?: string[];
+  entityIds?: string[];
+  sources?: string[];
+  /** An exact address or a CIDR range (host bits are cleared: `10.0.0.1/8` is `10.0.0.0/8`). */
+  ip?: string;
+  field?: string;
+  fields?: string[];
+}
+
+export interface EventFilterOptions {
+  alias: string;
+  /** Names the filter in errors, e.g. `filter` gives `filter.from`. */
+  argument: string;
+  now?: Date;
+}
+
+function checkDate(date: Date | undefined, argument: string): void {
+  if (date && Number.isNaN(date.getTime())) throw new BadUserInputError(argument, 'is not a valid date');
+}
+
+function timeConditions(filter: EventFilter, column: string, { argument, now }: EventFilterOptions): SqlCondition[] {
+  checkDate(filter.from, `${argument}.from`);
+  checkDate(filter.to, `${argument}.to`);
+  if (filter.from && filter.to && filter.from > filter.to) {
+    throw new BadUserInputError(`${argument}.from`, 'must not be after `to`');
+  }
+  const conditions: SqlCondition[] = [];
+  if (filter.from) conditions.push({ sql: `${column} >= ?::timestamptz`, bindings: [filter.from] });
+  if (filter.to) conditions.push({ sql: `${column} <= ?::timestamptz`, bindings: [filter.to] });
+  if (filter.preset) {
+    const since = presetStart(filter.preset, now ?? new Date());
+    conditions.push({ sql: `${column} >= ?::timestamptz`, bindings: [since] });
+  }
+  return conditions;
+}
+
+function listCondition(column: string, values: string[] | undefined): SqlCondition[] {
+  return values && values.length > 0 ? [{ sql: `${column} = ANY(?::text[])`, bindings: [values] }] : [];
+}
+
+function ipConditions(ip: string | undefined, column: string, argument: string): SqlCondition[] {
+  const text = ip?.trim();
+  if (!text) return [];
+  const match = parseIpMatch(text);
+  if (!match) throw new BadUserInputError(`${argument}.ip`, `"${ip}" is not an IP address or CIDR range`);
+  return [ipCondition(column, match)];
+}
+
+function fieldConditions(filter: EventFilter, column: string): SqlCondition[] {
+  const fields = [...(filter.fields ?? []), ...(filter.field ? [filter.field] : [])];
+  return fields.length > 0 ? [{ sql: `${column} && ?::text[]`, bindings: [fields] }] : [];
+}
+
+/** Adds the filter's conditions to `qb` (rows of `audit_events` under `options.alias`). */
+export function applyEventFilter(
+  qb: Knex.QueryBuilder,
+  filter: EventFilter | undefined,
+  options: EventFilterOptions,
+): Knex.QueryBuilder {
+  if (!filter) return qb;
+  const column = columnsOf(options.alias);
+  return applyConditions(qb, [
+    ...timeConditions(filter, column('occurred_at'), options),
+    ...listCondition(column('actor_id'), filter.actorIds),
+    ...listCondition(column('action'), filter.actions),
+    ...listCondition(column('category'), filter.categories),
+    ...listCondition(column('entity_type'), filter.entityTypes),
+    ...listCondition(column('entity_id'), filter.entityIds),
+    ...listCondition(column('source'), filter.sources),
+    ...ipConditions(filter.ip, column('ip_address'), options.argument),
+    ...fieldConditions(filter, column('changed_fields')),
+  ]);
+}

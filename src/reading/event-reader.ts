@@ -1,0 +1,35 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { AuditEvent } from '../events/audit-event.type';
+import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
+import { parseSearchArgument } from '../search/parse';
+import { applySearch } from '../search/search-sql';
+import type { AuditEventConnection } from './connection.type';
+import { applyEventFilter, type EventFilter } from './event-filter';
+import { checkPageArgs, keysetPage, toConnection, type PageArgs } from './page';
+
+export interface ListEventsArgs extends PageArgs {
+  filter?: EventFilter;
+  search?: string | null;
+}
+
+/** One tenant's events, newest first, narrowed by a filter and a search text. */
+export async function listEvents(knex: Knex, tenantId: string, args: ListEventsArgs): Promise<AuditEventConnection> {
+  const { first, cursor } = checkPageArgs(args);
+  const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
+  applyEventFilter(qb, args.filter, { alias: 'e', argument: 'filter' });
+  if (args.search?.trim()) applySearch(qb, parseSearchArgument(args.search, 'search'), { alias: 'e' });
+  const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
+  return toConnection(rows, first, cursor);
+}
+
+/** The event with this id, if it belongs to the tenant. */
+export async function findEvent(knex: Knex, tenantId: string, id: string): Promise<AuditEvent | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  // The key table gives occurred_at, which lets PostgreSQL open only the event's partition.
+  const row: AuditEventRow | undefined = await knex
+    .first(eventColumns(knex))
+    .from('audit_events as e')
+    .where({ 'e.tenant_id': tenantId, 'e.id': id.toLowerCase() })
+    .whereRaw('e.occurred_at = (SELECT k.occurred_at FROM audit_event_keys k WHERE k.id = ?::uuid)', [id.toLowerCase()]);
+  return row ? toAuditEvent(row) : null;
+}

@@ -1,0 +1,50 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { BadUserInputError } from '../errors';
+import { toAuditEvent, type AuditEventRow } from '../events/event-row';
+import type { AuditEventConnection } from './connection.type';
+import { decodeCursor, encodeCursor, type Cursor } from './cursor';
+
+export const MAX_PAGE_SIZE = 500;
+
+export interface PageArgs {
+  first: number;
+  after?: string | null;
+}
+
+/** @throws BadUserInputError naming `first` or `after`. */
+export function checkPageArgs({ first, after }: PageArgs): { first: number; cursor: Cursor | null } {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE)
+    throw new BadUserInputError('first', `must be between 1 and ${MAX_PAGE_SIZE}`);
+  return { first, cursor: after == null ? null : decodeCursor(after) };
+}
+
+/** Newest-first keyset order: rows strictly after `cursor`, then one more than a page to tell if another follows. */
+export function keysetPage(qb: Knex.QueryBuilder, alias: string, first: number, cursor: Cursor | null) {
+  if (cursor)
+    qb.whereRaw(`(${alias}.occurred_at, ${alias}.id) < (timestamptz 'epoch' + ? * interval '1 microsecond', ?::uuid)`, [
+      cursor.occurredUs,
+      cursor.id,
+    ]);
+  return qb.orderBy([
+    { column: `${alias}.occurred_at`, order: 'desc' },
+    { column: `${alias}.id`, order: 'desc' },
+  ]).limit(first + 1);
+}
+
+/** Turns up to `first + 1` rows into a connection. */
+export function toConnection(rows: AuditEventRow[], first: number, cursor: Cursor | null): AuditEventConnection {
+  const page = rows.slice(0, first);
+  const edges = page.map((row) => ({
+    cursor: encodeCursor({ occurredUs: row.occurred_us, id: row.id }),
+    node: toAuditEvent(row),
+  }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      endCursor: edges.at(-1)?.cursor ?? null,
+      hasPreviousPage: cursor !== null,
+      startCursor: edges[0]?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { IpMatch } from '../search/ast';
+
+/** A boolean SQL expression with `?` placeholders and their values. */
+export interface SqlCondition {
+  sql: string;
+  bindings: Knex.Value[];
+}
+
+/** `column('occurred_at')` → `"e".occurred_at`; the alias comes from code, never from a client. */
+export function columnsOf(alias: string): (column: string) => string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias)) throw new Error(`not a table alias: ${alias}`);
+  return (column) => `"${alias}".${column}`;
+}
+
+export function ipCondition(column: string, match: IpMatch): SqlCondition {
+  return match.kind === 'address'
+    ? { sql: `${column} = ?::inet`, bindings: [match.address] }
+    : { sql: `${column} <<= ?::cidr`, bindings: [match.cidr] };
+}
+
+export function anyOf(conditions: SqlCondition[]): SqlCondition {
+  if (conditions.length === 1) return conditions[0]!;
+  return {
+    sql: `(${conditions.map((condition) => `(${condition.sql})`).join(' OR ')})`,
+    bindings: conditions.flatMap((condition) => condition.bindings),
+  };
+}
+
+/** NOT that treats an unknown (NULL) as false, so `-role:ADMIN` keeps events without a role. */
+export function not(condition: SqlCondition): SqlCondition {
+  return { sql: `NOT COALESCE((${condition.sql}), false)`, bindings: condition.bindings };
+}
+
+export function applyConditions(qb: Knex.QueryBuilder, conditions: SqlCondition[]): Knex.QueryBuilder {
+  for (const condition of conditions) qb.whereRaw(condition.sql, condition.bindings);
+  return qb;
+}

@@ -1,0 +1,37 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import type { GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import gql from 'graphql-tag';
+import { buildSchema, createResolversMap } from 'type-graphql';
+import { permissions } from '../auth/permissions';
+import { resolveAuditEventReference } from '../events/audit-event.reference';
+import { EventsResolver } from '../events/events.resolver';
+import { crmEntityClasses } from '../history/crm-entities';
+import { historyResolvers } from '../history/history.resolver';
+import { IntegrityResolver } from '../integrity/integrity.resolver';
+
+/** Federation 2.7: 2.4+ is what the Router needs to pass subscriptions through. */
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
+
+/**
+ * Builds the subgraph: type-graphql classes, guarded by graphql-shield, as a Federation 2 schema.
+ * The rules are applied before `buildSubgraphSchema` because graphql-middleware drops the
+ * reference resolvers of a schema that already has them; the reference resolvers guard
+ * themselves, and federation's `_service` and `_entities` stay open to the gateway.
+ */
+export async function buildAuditSchema(): Promise<GraphQLSchema> {
+  const typeGraphqlSchema = await buildSchema({
+    resolvers: [EventsResolver, IntegrityResolver, ...historyResolvers],
+    orphanedTypes: Object.values(crmEntityClasses),
+    validate: false,
+  });
+  const guarded = applyMiddleware(typeGraphqlSchema, permissions);
+  const resolvers = createResolversMap(guarded) as GraphQLResolverMap<unknown>;
+  resolvers.AuditEvent = { ...(resolvers.AuditEvent as object), __resolveReference: resolveAuditEventReference };
+  return buildSubgraphSchema({
+    typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(typeGraphqlSchema)}`,
+    resolvers,
+  });
+}

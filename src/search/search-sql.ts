@@ -1,0 +1,58 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { SearchQuery, SearchTerm, ValueKey } from './ast';
+import { changeCondition, dateCondition, ipTermCondition, textCondition, valueCondition } from './search-conditions';
+import type { ChangeValues } from './search-conditions';
+import { anyOf, applyConditions, columnsOf, not, type SqlCondition } from '../reading/sql-condition';
+
+type Column = (name: string) => string;
+const CHANGE_KEYS = ['field', 'old_value', 'new_value'] as const;
+
+function termCondition(term: SearchTerm, column: Column): SqlCondition {
+  switch (term.kind) {
+    case 'text':
+      return textCondition(term, column);
+    case 'value':
+      return valueCondition(term.key, [term.value], column);
+    case 'date':
+      return dateCondition(term, column);
+    case 'ip':
+      return ipTermCondition(term, column);
+  }
+}
+
+/** Non-negated keyed terms: one condition per key, its values ORed; field/old_value/new_value share one. */
+function positiveConditions(terms: SearchTerm[], column: Column): SqlCondition[] {
+  const valuesByKey = new Map<ValueKey, string[]>();
+  const alternativesByKey = new Map<'date' | 'ip', SqlCondition[]>();
+  for (const term of terms) {
+    if (term.kind === 'value') valuesByKey.set(term.key, [...(valuesByKey.get(term.key) ?? []), term.value]);
+    else if (term.kind !== 'text') {
+      alternativesByKey.set(term.key, [...(alternativesByKey.get(term.key) ?? []), termCondition(term, column)]);
+    }
+  }
+  const change: ChangeValues = {};
+  for (const key of CHANGE_KEYS) {
+    const values = valuesByKey.get(key);
+    if (values) change[key] = values;
+    valuesByKey.delete(key);
+  }
+  return [
+    ...[...valuesByKey].map(([key, values]) => valueCondition(key, values, column)),
+    ...[...alternativesByKey.values()].map(anyOf),
+    ...(Object.keys(change).length > 0 ? [changeCondition(change, column)] : []),
+  ];
+}
+
+/**
+ * Adds the search to `qb` (rows of `audit_events` under `options.alias`): terms are ANDed, a repeated
+ * key is ORed, each negated term is its own NOT, each bare word its own substring match.
+ */
+export function applySearch(qb: Knex.QueryBuilder, query: SearchQuery, options: { alias: string }): Knex.QueryBuilder {
+  const column = columnsOf(options.alias);
+  const keyed = query.terms.filter((term) => term.kind !== 'text' && !term.negated);
+  const each = query.terms.filter((term) => term.kind === 'text' || term.negated);
+  return applyConditions(qb, [
+    ...each.map((term) => (term.negated ? not(termCondition(term, column)) : termCondition(term, column))),
+    ...positiveConditions(keyed, column),
+  ]);
+}

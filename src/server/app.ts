@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { createAuthenticator } from '../auth/verify-token';
+import type { AppConfig } from '../config';
+import type { Database } from '../db/database';
+import { PartitionKeeper } from '../events/partitions';
+import type { Logger } from '../observability/logger';
+import { Metrics } from '../observability/metrics';
+import { buildAuditSchema } from '../schema/build-schema';
+import { createRequestContext, type RequestContext, type Services } from './context';
+import { createErrorFormatter } from './format-error';
+import { healthRoutes } from './health-routes';
+import { queryLimitsPlugin } from './query-limits';
+
+export interface App {
+  httpServer: Server;
+  services: Services;
+  /** Listens on `port` (0: any free port); resolves with the base URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stops taking requests, lets those in flight finish (writes included), then returns. */
+  stop(): Promise<void>;
+}
+
+/** Wires the features into one HTTP server; the database is the caller's to open and close. */
+export async function createApp(config: AppConfig, db: Database, logger: Logger): Promise<App> {
+  const metrics = new Metrics();
+  const partitions = new PartitionKeeper(db.knex);
+  await partitions.prepareAhead();
+  const services: Services = { knex: db.knex, partitions, metrics, logger };
+  const authenticate = createAuthenticator(config.auth);
+  const schema = await buildAuditSchema();
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    logger,
+    formatError: createErrorFormatter(logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      queryLimitsPlugin(() => schema, config.limits),
+    ],
+  });
+  await apollo.start();
+
+  app.use(healthRoutes(db, metrics));
+  app.use(
+    '/graphql',
+    express.json({ limit: config.limits.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = req.get('x-request-id') || randomUUID();
+        res.setHeader('x-request-id', requestId);
+        return createRequestContext(services, await authenticate(req.get('authorization')), requestId);
+      },
+    }),
+  );
+
+  const partitionTimer = setInterval(() => {
+    partitions.prepareAhead().catch((err) => logger.error({ err }, 'could not create partitions ahead'));
+  }, 6 * 3600_000).unref();
+
+  return {
+    httpServer,
+    services,
+    listen: (port, host) =>
+      new Promise((resolve) => {
+        httpServer.listen(port, host, () => {
+          const { port: bound } = httpServer.address() as AddressInfo;
+          resolve(`http://${host ?? 'localhost'}:${bound}`);
+        });
+      }),
+    async stop() {
+      clearInterval(partitionTimer);
+      await apollo.stop();
+    },
+  };
+}

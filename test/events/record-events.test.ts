@@ -1,0 +1,148 @@
+import { startTestServer, type TestServer } from '../support/server';
+import { adminToken, serviceToken, userToken } from '../support/tokens';
+
+const RECORD = `mutation Record($events: [AuditEventInput!]!) {
+  recordAuditEvents(events: $events) {
+    recorded duplicates
+    events { id tenantId sequence occurredAt recordedAt action category entityType entityId source ipAddress
+      actor { id email role type impersonatorId } changes { field oldValue newValue } location { country city latitude longitude } metadata }
+  }
+}`;
+
+const LIST = `query List($filter: AuditEventFilter, $search: String, $first: Int, $after: String) {
+  auditEvents(filter: $filter, search: $search, first: $first, after: $after) {
+    edges { cursor node { id sequence action entityId } } pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+describe('recordAuditEvents', () => {
+  let server: TestServer;
+  let service: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    service = await serviceToken('acme');
+    admin = await adminToken('acme');
+  });
+  afterAll(() => server.stop());
+
+  it('stores a batch, derives categories and turns before/after into dotted field changes', async () => {
+    const response = await server.graphql(
+      RECORD,
+      {
+        events: [
+          {
+            actor: { id: 'u1', email: 'jane.smith@acme.com', role: 'SALES' },
+            action: 'UPDATE',
+            entityType: 'Opportunity',
+            entityId: 'opp-1',
+            before: { stage: 'Qualification', amount: 100, address: { city: 'Paris' } },
+            after: { stage: 'Proposal', amount: 100, address: { city: 'Lyon' } },
+            ipAddress: '::ffff:203.0.113.9',
+            source: 'UI',
+          },
+          { actor: { id: 'svc', type: 'SERVICE' }, action: 'EXPORT', metadata: { recordCount: 12 } },
+        ],
+      },
+      service,
+    );
+    expect(response.errors).toBeUndefined();
+    const { recorded, duplicates, events } = response.data!.recordAuditEvents;
+    expect([recorded, duplicates]).toEqual([2, 0]);
+    expect(events[0]).toMatchObject({
+      tenantId: 'acme',
+      sequence: '1',
+      category: 'RECORD_CHANGE',
+      ipAddress: '203.0.113.9',
+      source: 'UI',
+      actor: { id: 'u1', type: 'USER' },
+      changes: [
+        { field: 'address.city', oldValue: 'Paris', newValue: 'Lyon' },
+        { field: 'stage', oldValue: 'Qualification', newValue: 'Proposal' },
+      ],
+    });
+    expect(events[1]).toMatchObject({ sequence: '2', category: 'DATA_EXPORT', source: 'API', changes: [] });
+  });
+
+  it('stores the same id once and counts the resend as a duplicate', async () => {
+    const event = { id: '7d7e4c35-7f0a-4d8e-9d59-6f3b2c1a0b11', actor: { id: 'u1' }, action: 'LOGIN' };
+    const first = await server.graphql(RECORD, { events: [event] }, service);
+    const again = await server.graphql(RECORD, { events: [event, event] }, service);
+    expect(first.data!.recordAuditEvents).toMatchObject({ recorded: 1, duplicates: 0 });
+    expect(again.data!.recordAuditEvents).toMatchObject({ recorded: 0, duplicates: 2 });
+    expect(again.data!.recordAuditEvents.events[0].sequence).toBe(first.data!.recordAuditEvents.events[0].sequence);
+  });
+
+  it('refuses an id reused with other content, naming the event, and stores nothing of the batch', async () => {
+    const id = '0b9a3c1e-2222-4c3d-8e9f-0123456789ab';
+    await server.graphql(RECORD, { events: [{ id, actor: { id: 'u1' }, action: 'LOGIN' }] }, service);
+    const response = await server.graphql(
+      RECORD,
+      { events: [{ actor: { id: 'u2' }, action: 'VIEW', entityId: 'left-behind?' }, { id, actor: { id: 'u1' }, action: 'LOGOUT' }] },
+      service,
+    );
+    expect(response.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(response.errors![0].message).toMatch(/^events\[1\]\.id: /);
+    const list = await server.graphql(LIST, { filter: { entityIds: ['left-behind?'] } }, admin);
+    expect(list.data!.auditEvents.edges).toHaveLength(0);
+  });
+
+  it.each([
+    [{ actor: { id: 'u1' }, action: 'LOGIN', ipAddress: '300.1.1.1' }, 'events[1].ipAddress'],
+    [{ actor: { id: '' }, action: 'LOGIN' }, 'events[1].actor.id'],
+    [{ actor: { id: 'u1' }, action: 'LOGIN', occurredAt: '2999-01-01T00:00:00Z' }, 'events[1].occurredAt'],
+    [{ actor: { id: 'u1' }, action: 'LOGIN', occurredAt: '1990-01-01T00:00:00Z' }, 'events[1].occurredAt'],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', metadata: { blob: 'x'.repeat(20000) } }, 'events[1].metadata'],
+    [{ actor: { id: 'u1' }, action: 'EXPORT', metadata: { recordCount: -3 } }, 'events[1].metadata.recordCount'],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', changes: [{ field: 'a', newValue: 'y'.repeat(40000) }] }, 'events[1].changes[0].newValue'],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', changes: [{ field: 'a' }, { field: 'a' }] }, 'events[1].changes[1].field'],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', before: { a: 1 }, changes: [] }, 'events[1].changes'],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', entityType: 'drop table' }, 'events[1].entityType'],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', id: 'not-a-uuid' }, 'events[1].id'],
+    [{ actor: { id: 'u1\u0000' }, action: 'UPDATE' }, 'events[1].actor.id'],
+    [{ actor: { id: 'u1' }, action: 'LOGIN', location: { latitude: 91, longitude: 0 } }, 'events[1].location.latitude'],
+  ])('rejects bad input naming $1 and stores nothing', async (bad, argument) => {
+    const marker = `batch-${Math.random()}`;
+    const response = await server.graphql(
+      RECORD,
+      { events: [{ actor: { id: 'u1' }, action: 'VIEW', entityId: marker }, bad] },
+      service,
+    );
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument });
+    expect(response.errors![0].message).not.toMatch(/ at |node_modules|SQL/);
+    const list = await server.graphql(LIST, { filter: { entityIds: [marker] } }, admin);
+    expect(list.data!.auditEvents.edges).toHaveLength(0);
+  });
+
+  it('refuses an empty batch and one of more than 1000 events', async () => {
+    const empty = await server.graphql(RECORD, { events: [] }, service);
+    const tooMany = await server.graphql(RECORD, { events: Array.from({ length: 1001 }, () => ({ actor: { id: 'u' }, action: 'VIEW' })) }, service);
+    for (const response of [empty, tooMany]) expect(response.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'events' });
+  });
+
+  it('lets a SERVICE write for another tenant, and only a SERVICE write at all', async () => {
+    const other = await server.graphql(RECORD, { events: [{ tenantId: 'globex', actor: { id: 'u9' }, action: 'LOGIN' }] }, service);
+    expect(other.data!.recordAuditEvents.events[0].tenantId).toBe('globex');
+    const byAdmin = await server.graphql(RECORD, { events: [{ actor: { id: 'u9' }, action: 'LOGIN' }] }, admin);
+    const byUser = await server.graphql(RECORD, { events: [{ actor: { id: 'u9' }, action: 'LOGIN' }] }, await userToken());
+    const anonymous = await server.graphql(RECORD, { events: [{ actor: { id: 'u9' }, action: 'LOGIN' }] });
+    expect(byAdmin.errors![0].extensions!.code).toBe('FORBIDDEN');
+    expect(byUser.errors![0].extensions!.code).toBe('FORBIDDEN');
+    expect(anonymous.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('gives a tenant gap-free sequences in commit order under concurrent batches', async () => {
+    const batches = Array.from({ length: 8 }, (_, b) =>
+      server.graphql(RECORD, { events: Array.from({ length: 25 }, (_, i) => ({ tenantId: 'seq-tenant', actor: { id: `u${b}` }, action: 'VIEW', entityId: `${b}-${i}` })) }, service),
+    );
+    const results = await Promise.all(batches);
+    const sequences = results.flatMap((r) => r.data!.recordAuditEvents.events.map((e: { sequence: string }) => Number(e.sequence)));
+    expect([...sequences].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    for (const result of results) {
+      const batch = result.data!.recordAuditEvents.events.map((e: { sequence: string }) => Number(e.sequence));
+      expect(batch).toEqual(Array.from({ length: 25 }, (_, i) => batch[0] + i));
+    }
+  });
+});
