@@ -29,10 +29,23 @@ export interface HashedContent {
  * jsonb re-serialises values, so a verifier reading rows back computes the same bytes.
  */
 export function chainHash(previousHash: Buffer, content: HashedContent): Buffer {
+  // Named field by field: callers pass richer objects, and only the content may count.
+  const { actor } = content;
   const canonical = canonicalize({
-    ...content,
+    tenantId: content.tenantId,
+    sequence: content.sequence,
+    id: content.id,
     occurredAt: content.occurredAt.toISOString(),
     recordedAt: content.recordedAt.toISOString(),
+    actor: { id: actor.id, email: actor.email, role: actor.role, type: actor.type, impersonatorId: actor.impersonatorId },
+    action: content.action,
+    entityType: content.entityType,
+    entityId: content.entityId,
+    changes: content.changes.map(({ field, oldValue, newValue }) => ({ field, oldValue, newValue })),
+    source: content.source,
+    ipAddress: content.ipAddress,
+    userAgent: content.userAgent,
+    sessionId: content.sessionId,
     location: content.location ?? null,
     metadata: content.metadata ?? null,
   });

@@ -1,42 +1,69 @@
-import { loadConfig, type AppConfig } from '../../src/config';
-import { createLogger } from '../../src/observability/logger';
-import { createApp, type App } from '../../src/server/app';
-import { createTestDatabase, type TestDatabase } from './database';
-import { TEST_JWT_SECRET } from './tokens';
+import { loadConfig, type AppConfig } from "../../src/config";
+import { createLogger } from "../../src/observability/logger";
+import { createApp, type App } from "../../src/server/app";
+import { createTestDatabase, type TestDatabase } from "./database";
+import { TEST_JWT_SECRET } from "./tokens";
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
   data?: T | null;
-  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  errors?: Array<{
+    message: string;
+    path?: Array<string | number>;
+    extensions?: Record<string, any>;
+  }>;
 }
 
 export interface TestServer {
   url: string;
   app: App;
   database: TestDatabase;
-  graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  graphql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GraphQLResponse<T>>;
   stop(): Promise<void>;
 }
 
 /** A real server on an ephemeral port, over a fresh database of its own (or a shared one). */
-export async function startTestServer(
-  { env = {}, database }: { env?: Record<string, string>; database?: TestDatabase } = {},
-): Promise<TestServer> {
+export async function startTestServer({
+  env = {},
+  database,
+  logLines,
+}: {
+  env?: Record<string, string>;
+  database?: TestDatabase;
+  logLines?: string[];
+} = {}): Promise<TestServer> {
   const db = database ?? (await createTestDatabase());
-  const config: AppConfig = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env });
-  const app = await createApp(config, db.db, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
-  const url = await app.listen(0, '127.0.0.1');
+  const config: AppConfig = loadConfig({
+    NODE_ENV: "test",
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  });
+  const app = await createApp(
+    config,
+    db.db,
+    logLines
+      ? createLogger("debug", { write: (line: string) => logLines.push(line) })
+      : createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
+  );
+  const url = await app.listen(0, "127.0.0.1");
   return {
     url,
     app,
     database: db,
     async graphql(query, variables, token) {
       const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify({ query, variables }),
       });
-      const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
+      const body = (await response.json()) as Omit<GraphQLResponse, "status">;
       return { status: response.status, ...body } as GraphQLResponse<any>;
     },
     async stop() {
