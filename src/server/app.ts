@@ -44,6 +44,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
     logger,
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals: it stops the app, then the database, in that order.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
