@@ -5,6 +5,16 @@ import { checkPageArgs } from '../reading/page';
 import type { RequestContext } from '../server/context';
 import { crmEntityClasses, type CrmRecord } from './crm-entities';
 import { CRM_ENTITY_TYPES, type CrmEntityType } from './crm-entity-types';
+import type { HistoryKey } from './history.loader';
+
+function loadPage(
+  context: RequestContext,
+  key: Pick<HistoryKey, 'by' | 'entityType' | 'id'>,
+  page: { first: number; after: string | null; filter: AuditEventFilter | RecordHistoryFilter | null },
+): Promise<AuditEventConnection> {
+  const { cursor } = checkPageArgs(page);
+  return context.historyLoader().load({ ...key, first: page.first, cursor, filter: toEventFilter(page.filter) });
+}
 
 function historyResolver(name: CrmEntityType) {
   @Resolver(() => crmEntityClasses[name])
@@ -20,9 +30,7 @@ function historyResolver(name: CrmEntityType) {
       @Arg('after', () => String, { nullable: true }) after: string | null,
       @Arg('first', () => Int, { defaultValue: 20, nullable: true }) first: number,
     ): Promise<AuditEventConnection> {
-      const { cursor } = checkPageArgs({ first, after });
-      const key = { by: 'entity' as const, entityType: name, id: record.id, first, cursor, filter: toEventFilter(filter) };
-      return context.historyLoader().load(key);
+      return loadPage(context, { by: 'entity', entityType: name, id: record.id }, { first, after, filter });
     }
   }
   return HistoryResolver;
@@ -38,9 +46,7 @@ class UserActivityResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('first', () => Int, { defaultValue: 20, nullable: true }) first: number,
   ): Promise<AuditEventConnection> {
-    const { cursor } = checkPageArgs({ first, after });
-    const key = { by: 'actor' as const, entityType: 'User', id: user.id, first, cursor, filter: toEventFilter(filter) };
-    return context.historyLoader().load(key);
+    return loadPage(context, { by: 'actor', entityType: 'User', id: user.id }, { first, after, filter });
   }
 }
 
