@@ -17,12 +17,12 @@ describe('operating the service', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     const { knex } = server.app.services;
-    const [migration] = (await knex.raw('DELETE FROM mikro_orm_migrations RETURNING name, executed_at')).rows;
+    const { rows: migrations } = await knex.raw('DELETE FROM mikro_orm_migrations RETURNING name, executed_at');
     try {
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
-      await knex('mikro_orm_migrations').insert(migration);
+      await knex('mikro_orm_migrations').insert(migrations);
     }
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });

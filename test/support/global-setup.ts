@@ -1,9 +1,38 @@
+import { chmod, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { embeddedForTests } from './embedded-state';
+
 /**
- * Decides which PostgreSQL server the test run uses and publishes its admin URL to the
- * test files as TEST_DATABASE_SERVER_URL: TEST_DATABASE_URL or DATABASE_URL when set.
+ * Decides which PostgreSQL server the test run uses and publishes its admin URL to the test files as
+ * TEST_DATABASE_SERVER_URL (each test file then creates its own fresh database on it, see ./database.ts):
+ * - TEST_DATABASE_URL or DATABASE_URL when set;
+ * - otherwise ONE embedded PostgreSQL for the whole run, its data in a temporary folder removed at teardown.
  */
 export default async function globalSetup(): Promise<void> {
   const given = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
-  if (!given) throw new Error('set TEST_DATABASE_URL (embedded PostgreSQL for tests is not wired yet)');
-  process.env.TEST_DATABASE_SERVER_URL = given;
+  if (given) {
+    process.env.TEST_DATABASE_SERVER_URL = given;
+    return;
+  }
+  const root = await mkdtemp(path.join(tmpdir(), 'audit-subgraph-test-'));
+  await chmod(root, 0o755); // so that, under root, the unprivileged server user can enter it
+  const started = Date.now();
+  const lines: string[] = [];
+  try {
+    const server = await startEmbeddedPostgres({
+      dataDir: path.join(root, 'postgres'),
+      durable: false,
+      log: (line) => lines.push(line),
+    });
+    embeddedForTests.set({ server, root });
+    process.env.TEST_DATABASE_SERVER_URL = server.url;
+    if (process.env.DEBUG_EMBEDDED_POSTGRES) console.log(lines.join('\n'));
+    console.log(`\nembedded PostgreSQL for this run: ${server.url} (started in ${Date.now() - started} ms)`);
+  } catch (error) {
+    console.error(lines.slice(-30).join('\n'));
+    await embeddedForTests.cleanUp(root);
+    throw error;
+  }
 }
