@@ -1,3 +1,6 @@
+import { loadAlertsConfig, type AlertsConfig } from './alerts/alerts-config';
+import { loadRevertSettings, type RevertSettings } from './revert/revert-settings';
+
 /** Process settings, read once from the environment. See the README's configuration table. */
 export interface AuthConfig {
   /** HS256 secret; ignored when `jwksUrl` is set. */
@@ -25,7 +28,12 @@ export interface AppConfig {
   auth: AuthConfig;
   limits: Limits;
   geoipDbPath?: string;
+  alerts: AlertsConfig;
   logLevel: string;
+  /** GraphiQL on `GET /graphql` from a browser (EXPLORER_ENABLED); default on unless NODE_ENV=production. */
+  explorerEnabled: boolean;
+  /** Per entity type endpoints that apply `revertAuditChange`. */
+  revert: RevertSettings;
 }
 
 /** Only for development and tests: printed as a warning, refused in production. */
@@ -43,6 +51,14 @@ function intFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): num
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function booleanFromEnv(name: string, fallback: boolean, env: NodeJS.ProcessEnv): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${env[name]}"`);
 }
 
 /** @throws Error when a setting is malformed, or when production runs without a real JWT key. */
@@ -65,6 +81,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxQueryComplexity: intFromEnv('MAX_QUERY_COMPLEXITY', defaultLimits.maxQueryComplexity, env),
     },
     geoipDbPath: env.GEOIP_DB_PATH || undefined,
+    alerts: loadAlertsConfig(env),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    explorerEnabled: booleanFromEnv('EXPLORER_ENABLED', !production, env),
+    revert: loadRevertSettings(env),
   };
 }

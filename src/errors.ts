@@ -8,6 +8,12 @@ export enum ErrorCode {
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
   QueryTooComplex = 'QUERY_TOO_COMPLEX',
+  /** The owner of a record declined a `revertAuditChange`. */
+  RevertRefused = 'REVERT_REFUSED',
+  /** The owner of a record did not answer a `revertAuditChange` in time. */
+  RevertTimeout = 'REVERT_TIMEOUT',
+  /** No owner endpoint is configured for the entity type, or it could not be reached. */
+  RevertUnavailable = 'REVERT_UNAVAILABLE',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
 

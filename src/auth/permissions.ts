@@ -3,6 +3,7 @@ import type { IRules } from 'graphql-shield/typings/types';
 import { ForbiddenError } from '../errors';
 import { CRM_ENTITY_TYPES } from '../history/crm-entity-types';
 import type { RequestContext } from '../server/context';
+import { ALERT_MUTATION_FIELDS, ALERT_QUERY_FIELDS, ALERT_RESULT_TYPES, ALERT_SUBSCRIPTION_FIELDS } from '../alerts/alert-resolvers';
 import { adminProblem, serviceProblem } from './admin-problem';
 
 export const isAdmin = rule('isAdmin', { cache: 'contextual' })(
@@ -23,19 +24,53 @@ const RESULT_TYPES = [
   'PageInfo',
   'RecordAuditEventsPayload',
   'IntegrityReport',
+  // investigations
+  'RecordSnapshot',
+  'SnapshotField',
+  'FieldDiff',
+  'RevertResult',
+  'AuditStats',
+  'AuditStatsGroup',
+  'SecurityOverview',
+  'DailyCount',
+  'UserDevices',
+  'LoginDevice',
+  'SessionTimeline',
+  'SessionEvent',
+  'LoginLocation',
+  'SavedFilter',
+  ...ALERT_RESULT_TYPES,
 ];
 
 const entityRules = Object.fromEntries(
   CRM_ENTITY_TYPES.map((type) => [
     type,
-    { id: allow, auditHistory: isAdmin, ...(type === 'User' ? { auditActivity: isAdmin } : {}) },
+    { id: allow, auditHistory: isAdmin, auditSnapshot: isAdmin, auditDiff: isAdmin, ...(type === 'User' ? { auditActivity: isAdmin } : {}) },
   ]),
 );
 
 /** Rules for every field of the schema; whatever is not listed is denied. */
 export const rules: IRules = {
-  Query: { auditEvents: isAdmin, auditEvent: isAdmin, auditLogIntegrity: isAdmin },
-  Mutation: { recordAuditEvents: isService },
+  Query: {
+    auditEvents: isAdmin,
+    auditEvent: isAdmin,
+    auditLogIntegrity: isAdmin,
+    auditStats: isAdmin,
+    securityOverview: isAdmin,
+    savedFilters: isAdmin,
+    savedFilter: isAdmin,
+    ...Object.fromEntries(ALERT_QUERY_FIELDS.map((field) => [field, isAdmin])),
+  },
+  Mutation: {
+    recordAuditEvents: isService,
+    revertAuditChange: isAdmin,
+    createSavedFilter: isAdmin,
+    renameSavedFilter: isAdmin,
+    shareSavedFilter: isAdmin,
+    deleteSavedFilter: isAdmin,
+    ...Object.fromEntries(ALERT_MUTATION_FIELDS.map((field) => [field, isAdmin])),
+  },
+  Subscription: { auditEventRecorded: isAdmin, ...Object.fromEntries(ALERT_SUBSCRIPTION_FIELDS.map((field) => [field, isAdmin])) },
   ...entityRules,
   ...Object.fromEntries(RESULT_TYPES.map((type) => [type, allow])),
 };

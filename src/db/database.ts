@@ -2,6 +2,8 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import type { Knex } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations';
+import { alertEntities } from '../alerts/alert-entities';
+import { SavedFilterEntity } from '../saved-filters/saved-filter.entity';
 
 /** The PostgreSQL connection shared by every feature; the audit log itself is read and written through `knex`. */
 export interface Database {
@@ -25,7 +27,7 @@ export interface DatabaseOptions {
 export async function openDatabase({ url, poolSize = 10, log = () => {} }: DatabaseOptions): Promise<Database> {
   const orm = await MikroORM.init({
     clientUrl: url,
-    entities: [],
+    entities: [SavedFilterEntity, ...alertEntities],
     discovery: { warnWhenNoEntities: false },
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },

@@ -14,12 +14,18 @@ export interface RecordResult {
   heads: Map<string, string>;
 }
 
+/** Announces a committed batch from inside its transaction: PostgreSQL delivers the NOTIFY at commit, or never. */
+export interface CommitAnnouncer {
+  channel: string;
+  payload(heads: Map<string, string>): string;
+}
+
 /**
  * Stores a batch whole or not at all. Ids already stored with the same content count as
  * duplicates; an id reused with other content fails the batch.
  * @throws BadUserInputError naming `events[i].id` on a conflicting id.
  */
-export async function storeEvents(knex: Knex, batch: NewEvent[]): Promise<RecordResult> {
+export async function storeEvents(knex: Knex, batch: NewEvent[], announcer?: CommitAnnouncer): Promise<RecordResult> {
   return knex.transaction(async (trx) => {
     const firstIndexById = new Map<string, number>();
     batch.forEach((event, index) => {
@@ -39,13 +45,20 @@ export async function storeEvents(knex: Knex, batch: NewEvent[]): Promise<Record
     await insertEvents(trx, sequenced);
     await saveHeads(trx, heads);
 
+    const changedHeads = new Map(
+      [...heads].filter(([, head]) => head.changed).map(([tenant, head]) => [tenant, head.sequence.toString()]),
+    );
+    // One notice per batch, never per row: NOTIFY takes a lock held until commit.
+    if (announcer && changedHeads.size > 0)
+      await trx.raw('SELECT pg_notify(?, ?)', [announcer.channel, announcer.payload(changedHeads)]);
+
     const byId = new Map<string, AuditEvent>(stored);
     for (const event of sequenced) byId.set(event.id, toStoredEvent(event));
     return {
       events: batch.map((event) => byId.get(event.id)!),
       recorded: sequenced.length,
       duplicates: batch.length - sequenced.length,
-      heads: new Map([...heads].filter(([, head]) => head.changed).map(([tenant, head]) => [tenant, head.sequence.toString()])),
+      heads: changedHeads,
     };
   });
 }

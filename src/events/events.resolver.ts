@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { AuditEventConnection } from '../reading/connection.type';
 import { findEvent, listEvents } from '../reading/event-reader';
+import { resolveSavedFilter } from '../saved-filters/resolve-saved-filter';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
 import { tenantOf, type RequestContext } from '../server/context';
 import { AuditEventInput } from './audit-event.input';
@@ -23,15 +24,24 @@ export class EventsResolver {
   }
 
   @Query(() => AuditEventConnection, { description: 'The tenant’s events, newest first. `search` is ANDed with `filter`.' })
-  auditEvents(
+  async auditEvents(
     @Ctx() context: RequestContext,
+    @Arg('savedFilterId', () => ID, {
+      nullable: true,
+      description: 'A saved filter (the caller’s own or a shared one) to AND with `filter` and `search`.',
+    })
+    savedFilterId?: string | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('first', () => Int, { defaultValue: 50, nullable: true }) first = 50,
     @Arg('search', () => String, { nullable: true, description: 'The structured search syntax (see the README).' })
     search?: string | null,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null,
   ): Promise<AuditEventConnection> {
-    return listEvents(context.services.knex, tenantOf(context), { filter: toEventFilter(filter), search, first, after });
+    const { knex } = context.services;
+    const saved = savedFilterId
+      ? await resolveSavedFilter(knex, tenantOf(context), context.auth.principal!.subject, savedFilterId)
+      : undefined;
+    return listEvents(knex, tenantOf(context), { filter: toEventFilter(filter), search, first, after, saved });
   }
 
   @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })

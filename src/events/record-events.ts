@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import { BadUserInputError } from '../errors';
 import type { Metrics } from '../observability/metrics';
 import type { AuditEventInput } from './audit-event.input';
-import { storeEvents, type RecordResult } from './event-store';
+import { storeEvents, type CommitAnnouncer, type RecordResult } from './event-store';
 import { EVENT_LIMITS } from './limits';
 import { normalizeEvent } from './normalize-event';
 import type { PartitionKeeper } from './partitions';
@@ -14,6 +14,8 @@ export interface EventWriter {
   metrics: Metrics;
   /** Told after each committed batch, with each tenant's new last sequence. */
   onCommitted?: (heads: Map<string, string>) => void;
+  /** Sends a notice inside each write transaction (live fan-out over PostgreSQL). */
+  announcer?: CommitAnnouncer;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function recordEvents(writer: EventWriter, caller: Principal, input
       return normalizeEvent(input, index, tenantId, now);
     });
     await writer.partitions.ensureFor(batch.map((event) => event.occurredAt));
-    const result = await storeEvents(writer.knex, batch);
+    const result = await storeEvents(writer.knex, batch, writer.announcer);
     metrics.eventsWritten.inc(result.recorded);
     metrics.eventDuplicates.inc(result.duplicates);
     metrics.batches.inc({ outcome: 'stored' });

@@ -10,6 +10,8 @@ import { checkPageArgs, keysetPage, toConnection, type PageArgs } from './page';
 export interface ListEventsArgs extends PageArgs {
   filter?: EventFilter;
   search?: string | null;
+  /** A saved filter's criteria, ANDed with `filter` and `search`. */
+  saved?: { filter: EventFilter; search: string | null };
 }
 
 /** One tenant's events, newest first, narrowed by a filter and a search text. */
@@ -18,6 +20,10 @@ export async function listEvents(knex: Knex, tenantId: string, args: ListEventsA
   const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
   applyEventFilter(qb, args.filter, { alias: 'e', argument: 'filter' });
   if (args.search?.trim()) applySearch(qb, parseSearchArgument(args.search, 'search'), { alias: 'e' });
+  if (args.saved) {
+    applyEventFilter(qb, args.saved.filter, { alias: 'e', argument: 'savedFilterId' });
+    if (args.saved.search?.trim()) applySearch(qb, parseSearchArgument(args.saved.search, 'savedFilterId'), { alias: 'e' });
+  }
   const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
   return toConnection(rows, first, cursor);
 }

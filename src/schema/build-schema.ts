@@ -11,6 +11,16 @@ import { EventsResolver } from '../events/events.resolver';
 import { crmEntityClasses } from '../history/crm-entities';
 import { historyResolvers } from '../history/history.resolver';
 import { IntegrityResolver } from '../integrity/integrity.resolver';
+import { LiveEventsResolver } from '../live/live-events.resolver';
+import { RevertResolver } from '../revert/revert.resolver';
+import { SavedFilterMutationsResolver } from '../saved-filters/saved-filter-mutations.resolver';
+import { SavedFilterQueriesResolver } from '../saved-filters/saved-filter-queries.resolver';
+import { snapshotResolvers } from '../snapshots/snapshot.resolver';
+import { SecurityOverviewResolver } from '../stats/security-overview.resolver';
+import { StatsResolver } from '../stats/stats.resolver';
+import { noPubSub } from '../live/no-pubsub';
+import { alertResolvers } from '../alerts/alert-resolvers';
+import { resolveAuditAlertReference } from '../alerts/storage/alert.reference';
 
 /** Federation 2.7: 2.4+ is what the Router needs to pass subscriptions through. */
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
@@ -23,13 +33,27 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
  */
 export async function buildAuditSchema(): Promise<GraphQLSchema> {
   const typeGraphqlSchema = await buildSchema({
-    resolvers: [EventsResolver, IntegrityResolver, ...historyResolvers],
+    resolvers: [
+      EventsResolver,
+      IntegrityResolver,
+      LiveEventsResolver,
+      ...historyResolvers,
+      ...snapshotResolvers,
+      RevertResolver,
+      StatsResolver,
+      SecurityOverviewResolver,
+      SavedFilterQueriesResolver,
+      SavedFilterMutationsResolver,
+      ...alertResolvers,
+    ],
     orphanedTypes: Object.values(crmEntityClasses),
     validate: false,
+    pubSub: noPubSub,
   });
   const guarded = applyMiddleware(typeGraphqlSchema, permissions);
   const resolvers = createResolversMap(guarded) as GraphQLResolverMap<unknown>;
   resolvers.AuditEvent = { ...(resolvers.AuditEvent as object), __resolveReference: resolveAuditEventReference };
+  resolvers.AuditAlert = { ...(resolvers.AuditAlert as object), __resolveReference: resolveAuditAlertReference };
   return buildSubgraphSchema({
     typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(typeGraphqlSchema)}`,
     resolvers,

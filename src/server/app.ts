@@ -10,6 +10,9 @@ import { createAuthenticator } from '../auth/verify-token';
 import type { AppConfig } from '../config';
 import type { Database } from '../db/database';
 import { PartitionKeeper } from '../events/partitions';
+import { explorerRoutes } from '../explorer/explorer-routes';
+import { startLiveFeed } from '../live/live-feed';
+import { startAlerts } from '../alerts/alerts-runtime';
 import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { buildAuditSchema } from '../schema/build-schema';
@@ -32,7 +35,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
   const metrics = new Metrics();
   const partitions = new PartitionKeeper(db.knex);
   await partitions.prepareAhead();
-  const services: Services = { knex: db.knex, partitions, metrics, logger };
+  const services: Services = { knex: db.knex, orm: db.orm, partitions, metrics, logger, revert: config.revert };
   const authenticate = createAuthenticator(config.auth);
   const schema = await buildAuditSchema();
 
@@ -55,6 +58,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
   await apollo.start();
 
   app.use(healthRoutes(db, metrics));
+  // GraphiQL for browsers (GET with Accept: text/html); everything else at /graphql goes on to Apollo.
+  if (config.explorerEnabled) app.use('/graphql', explorerRoutes(config, schema));
   app.use(
     '/graphql',
     express.json({ limit: config.limits.maxBodyBytes }),
@@ -66,6 +71,9 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
       },
     }),
   );
+
+  const live = await startLiveFeed({ httpServer, schema, authenticate, services, db, metrics, logger });
+  const alerts = await startAlerts({ ...config.alerts, geoipDbPath: config.geoipDbPath }, db, services, logger);
 
   const partitionTimer = setInterval(() => {
     partitions.prepareAhead().catch((err) => logger.error({ err }, 'could not create partitions ahead'));
@@ -83,6 +91,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
       }),
     async stop() {
       clearInterval(partitionTimer);
+      await alerts.stop();
+      await live.stop();
       await apollo.stop();
     },
   };

@@ -1,15 +1,23 @@
-import type { Knex } from '@mikro-orm/postgresql';
+import type { Knex, MikroORM } from '@mikro-orm/postgresql';
+import type { AlertsRuntime } from '../alerts/alerts-runtime';
 import type DataLoader from 'dataloader';
 import type { Authentication } from '../auth/principal';
 import type { EventWriter } from '../events/record-events';
 import { createHistoryLoader, type HistoryKey } from '../history/history.loader';
 import type { Logger } from '../observability/logger';
 import type { AuditEventConnection } from '../reading/connection.type';
+import type { RevertSettings } from '../revert/revert-settings';
+import { createTimelineLoader, type TimelineKey, type TimelineEvent } from '../snapshots/timeline.loader';
 
 /** What lives as long as the server: shared by every request. */
 export interface Services extends EventWriter {
   knex: Knex;
   logger: Logger;
+  /** For the features that keep tables of their own (saved filters). */
+  orm?: MikroORM;
+  revert?: RevertSettings;
+  /** Set when the alert engine runs (src/alerts). */
+  alerts?: AlertsRuntime;
 }
 
 /** What lives as long as one request (or one subscription). */
@@ -20,10 +28,13 @@ export interface RequestContext {
   requestId: string;
   /** The caller's history loader; created on first use, so only for authenticated callers. */
   historyLoader(): DataLoader<HistoryKey, AuditEventConnection, string>;
+  /** The caller's loader of record timelines (auditSnapshot, auditDiff); authenticated callers only. */
+  timelineLoader(): DataLoader<TimelineKey, TimelineEvent[], string>;
 }
 
 export function createRequestContext(services: Services, auth: Authentication, requestId: string): RequestContext {
   let loader: DataLoader<HistoryKey, AuditEventConnection, string> | undefined;
+  let timelines: DataLoader<TimelineKey, TimelineEvent[], string> | undefined;
   const log = services.logger.child({ requestId, tenant: auth.principal?.tenantId, subject: auth.principal?.subject });
   return {
     auth,
@@ -34,6 +45,11 @@ export function createRequestContext(services: Services, auth: Authentication, r
       if (!auth.principal) throw new Error('history is read for an authenticated caller only');
       loader ??= createHistoryLoader(services.knex, auth.principal.tenantId);
       return loader;
+    },
+    timelineLoader() {
+      if (!auth.principal) throw new Error('timelines are read for an authenticated caller only');
+      timelines ??= createTimelineLoader(services.knex, auth.principal.tenantId);
+      return timelines;
     },
   };
 }

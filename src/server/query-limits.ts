@@ -5,6 +5,7 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
@@ -18,29 +19,43 @@ const listEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   return undefined;
 };
 
-function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
-  if (!selectionSet) return 0;
+/** The standard introspection query is 13 levels deep by itself: it is measured apart, against this. */
+const INTROSPECTION_DEPTH = 20;
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
+
+function depthOf(
+  selectionSet: SelectionSetNode | undefined,
+  fragments: Map<string, FragmentDefinitionNode>,
+  skipIntrospection: boolean,
+  seen = new Set<string>(),
+): number {
   let deepest = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, fragments, seen));
-    else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, seen));
-    else if (!seen.has(selection.name.value)) {
-      const fragment = fragments.get(selection.name.value);
-      deepest = Math.max(deepest, depthOf(fragment?.selectionSet, fragments, new Set([...seen, selection.name.value])));
+  for (const selection of selectionSet?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) {
+      if (skipIntrospection && INTROSPECTION_FIELDS.has(selection.name.value)) continue;
+      deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, fragments, skipIntrospection, seen));
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, skipIntrospection, seen));
+    } else if (!seen.has(selection.name.value)) {
+      const fragment = fragments.get(selection.name.value)?.selectionSet;
+      deepest = Math.max(deepest, depthOf(fragment, fragments, skipIntrospection, new Set([...seen, selection.name.value])));
     }
   }
   return deepest;
 }
 
-export function queryDepth(document: DocumentNode, operationName?: string | null): number {
+/** How deep the operation goes: its data selections alone, and everything including introspection. */
+export function queryDepth(document: DocumentNode, operationName?: string | null): { data: number; all: number } {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  let deepest = 0;
   for (const definition of document.definitions)
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  for (const definition of document.definitions)
-    if (definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName))
-      deepest = Math.max(deepest, depthOf(definition.selectionSet, fragments));
-  return deepest;
+  const operations = document.definitions.filter(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
+  );
+  const deepest = (skipIntrospection: boolean) =>
+    Math.max(0, ...operations.map((operation) => depthOf(operation.selectionSet, fragments, skipIntrospection)));
+  return { data: deepest(true), all: deepest(false) };
 }
 
 const tooComplex = (message: string) =>
@@ -53,8 +68,10 @@ export function queryLimitsPlugin(schema: () => GraphQLSchema, limits: Limits): 
       return {
         async didResolveOperation({ document, request }) {
           const depth = queryDepth(document, request.operationName);
-          if (depth > limits.maxQueryDepth)
-            throw tooComplex(`The query is nested ${depth} levels deep; at most ${limits.maxQueryDepth} are allowed`);
+          if (depth.data > limits.maxQueryDepth)
+            throw tooComplex(`The query is nested ${depth.data} levels deep; at most ${limits.maxQueryDepth} are allowed`);
+          if (depth.all > INTROSPECTION_DEPTH)
+            throw tooComplex(`The query is nested ${depth.all} levels deep; at most ${INTROSPECTION_DEPTH} are allowed`);
           const cost = getComplexity({
             schema: schema(),
             query: document,

@@ -1,3 +1,4 @@
+import { getIntrospectionQuery, parse } from 'graphql';
 import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
@@ -65,10 +66,16 @@ describe('operating the service', () => {
     expect((await server.graphql(deep, {}, admin)).errors).toBeUndefined();
     const nested = `{ _entities(representations: []) { ... on Lead { auditHistory { edges { node { actor { id } } } } } } }`;
     expect((await server.graphql(nested, {}, admin)).errors).toBeUndefined();
-    const tooDeep = `fragment F on AuditEvent { actor { id } } query { a: auditEvents { edges { node { ...F } } } b: auditEvent(id: "x") { ...F } ${'x: __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }'} }`;
+    const introspection = await server.graphql(getIntrospectionQuery(), {}, admin);
+    expect(introspection.errors).toBeUndefined();
+    const ofTypes = (n: number): string => (n === 0 ? 'name' : `ofType { ${ofTypes(n - 1)} }`);
+    const tooDeep = `fragment F on AuditEvent { actor { id } } query { a: auditEvents { edges { node { ...F } } } x: __schema { types { fields { type { ${ofTypes(17)} } } } } }`;
     const deepResponse = await server.graphql(tooDeep, {}, admin);
     expect(deepResponse.status).toBe(400);
-    expect(deepResponse.errors![0]).toMatchObject({ extensions: { code: 'QUERY_TOO_COMPLEX' }, message: expect.stringMatching(/nested 1[3-9] levels/) });
+    expect(deepResponse.errors![0]).toMatchObject({ extensions: { code: 'QUERY_TOO_COMPLEX' }, message: expect.stringMatching(/nested 2\d levels/) });
+    const { queryDepth } = await import('../../src/server/query-limits');
+    const deepData = parse(`fragment F on AuditEvent { actor { id } } { auditEvents { edges { node { ...F } } } }`);
+    expect(queryDepth(deepData)).toEqual({ data: 5, all: 5 });
     const page = 'auditEvents(first: 500) { edges { node { id actor { id email role type } changes { field oldValue newValue } } } }';
     const costly = `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: ${page}`).join(' ')} }`;
     const costlyResponse = await server.graphql(costly, {}, admin);

@@ -1,0 +1,45 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { AuditEvent } from '../../events/audit-event.type';
+import type { AlertRuleEntity } from '../rules/alert-rule.entity';
+import type { GeoLocator } from './geo-locator';
+
+/** An event as an alert keeps it. */
+export interface AlertEventRef {
+  id: string;
+  occurredAt: Date;
+  sequence: string;
+}
+
+/** An alert a detector would raise; the evaluation drops those already raised. */
+export interface AlertCandidate {
+  rule: AlertRuleEntity;
+  /** `actor:<id>`, `ip:<address>`, `entity:<type>:<id>` or `tenant`. */
+  groupKey: string;
+  actorId: string | null;
+  summary: string;
+  events: AlertEventRef[];
+  /** Unique per rule: the same candidate found again is stored once. */
+  dedupeKey: string;
+  /** Windowed rules: an alert of the same rule and group within this many seconds already covers it. */
+  coalesceSeconds?: number;
+}
+
+/** One evaluation step: the tenant's events in (fromSequence, toSequence], in sequence order. */
+export interface Detection {
+  trx: Knex.Transaction;
+  tenantId: string;
+  fromSequence: string;
+  toSequence: string;
+  newEvents: AuditEvent[];
+  geo: GeoLocator | null;
+}
+
+export type Detector = (rule: AlertRuleEntity, detection: Detection) => Promise<AlertCandidate[]>;
+
+export const refOf = (event: Pick<AuditEvent, 'id' | 'occurredAt' | 'sequence'>): AlertEventRef => ({
+  id: event.id,
+  occurredAt: event.occurredAt,
+  sequence: event.sequence,
+});
+
+export const describeActor = (event: Pick<AuditEvent, 'actor'>): string => event.actor.email ?? event.actor.id;

@@ -1,0 +1,88 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { StoredAlert } from './store-alerts';
+import { evaluateTenant, type EvaluationDeps } from './evaluate-tenant';
+
+export interface EvaluatorOptions {
+  /** The safety net: how often tenants whose checkpoint lags their log are looked for. */
+  intervalMs: number;
+  /** Another replica holds a tenant: look again this soon, in case it stopped before our events. */
+  busyRetryMs: number;
+  onRaised?: (alerts: StoredAlert[]) => void;
+}
+
+/**
+ * Runs the detectors off the write path: woken after each local commit and by a timer, one
+ * evaluation at a time per tenant in this process (the checkpoint lock covers other replicas).
+ */
+export class AlertEvaluator {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: EvaluationDeps,
+    private readonly options: EvaluatorOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.sweep(), this.options.intervalMs);
+    this.timer.unref();
+    void this.sweep();
+  }
+
+  wake(tenants: Iterable<string>): void {
+    for (const tenant of tenants) {
+      if (this.stopped) return;
+      if (this.running.has(tenant)) {
+        this.again.add(tenant);
+        continue;
+      }
+      const run = this.run(tenant).finally(() => {
+        this.running.delete(tenant);
+        if (this.again.delete(tenant)) this.wake([tenant]);
+      });
+      this.running.set(tenant, run);
+    }
+  }
+
+  /** Lets the evaluations in flight commit, then returns. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** The tenants whose log is ahead of their checkpoint (events written through any replica). */
+  async sweep(): Promise<void> {
+    try {
+      const rows: Array<{ tenant_id: string }> = await (this.deps.knex as Knex)
+        .select('h.tenant_id')
+        .from('audit_log_heads as h')
+        .leftJoin('alert_checkpoints as c', 'c.tenant_id', 'h.tenant_id')
+        .whereRaw('h.last_sequence > coalesce(c.last_sequence, 0)');
+      this.wake(rows.map((row) => row.tenant_id));
+    } catch (err) {
+      if (!this.stopped) this.deps.log.error({ err }, 'alerts: could not look for tenants to evaluate');
+    }
+  }
+
+  private async run(tenant: string): Promise<void> {
+    try {
+      for (;;) {
+        if (this.stopped) return;
+        const outcome = await evaluateTenant(tenant, this.deps);
+        if (outcome.status === 'busy') {
+          setTimeout(() => this.wake([tenant]), this.options.busyRetryMs).unref();
+          return;
+        }
+        if (outcome.status === 'idle') return;
+        if (outcome.status !== 'done' && outcome.status !== 'more') return;
+        if (outcome.alerts.length > 0) this.options.onRaised?.(outcome.alerts);
+        if (outcome.status === 'done') return;
+      }
+    } catch (err) {
+      if (!this.stopped) this.deps.log.error({ err, tenant }, 'alerts: evaluation failed; retried by the next sweep');
+    }
+  }
+}

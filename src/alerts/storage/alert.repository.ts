@@ -1,0 +1,68 @@
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { BadUserInputError } from '../../errors';
+import type { AuditEvent } from '../../events/audit-event.type';
+import { eventColumns, toAuditEvent, type AuditEventRow } from '../../events/event-row';
+import { MAX_PAGE_SIZE } from '../../reading/page';
+import { AlertNotFoundError } from '../alert-errors';
+import { SEVERITY_RANK, type AlertSeverity, type AlertStatus } from '../alert-enums';
+import { AlertSchema, type AlertEntity } from './alert.entity';
+
+export interface AlertListArgs {
+  status?: AlertStatus | null;
+  minSeverity?: AlertSeverity | null;
+  first: number;
+  after?: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const encodeAlertCursor = (serial: string): string => Buffer.from(`alert:${serial}`).toString('base64url');
+
+function decodeAlertCursor(text: string): string {
+  const match = /^alert:(\d{1,19})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  if (!match) throw new BadUserInputError('after', 'is not a valid cursor');
+  return match[1]!;
+}
+
+/** One tenant's alerts, newest first (raising order). */
+export class AlertRepository {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantId: string,
+  ) {}
+
+  /** Up to `first + 1` alerts, so that the caller can tell whether another page follows. */
+  async page({ status, minSeverity, first, after }: AlertListArgs): Promise<AlertEntity[]> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE)
+      throw new BadUserInputError('first', `must be between 1 and ${MAX_PAGE_SIZE}`);
+    return this.em.find(
+      AlertSchema,
+      {
+        tenantId: this.tenantId,
+        ...(status ? { status } : {}),
+        ...(minSeverity ? { severityRank: { $gte: SEVERITY_RANK[minSeverity] } } : {}),
+        ...(after ? { serial: { $lt: decodeAlertCursor(after) } } : {}),
+      },
+      { orderBy: { serial: 'desc' }, limit: first + 1 },
+    );
+  }
+
+  async get(id: string): Promise<AlertEntity> {
+    const alert = UUID.test(id) ? await this.em.findOne(AlertSchema, { id: id.toLowerCase(), tenantId: this.tenantId }) : null;
+    if (!alert) throw new AlertNotFoundError('alert', id);
+    return alert;
+  }
+}
+
+/** The events that raised an alert, in log order; the stored occurred_at lets PostgreSQL open only their partitions. */
+export async function alertEvents(knex: Knex, tenantId: string, alertId: string): Promise<AuditEvent[]> {
+  const rows: AuditEventRow[] = await knex
+    .select(eventColumns(knex))
+    .from('alert_events as ae')
+    .join('audit_events as e', (join) =>
+      join.on('e.id', 'ae.event_id').andOn('e.occurred_at', 'ae.occurred_at').andOnVal('e.tenant_id', tenantId),
+    )
+    .where('ae.alert_id', alertId)
+    .orderBy('e.sequence');
+  return rows.map(toAuditEvent);
+}

@@ -1,0 +1,69 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { AuditEvent } from '../../events/audit-event.type';
+import { tenantOf, type RequestContext } from '../../server/context';
+import { AlertSeverity, AlertStatus } from '../alert-enums';
+import { withConfigChange } from '../config-change';
+import { AlertRuleRepository } from '../rules/alert-rule.repository';
+import { AlertRule, toAlertRule } from '../rules/alert-rule.type';
+import { alertSnapshot, changeAlertStatus } from './alert-status-change';
+import { AlertRepository, alertEvents, encodeAlertCursor } from './alert.repository';
+import { AuditAlert, AuditAlertConnection, toAuditAlert } from './alert.type';
+
+type Worked = AlertStatus.ACKNOWLEDGED | AlertStatus.RESOLVED;
+
+@Resolver(() => AuditAlert)
+export class AlertsResolver {
+  @Query(() => AuditAlertConnection, { description: 'The tenant’s alerts, newest first (ADMIN only).' })
+  async alerts(
+    @Ctx() context: RequestContext,
+    @Arg('status', () => AlertStatus, { nullable: true }) status?: AlertStatus | null,
+    @Arg('minSeverity', () => AlertSeverity, { nullable: true }) minSeverity?: AlertSeverity | null,
+    @Arg('first', () => Int, { defaultValue: 50, nullable: true }) first = 50,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<AuditAlertConnection> {
+    const repository = new AlertRepository(context.services.orm!.em.fork(), tenantOf(context));
+    const rows = await repository.page({ status, minSeverity, first: first ?? 50, after });
+    const edges = rows.slice(0, first ?? 50).map((row) => ({ cursor: encodeAlertCursor(String(row.serial)), node: toAuditAlert(row) }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: rows.length > edges.length,
+        endCursor: edges.at(-1)?.cursor ?? null,
+        hasPreviousPage: after != null,
+        startCursor: edges[0]?.cursor ?? null,
+      },
+    };
+  }
+
+  @Mutation(() => AuditAlert, { description: 'Recorded as CONFIG_CHANGE with the note.' })
+  acknowledgeAlert(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string | null): Promise<AuditAlert> {
+    return this.work(context, id, AlertStatus.ACKNOWLEDGED, note);
+  }
+
+  @Mutation(() => AuditAlert, { description: 'Recorded as CONFIG_CHANGE with the note.' })
+  resolveAlert(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string | null): Promise<AuditAlert> {
+    return this.work(context, id, AlertStatus.RESOLVED, note);
+  }
+
+  @FieldResolver(() => AlertRule)
+  async rule(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AlertRule> {
+    const rule = await new AlertRuleRepository(context.services.orm!.em.fork(), alert.tenantId).get(alert.ruleId, { includeDeleted: true });
+    return toAlertRule(rule);
+  }
+
+  @FieldResolver(() => [AuditEvent], { description: 'The events that raised it, in log order.' })
+  events(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AuditEvent[]> {
+    return alertEvents(context.services.knex, alert.tenantId, alert.id);
+  }
+
+  private work(context: RequestContext, id: string, status: Worked, note?: string | null): Promise<AuditAlert> {
+    const caller = context.auth.principal!;
+    return withConfigChange(context.services, caller, async (em) => {
+      const alert = await new AlertRepository(em, tenantOf(context)).get(id);
+      const before = alertSnapshot(alert);
+      changeAlertStatus(alert, status, caller.subject, note);
+      const operation = status === AlertStatus.ACKNOWLEDGED ? 'acknowledgeAlert' : 'resolveAlert';
+      return { result: toAuditAlert(alert), entityType: 'AuditAlert', entityId: alert.id, operation, before, after: alertSnapshot(alert), note };
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import { toDate } from '../../db/timestamps';
+import type { StoredAlert } from '../evaluation/store-alerts';
+
+/** The JSON POSTed for an alert: what a receiver needs to act without calling back. */
+export function webhookPayload({ id, tenantId, candidate }: StoredAlert, raisedAt: string | Date): string {
+  return JSON.stringify({
+    type: 'audit.alert.raised',
+    alert: {
+      id,
+      tenantId,
+      rule: { id: candidate.rule.id, key: candidate.rule.key, name: candidate.rule.name },
+      severity: candidate.rule.severity,
+      status: 'OPEN',
+      raisedAt: toDate(raisedAt).toISOString(),
+      actorId: candidate.actorId,
+      summary: candidate.summary,
+      events: candidate.events.map((event) => ({ id: event.id, sequence: event.sequence, occurredAt: event.occurredAt.toISOString() })),
+    },
+  });
+}

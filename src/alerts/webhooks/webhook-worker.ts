@@ -1,0 +1,88 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { Logger } from '../../observability/logger';
+import { retryDelayMs, type WebhookOptions } from './webhook-options';
+import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
+
+interface DueDelivery {
+  id: string;
+  url: string;
+  payload: string;
+  attempts: number;
+}
+
+/**
+ * POSTs stored deliveries until their endpoint answers 2xx. Each is claimed by pushing its next
+ * attempt past the request's timeout, so replicas share the table without sending one twice at once.
+ */
+export class WebhookWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private busy: Promise<void> | null = null;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly options: WebhookOptions,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.timer.unref();
+  }
+
+  wake(): void {
+    if (this.busy) return;
+    this.busy = this.deliverDue()
+      .catch((err) => this.log.error({ err }, 'alerts: webhook delivery round failed'))
+      .finally(() => (this.busy = null));
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.busy;
+  }
+
+  private async deliverDue(): Promise<void> {
+    const lease = Math.ceil((this.options.timeoutMs + 5000) / 1000);
+    const { rows } = await this.knex.raw(
+      `UPDATE alert_webhook_deliveries SET attempts = attempts + 1, next_attempt_at = clock_timestamp() + make_interval(secs => ?)
+       WHERE id IN (SELECT id FROM alert_webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= clock_timestamp()
+                    ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
+       RETURNING id, url, payload, attempts`,
+      [lease],
+    );
+    await Promise.all((rows as DueDelivery[]).map((delivery) => this.attempt(delivery)));
+  }
+
+  private async attempt(delivery: DueDelivery): Promise<void> {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: signWebhook(this.options.secret, timestamp, delivery.payload),
+          [TIMESTAMP_HEADER]: timestamp,
+          'x-audit-delivery': delivery.id,
+        },
+        body: delivery.payload,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      status = response.status;
+      await response.body?.cancel();
+      if (!response.ok) error = `HTTP ${response.status}`;
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    const retryMs = retryDelayMs(delivery.attempts, this.options);
+    await this.knex.raw(
+      `UPDATE alert_webhook_deliveries SET last_status = ?, last_error = ?,
+         delivered_at = CASE WHEN ? THEN clock_timestamp() END,
+         next_attempt_at = clock_timestamp() + make_interval(secs => ?)
+       WHERE id = ?`,
+      [status, error?.slice(0, 500) ?? null, error === null, retryMs / 1000, delivery.id],
+    );
+    if (error) this.log.warn({ delivery: delivery.id, attempts: delivery.attempts, error, retryMs }, 'alerts: webhook not accepted; will retry');
+  }
+}

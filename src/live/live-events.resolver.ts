@@ -1,0 +1,58 @@
+import { GraphQLError } from 'graphql';
+import { Arg, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { adminProblem } from '../auth/admin-problem';
+import { BadUserInputError } from '../errors';
+import { AuditEvent } from '../events/audit-event.type';
+import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
+import { feedKeyOf, type LiveContext } from './live-operation';
+import type { SubscriptionEnd } from './subscription-end';
+
+interface LiveArgs {
+  filter?: AuditEventFilter | null;
+  afterSequence?: string | null;
+}
+
+/**
+ * The feed writes the events to the socket itself; graphql-ws iterates only the subscription's end.
+ * @throws UNAUTHENTICATED/FORBIDDEN for a caller who is not an admin, BAD_USER_INPUT for a
+ * malformed `afterSequence` or filter, and an error over HTTP (the feed is served over WebSocket).
+ */
+async function subscribeToEvents({ args, context, info }: SubscribeResolverData<unknown, LiveArgs, LiveContext>): Promise<SubscriptionEnd> {
+  if (!context.live) throw new GraphQLError('auditEventRecorded is served over WebSocket (graphql-transport-ws) on /graphql');
+  const problem = adminProblem(context.auth);
+  if (problem) throw problem;
+  const after = args.afterSequence?.trim();
+  if (after && !/^\d{1,19}$/.test(after)) throw new BadUserInputError('afterSequence', 'must be the sequence of an event, such as "42"');
+  const { hub, schema, document, operationName, variableValues, writer, subscriptionId } = context.live;
+  const member = await hub.subscribe({
+    tenantId: context.auth.principal!.tenantId,
+    feedKey: feedKeyOf(context.live, info.fieldNodes[0]),
+    filter: toEventFilter(args.filter),
+    schema,
+    document,
+    operationName,
+    variableValues,
+    contextValue: context,
+    afterSequence: after ? BigInt(after) : undefined,
+    expiresAtMs: context.auth.principal!.expiresAt * 1000,
+    outlet: { writer, subscriptionId },
+  });
+  return member.stream;
+}
+
+@Resolver()
+export class LiveEventsResolver {
+  @Subscription(() => AuditEvent, {
+    subscribe: subscribeToEvents,
+    description:
+      'The tenant’s events matching `filter`, in commit order, as they are recorded (ADMIN only). With `afterSequence` ' +
+      '(the last sequence a client saw), the matching events recorded since are sent first, with no gap and no duplicate.',
+  })
+  auditEventRecorded(
+    @Root() event: AuditEvent,
+    @Arg('afterSequence', () => String, { nullable: true }) _afterSequence?: string | null,
+    @Arg('filter', () => AuditEventFilter, { nullable: true }) _filter?: AuditEventFilter | null,
+  ): AuditEvent {
+    return event;
+  }
+}

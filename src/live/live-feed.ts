@@ -1,0 +1,61 @@
+import type { Server } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import type { Authenticate } from '../auth/verify-token';
+import type { Database } from '../db/database';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Services } from '../server/context';
+import type { FanoutTransport } from './fanout-transport';
+import { LiveHub } from './live-hub';
+import { LiveMetrics } from './live-metrics';
+import { loadLiveOptions } from './live-options';
+import { PostgresFanout } from './postgres-fanout';
+import { RedisFanout } from './redis-fanout';
+import { startSubscriptionServer } from './subscription-server';
+
+export interface LiveFeed {
+  transport: FanoutTransport;
+  /** Closes the sockets cleanly, then stops listening for commits. */
+  stop(): Promise<void>;
+}
+
+export interface LiveFeedDeps {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  authenticate: Authenticate;
+  services: Services;
+  db: Database;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Serves `auditEventRecorded` over WebSocket and wires the writers to announce their commits.
+ * Settings come from the environment (see live-options.ts).
+ * @throws Error for a malformed setting, or when Redis is configured and cannot be reached.
+ */
+export async function startLiveFeed({ httpServer, schema, authenticate, services, db, metrics, logger }: LiveFeedDeps): Promise<LiveFeed> {
+  const options = loadLiveOptions();
+  const log = logger.child({ feature: 'live' });
+  const url = db.orm.config.getClientUrl();
+  const transport: FanoutTransport = options.redisUrl
+    ? new RedisFanout(options.redisUrl, new URL(url).pathname.slice(1) || 'default', log)
+    : new PostgresFanout(url, log);
+  const liveMetrics = new LiveMetrics(metrics.registry);
+  const hub = new LiveHub(db.knex, options, liveMetrics, log);
+  await transport.start(hub);
+  services.announcer = transport.announcer;
+  const previous = services.onCommitted;
+  services.onCommitted = (heads) => {
+    previous?.(heads);
+    transport.published(heads);
+  };
+  const sockets = startSubscriptionServer(httpServer, { schema, authenticate, services, hub, metrics: liveMetrics, log });
+  return {
+    transport,
+    async stop() {
+      await sockets.close();
+      await transport.stop();
+    },
+  };
+}

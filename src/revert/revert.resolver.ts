@@ -1,0 +1,69 @@
+import { GraphQLError } from 'graphql';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { AuditAction } from '../events/enums';
+import { ErrorCode } from '../errors';
+import { findEvent } from '../reading/event-reader';
+import { recordAdminEvent } from '../saved-filters/admin-event';
+import { tenantOf, type RequestContext } from '../server/context';
+import { changedSinceError } from './revert-errors';
+import { planRevert } from './revert-plan';
+import { sendRevertRequest } from './revert-request';
+import { RevertResult } from './revert.types';
+
+@Resolver(() => RevertResult)
+export class RevertResolver {
+  @Mutation(() => RevertResult, {
+    description:
+      'Asks the subgraph that owns the event’s record to set `fields` back to their values before the event, through a signed request. ' +
+      'On success records a REVERT event; on refusal (REVERT_REFUSED), timeout (REVERT_TIMEOUT), a missing or failing endpoint ' +
+      '(REVERT_UNAVAILABLE), or fields changed again since (CONFLICT, unless `force`), records nothing.',
+  })
+  async revertAuditChange(
+    @Ctx() context: RequestContext,
+    @Arg('force', () => Boolean, { defaultValue: false, description: 'Revert even fields that changed again since.' })
+    force: boolean,
+    @Arg('fields', () => [String], {
+      nullable: true,
+      description: 'The fields to revert; all the event changed when omitted.',
+    })
+    fields: string[] | null,
+    @Arg('eventId', () => ID, { description: 'The event whose changes to undo.' }) eventId: string,
+  ): Promise<RevertResult> {
+    const admin = context.auth.principal!;
+    const { knex } = context.services;
+    const event = await findEvent(knex, tenantOf(context), eventId);
+    if (!event)
+      throw new GraphQLError('eventId: no such event in your tenant', {
+        extensions: { code: ErrorCode.NotFound, argument: 'eventId' },
+      });
+    const plan = await planRevert(knex, event, fields);
+    if (plan.later.length > 0 && !force) throw changedSinceError(plan.later);
+
+    const requestId = await sendRevertRequest(context.services.revert, {
+      tenantId: event.tenantId,
+      entityType: event.entityType!,
+      entityId: event.entityId!,
+      revertOf: event.id,
+      requestedBy: { id: admin.subject, email: admin.email },
+      force,
+      fields: plan.fields,
+    });
+    const revertedFields = plan.fields.map(({ field, value, current }) => ({
+      field,
+      oldValue: current,
+      newValue: value,
+    }));
+    const recorded = await recordAdminEvent(context.services, admin, {
+      action: AuditAction.REVERT,
+      entityType: event.entityType!,
+      entityId: event.entityId!,
+      changes: revertedFields,
+      metadata: { revertOf: event.id, forced: plan.later.length > 0, requestId },
+    });
+    context.log.info(
+      { revertOf: event.id, fields: plan.fields.map((f) => f.field), forced: force },
+      'audit change reverted',
+    );
+    return { event: recorded, revertedFields, forced: plan.later.length > 0 };
+  }
+}

@@ -1,0 +1,29 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { BadUserInputError } from '../errors';
+import { applyEventFilter, type EventFilter } from '../reading/event-filter';
+import { parseSearchArgument } from '../search/parse';
+
+/** What a saved filter applies, ready for `applyEventFilter` and `applySearch`. */
+export interface SavedCriteria {
+  filter: EventFilter;
+  search: string | null;
+}
+
+/**
+ * Checks a filter and a search before they are saved, so that running them later cannot fail.
+ * @throws BadUserInputError naming `input.filter.<field>` or `input.search`.
+ */
+export function checkSavedCriteria(knex: Knex, criteria: SavedCriteria): void {
+  applyEventFilter(knex.queryBuilder(), criteria.filter, { alias: 'e', argument: 'input.filter' });
+  if (criteria.search?.trim()) parseSearchArgument(criteria.search, 'input.search');
+  if (criteria.search && criteria.search.length > 2000)
+    throw new BadUserInputError('input.search', 'is over 2000 characters');
+}
+
+/** The stored JSON back as an EventFilter: dates were saved as ISO strings. */
+export function reviveFilter(stored: Record<string, unknown>): EventFilter {
+  const filter = { ...stored } as EventFilter & { from?: Date | string; to?: Date | string };
+  if (typeof filter.from === 'string') filter.from = new Date(filter.from);
+  if (typeof filter.to === 'string') filter.to = new Date(filter.to);
+  return filter as EventFilter;
+}

@@ -1,0 +1,20 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Principal } from '../auth/principal';
+import type { RequestContext } from '../server/context';
+import type { FilterViewer } from './saved-filter.repository';
+
+/** A fresh unit of work for one saved-filter operation, and who it is for. Call behind isAdmin. */
+export function savedFilterScope(context: RequestContext): {
+  em: EntityManager;
+  viewer: FilterViewer;
+  admin: Principal;
+} {
+  const admin = context.auth.principal;
+  if (!admin) throw new Error('saved filters are for an authenticated caller only');
+  if (!context.services.orm) throw new Error('the server was started without the ORM that saved filters need');
+  return {
+    em: context.services.orm.em.fork(),
+    viewer: { tenantId: admin.tenantId, adminId: admin.subject },
+    admin,
+  };
+}

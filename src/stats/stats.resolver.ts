@@ -1,0 +1,58 @@
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import { BadUserInputError } from '../errors';
+import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
+import { resolveSavedFilter } from '../saved-filters/resolve-saved-filter';
+import { tenantOf, type RequestContext } from '../server/context';
+import { queryStats } from './stats-query';
+import { AuditStats, AuditStatsDimension, StatsInterval } from './stats.types';
+import { checkTimeZone } from './time-zone';
+
+const MAX_GROUPS = 10_000;
+
+@Resolver(() => AuditStats)
+export class StatsResolver {
+  @Query(() => AuditStats, {
+    description:
+      'Counts of the tenant’s events matching `filter`, `search` and `savedFilterId`, grouped by `groupBy` and by time buckets of `interval`.',
+  })
+  async auditStats(
+    @Ctx() context: RequestContext,
+    @Arg('limit', () => Int, { defaultValue: 1000, description: `Most groups returned, 1 to ${MAX_GROUPS}.` })
+    limit: number,
+    @Arg('timeZone', () => String, {
+      defaultValue: 'UTC',
+      description: 'The IANA time zone in which buckets are cut (the tenant’s own, e.g. Europe/Paris).',
+    })
+    timeZone: string,
+    @Arg('savedFilterId', () => ID, {
+      nullable: true,
+      description: 'A saved filter to AND with `filter` and `search`.',
+    })
+    savedFilterId: string | null,
+    @Arg('interval', () => StatsInterval, { nullable: true, description: 'Also group by time buckets of this length.' })
+    interval: StatsInterval | null,
+    @Arg('groupBy', () => [AuditStatsDimension], { description: 'The dimensions to group by; none gives one total.' })
+    groupBy: AuditStatsDimension[],
+    @Arg('search', () => String, { nullable: true, description: 'The structured search syntax, ANDed with `filter`.' })
+    search: string | null,
+    @Arg('filter', () => AuditEventFilter, { nullable: true, description: 'Which events count.' })
+    filter: AuditEventFilter | null,
+  ): Promise<AuditStats> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_GROUPS)
+      throw new BadUserInputError('limit', `must be between 1 and ${MAX_GROUPS}`);
+    const { knex } = context.services;
+    const tenantId = tenantOf(context);
+    const saved = savedFilterId
+      ? await resolveSavedFilter(knex, tenantId, context.auth.principal!.subject, savedFilterId)
+      : undefined;
+    return queryStats(knex, tenantId, {
+      filter: toEventFilter(filter),
+      search,
+      saved,
+      groupBy,
+      interval: interval ?? null,
+      timeZone: await checkTimeZone(knex, timeZone),
+      limit,
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { recordEvents } from '../support/events';
+import { startTestServer, type TestServer } from '../support/server';
+import { alertsAfter, listAlerts, newTenant, sentinelEvent, sleep, waitForAlerts } from './alert-support';
+
+const escalation = (i: number) => ({ ...sentinelEvent(), actor: { id: `escalator-${i}` } });
+const failures = (actor: string) => Array.from({ length: 5 }, () => ({ actor: { id: actor }, action: 'LOGIN_FAILED' }));
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.drop());
+
+it('raises each alert once with two instances evaluating the same tenant', async () => {
+  const [a, b] = [await startTestServer({ database }), await startTestServer({ database })];
+  try {
+    const tenant = await newTenant();
+    const writes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 20; i++) {
+      const server = i % 2 === 0 ? a : b;
+      writes.push(recordEvents(server, tenant.service, [escalation(i), ...failures(`fail-${i}`)]));
+    }
+    await Promise.all(writes);
+    const alerts = await waitForAlerts(a, tenant.admin, (all) => all.length >= 40);
+    await sleep(1500); // both instances' timers have swept by now: nothing more may come
+    const after = await listAlerts(b, tenant.admin);
+    expect(after).toHaveLength(40);
+    expect(new Set(after.map((alert) => `${alert.rule.key}/${alert.actorId}`)).size).toBe(40);
+    expect(alerts.length).toBe(40);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+it('catches up after a restart with the events recorded while no detector ran', async () => {
+  const tenant = await newTenant();
+  const writer = await startTestServer({ database, env: { ALERT_DETECTORS: 'off' } });
+  await recordEvents(writer, tenant.service, [escalation(1), ...failures('late')]);
+  await sleep(300);
+  expect(await listAlerts(writer, tenant.admin)).toHaveLength(0);
+  await writer.stop();
+  const restarted = await startTestServer({ database });
+  try {
+    const alerts = await waitForAlerts(restarted, tenant.admin, (all) => all.length >= 2);
+    expect(alerts.map((alert) => alert.rule.key).sort()).toEqual(['multiple-failed-logins', 'permission-escalation']);
+  } finally {
+    await restarted.stop();
+  }
+});
+
+interface Received {
+  body: string;
+  headers: IncomingMessage['headers'];
+}
+
+async function receiver(): Promise<{ url: string; received: Received[]; accept: { now: boolean }; attempts: () => number; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  const accept = { now: false };
+  let attempts = 0;
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      attempts++;
+      if (!accept.now) return void response.writeHead(503).end();
+      received.push({ body, headers: request.headers });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, received, accept, attempts: () => attempts, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+it('POSTs each alert to its webhook, signed, retrying with backoff across a restart until accepted', async () => {
+  const hook = await receiver();
+  const env = { ALERT_WEBHOOK_SECRET: 'hook-secret', ALERT_WEBHOOK_RETRY_BASE_MS: '100', ALERT_WEBHOOK_POLL_MS: '50' };
+  const tenant = await newTenant();
+  const first = await startTestServer({ database, env });
+  const create = `mutation C($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`;
+  const input = { name: 'any export', severity: 'CRITICAL', match: 'action:EXPORT', webhookUrl: hook.url };
+  expect((await first.graphql(create, { input }, tenant.admin)).errors).toBeUndefined();
+  const [alert] = await alertsAfter(first, tenant, [{ actor: { id: 'exporter' }, action: 'EXPORT', metadata: { recordCount: 3 } }]);
+  for (let waited = 0; hook.attempts() < 2 && waited < 10_000; waited += 50) await sleep(50);
+  expect(hook.attempts()).toBeGreaterThanOrEqual(2);
+  await first.stop();
+  hook.accept.now = true;
+  const second = await startTestServer({ database, env });
+  try {
+    for (let waited = 0; hook.received.length === 0 && waited < 10_000; waited += 50) await sleep(50);
+    expect(hook.received).toHaveLength(1);
+    const [{ body, headers }] = hook.received;
+    const timestamp = String(headers['x-audit-timestamp']);
+    const expected = `sha256=${createHmac('sha256', 'hook-secret').update(`${timestamp}.${body}`).digest('hex')}`;
+    expect(headers['x-audit-signature']).toBe(expected);
+    expect(JSON.parse(body!)).toMatchObject({ alert: { id: alert!.id, severity: 'CRITICAL', actorId: 'exporter', rule: { name: 'any export' } } });
+    await sleep(300);
+    expect(hook.received).toHaveLength(1);
+  } finally {
+    await second.stop();
+    await hook.close();
+  }
+});
+
+it('pushes alerts of at least minSeverity over auditAlertRaised, raised through another replica', async () => {
+  const [a, b] = [await startTestServer({ database }), await startTestServer({ database })];
+  const tenant = await newTenant();
+  const other = await newTenant();
+  const received: Array<{ severity: string; actorId: string; rule: { key: string } }> = [];
+  const client = createClient({ url: `${b.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${tenant.admin}` } });
+  try {
+    client.subscribe<{ auditAlertRaised: (typeof received)[number] }>(
+      { query: 'subscription { auditAlertRaised(minSeverity: MEDIUM) { id severity actorId rule { key } events { id } } }' },
+      { next: (message) => message.data && received.push(message.data.auditAlertRaised), error: (error) => received.push({ severity: 'ERROR', actorId: JSON.stringify(error), rule: { key: '' } }), complete: () => undefined },
+    );
+    await sleep(300);
+    const night = new Date(Date.now() - 24 * 3600_000);
+    night.setUTCHours(2);
+    await recordEvents(a, other.service, [escalation(99)]);
+    await recordEvents(a, tenant.service, [{ actor: { id: 'owl' }, action: 'LOGIN', occurredAt: night.toISOString() }, escalation(7)]);
+    for (let waited = 0; received.length === 0 && waited < 10_000; waited += 50) await sleep(50);
+    await sleep(300);
+    expect(received).toEqual([expect.objectContaining({ severity: 'HIGH', actorId: 'escalator-7', rule: { key: 'permission-escalation' } })]);
+  } finally {
+    await client.dispose();
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});

@@ -1,0 +1,89 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { TestServer } from '../support/server';
+
+export const LIVE = `subscription Live($filter: AuditEventFilter, $after: String) {
+  auditEventRecorded(filter: $filter, afterSequence: $after) { id tenantId sequence action entityId actor { id } }
+}`;
+
+export interface LiveEvent {
+  id: string;
+  tenantId: string;
+  sequence: string;
+  action: string;
+  entityId: string | null;
+}
+
+/** One subscription over a real WebSocket, collecting what it receives. */
+export interface LiveSubscription {
+  events: LiveEvent[];
+  errors: unknown[];
+  closeCode?: number;
+  /** Settles when the server completes the subscription, fails it, or closes the socket. */
+  ended: Promise<void>;
+  /** Resolves once `count` events arrived (rejects after `timeoutMs`). */
+  waitFor(count: number, timeoutMs?: number): Promise<LiveEvent[]>;
+  dispose(): Promise<void>;
+}
+
+export function wsUrl(server: TestServer): string {
+  return `${server.url.replace(/^http/, 'ws')}/graphql`;
+}
+
+export function subscribeLive(
+  server: TestServer,
+  token: string | null,
+  variables: { filter?: Record<string, unknown>; after?: string } = {},
+): LiveSubscription {
+  const sub: LiveSubscription = { events: [], errors: [], ended: Promise.resolve(), waitFor: async () => [], dispose: async () => {} };
+  let client: Client;
+  sub.ended = new Promise<void>((resolve) => {
+    client = createClient({
+      url: wsUrl(server),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: token ? { Authorization: `Bearer ${token}` } : {},
+      on: { closed: (event) => ((sub.closeCode = (event as { code?: number }).code), resolve()) },
+    });
+    client.subscribe<{ auditEventRecorded: LiveEvent }>(
+      { query: LIVE, variables },
+      {
+        next: (message) => {
+          if (message.errors) sub.errors.push(...message.errors);
+          if (message.data) sub.events.push(message.data.auditEventRecorded);
+        },
+        error: (error) => (sub.errors.push(...(Array.isArray(error) ? error : [error])), resolve()),
+        complete: () => resolve(),
+      },
+    );
+  });
+  sub.waitFor = (count, timeoutMs = 15_000) => waitUntil(() => sub.events.length >= count, timeoutMs, () => `got ${sub.events.length} of ${count} events`).then(() => sub.events);
+  sub.dispose = async () => {
+    await client.dispose();
+  };
+  return sub;
+}
+
+export async function waitUntil(check: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const RECORD = `mutation Record($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded events { sequence } } }`;
+
+/** Writes events through `server` as a SERVICE; returns their sequences. */
+export async function record(server: TestServer, service: string, events: Array<Record<string, unknown>>): Promise<string[]> {
+  const response = await server.graphql(RECORD, { events }, service);
+  if (response.errors) throw new Error(JSON.stringify(response.errors));
+  return response.data!.recordAuditEvents.events.map((event: { sequence: string }) => event.sequence);
+}
+
+export const event = (action: string, extra: Record<string, unknown> = {}) => ({ actor: { id: 'u1' }, action, ...extra });
+
+/** Lets a new subscription reach its feed before the test writes (subscribing is asynchronous). */
+export const settle = () => sleep(300);
