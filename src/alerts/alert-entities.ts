@@ -4,4 +4,10 @@ import { AlertEventSchema, AlertSchema } from './storage/alert.entity';
 import { WebhookDeliverySchema } from './webhooks/webhook-delivery.entity';
 
 /** Registered in src/db/database.ts. */
-export const alertEntities = [AlertRuleSchema, AlertSchema, AlertEventSchema, AlertCheckpointSchema, WebhookDeliverySchema];
+export const alertEntities = [
+  AlertRuleSchema,
+  AlertSchema,
+  AlertEventSchema,
+  AlertCheckpointSchema,
+  WebhookDeliverySchema,
+];

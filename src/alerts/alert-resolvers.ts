@@ -17,4 +17,10 @@ export const ALERT_MUTATION_FIELDS = [
 ] as const;
 export const ALERT_SUBSCRIPTION_FIELDS = ['auditAlertRaised'] as const;
 /** Reachable only through those fields, so their own fields are open. */
-export const ALERT_RESULT_TYPES = ['AuditAlert', 'AuditAlertConnection', 'AuditAlertEdge', 'AlertRule', 'BusinessHours'] as const;
+export const ALERT_RESULT_TYPES = [
+  'AuditAlert',
+  'AuditAlertConnection',
+  'AuditAlertEdge',
+  'AlertRule',
+  'BusinessHours',
+] as const;

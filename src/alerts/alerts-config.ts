@@ -30,7 +30,8 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 /** @throws Error for a malformed setting. */
 export function loadAlertsConfig(env: NodeJS.ProcessEnv): AlertsConfig {
   const detectors = (env.ALERT_DETECTORS ?? 'on').toLowerCase();
-  if (detectors !== 'on' && detectors !== 'off') throw new Error(`ALERT_DETECTORS must be on or off, got "${env.ALERT_DETECTORS}"`);
+  if (detectors !== 'on' && detectors !== 'off')
+    throw new Error(`ALERT_DETECTORS must be on or off, got "${env.ALERT_DETECTORS}"`);
   return {
     detectorsEnabled: detectors === 'on',
     evaluationIntervalMs: positive(env, 'ALERT_EVALUATION_INTERVAL_MS', 1000),

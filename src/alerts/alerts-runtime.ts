@@ -32,7 +32,8 @@ export async function startAlerts(
   logger: Logger,
 ): Promise<RunningAlerts> {
   const log = logger.child({ feature: 'alerts' });
-  if (config.webhook.secretIsDefault) log.warn('ALERT_WEBHOOK_SECRET is not set: webhooks are signed with a development secret');
+  if (config.webhook.secretIsDefault)
+    log.warn('ALERT_WEBHOOK_SECRET is not set: webhooks are signed with a development secret');
   const geo = config.geoipDbPath ? await GeoLocator.open(config.geoipDbPath) : null;
   const fanout = new PostgresFanout(db.orm.config.getClientUrl(), log, ALERT_CHANNEL);
   const hub = new AlertHub(() => db.orm.em.fork(), log);
@@ -48,7 +49,10 @@ export async function startAlerts(
       batchSize: config.evaluationBatchSize,
       log,
       announce: async (trx, tenantId, lastSerial) => {
-        await trx.raw('SELECT pg_notify(?, ?)', [announcer.channel, announcer.payload(new Map([[tenantId, lastSerial]]))]);
+        await trx.raw('SELECT pg_notify(?, ?)', [
+          announcer.channel,
+          announcer.payload(new Map([[tenantId, lastSerial]])),
+        ]);
       },
     },
     { intervalMs: config.evaluationIntervalMs, busyRetryMs: 200, onRaised: () => webhooks.wake() },

@@ -30,7 +30,9 @@ export async function withConfigChange<T>(
     await em.flush();
     const trx = em.getTransactionContext<Knex.Transaction>()!;
     // A nested transaction (savepoint) of ours; commit listeners are told after the outer commit.
-    const recorded = await recordEvents({ ...services, knex: trx, onCommitted: undefined }, caller, [toEventInput(caller, change)]);
+    const recorded = await recordEvents({ ...services, knex: trx, onCommitted: undefined }, caller, [
+      toEventInput(caller, change),
+    ]);
     return { result: change.result, heads: recorded.heads };
   });
   if (heads.size > 0) services.onCommitted?.(heads);

@@ -10,6 +10,7 @@ export function roleProblem(auth: Authentication, role: string, refusal: string)
 }
 
 /** Shared by the rules and the reference resolvers, which the rules do not reach. */
-export const adminProblem = (auth: Authentication) => roleProblem(auth, Role.Admin, 'Only admins may read the audit log');
+export const adminProblem = (auth: Authentication) =>
+  roleProblem(auth, Role.Admin, 'Only admins may read the audit log');
 export const serviceProblem = (auth: Authentication) =>
   roleProblem(auth, Role.Service, 'Only services may write audit events');

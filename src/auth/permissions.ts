@@ -3,7 +3,12 @@ import type { IRules } from 'graphql-shield/typings/types';
 import { ForbiddenError } from '../errors';
 import { CRM_ENTITY_TYPES } from '../history/crm-entity-types';
 import type { RequestContext } from '../server/context';
-import { ALERT_MUTATION_FIELDS, ALERT_QUERY_FIELDS, ALERT_RESULT_TYPES, ALERT_SUBSCRIPTION_FIELDS } from '../alerts/alert-resolvers';
+import {
+  ALERT_MUTATION_FIELDS,
+  ALERT_QUERY_FIELDS,
+  ALERT_RESULT_TYPES,
+  ALERT_SUBSCRIPTION_FIELDS,
+} from '../alerts/alert-resolvers';
 import { adminProblem, serviceProblem } from './admin-problem';
 
 export const isAdmin = rule('isAdmin', { cache: 'contextual' })(
@@ -45,7 +50,13 @@ const RESULT_TYPES = [
 const entityRules = Object.fromEntries(
   CRM_ENTITY_TYPES.map((type) => [
     type,
-    { id: allow, auditHistory: isAdmin, auditSnapshot: isAdmin, auditDiff: isAdmin, ...(type === 'User' ? { auditActivity: isAdmin } : {}) },
+    {
+      id: allow,
+      auditHistory: isAdmin,
+      auditSnapshot: isAdmin,
+      auditDiff: isAdmin,
+      ...(type === 'User' ? { auditActivity: isAdmin } : {}),
+    },
   ]),
 );
 
@@ -70,7 +81,10 @@ export const rules: IRules = {
     deleteSavedFilter: isAdmin,
     ...Object.fromEntries(ALERT_MUTATION_FIELDS.map((field) => [field, isAdmin])),
   },
-  Subscription: { auditEventRecorded: isAdmin, ...Object.fromEntries(ALERT_SUBSCRIPTION_FIELDS.map((field) => [field, isAdmin])) },
+  Subscription: {
+    auditEventRecorded: isAdmin,
+    ...Object.fromEntries(ALERT_SUBSCRIPTION_FIELDS.map((field) => [field, isAdmin])),
+  },
   ...entityRules,
   ...Object.fromEntries(RESULT_TYPES.map((type) => [type, allow])),
 };

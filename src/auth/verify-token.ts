@@ -27,7 +27,8 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
         audience: config.audience,
         requiredClaims: ['exp', 'sub', 'org'],
       });
-      if (typeof payload.org !== 'string' || payload.org === '') return { principal: null, problem: 'the token has no org' };
+      if (typeof payload.org !== 'string' || payload.org === '')
+        return { principal: null, problem: 'the token has no org' };
       return {
         principal: {
           subject: payload.sub!,

@@ -41,7 +41,10 @@ export class AuditEventInput {
   @Field(() => String, { nullable: true }) entityType?: string | null;
   @Field(() => ID, { nullable: true }) entityId?: string | null;
   @Field(() => [FieldChangeInput], { nullable: true }) changes?: FieldChangeInput[] | null;
-  @Field(() => JSONScalar, { nullable: true, description: 'With `after`, instead of `changes`: the diff is computed here.' })
+  @Field(() => JSONScalar, {
+    nullable: true,
+    description: 'With `after`, instead of `changes`: the diff is computed here.',
+  })
   before?: unknown;
   @Field(() => JSONScalar, { nullable: true }) after?: unknown;
   @Field(() => AuditSource, { defaultValue: AuditSource.API, nullable: true }) source?: AuditSource | null;
@@ -51,7 +54,8 @@ export class AuditEventInput {
   @Field(() => GeoLocationInput, { nullable: true }) location?: GeoLocationInput | null;
   @Field(() => JSONScalar, {
     nullable: true,
-    description: 'Free-form context. For EXPORT, REPORT_EXPORT and BULK_* actions `recordCount` (Int) counts the records.',
+    description:
+      'Free-form context. For EXPORT, REPORT_EXPORT and BULK_* actions `recordCount` (Int) counts the records.',
   })
   metadata?: unknown;
 }

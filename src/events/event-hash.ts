@@ -37,7 +37,13 @@ export function chainHash(previousHash: Buffer, content: HashedContent): Buffer 
     id: content.id,
     occurredAt: content.occurredAt.toISOString(),
     recordedAt: content.recordedAt.toISOString(),
-    actor: { id: actor.id, email: actor.email, role: actor.role, type: actor.type, impersonatorId: actor.impersonatorId },
+    actor: {
+      id: actor.id,
+      email: actor.email,
+      role: actor.role,
+      type: actor.type,
+      impersonatorId: actor.impersonatorId,
+    },
     action: content.action,
     entityType: content.entityType,
     entityId: content.entityId,
@@ -49,7 +55,10 @@ export function chainHash(previousHash: Buffer, content: HashedContent): Buffer 
     location: content.location ?? null,
     metadata: content.metadata ?? null,
   });
-  return createHash('sha256').update(previousHash).update(canonical ?? '').digest();
+  return createHash('sha256')
+    .update(previousHash)
+    .update(canonical ?? '')
+    .digest();
 }
 
 /** Identifies an input as sent, to tell a harmless resend from a conflicting reuse of an id. */

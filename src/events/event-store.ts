@@ -41,7 +41,10 @@ export async function storeEvents(knex: Knex, batch: NewEvent[], announcer?: Com
     const earlier = unique.filter((event) => !fresh.has(event.id));
     const stored = await loadEarlier(trx, earlier, batch, firstIndexById);
 
-    const sequenced = sequenceAndHash(unique.filter((event) => fresh.has(event.id)), heads);
+    const sequenced = sequenceAndHash(
+      unique.filter((event) => fresh.has(event.id)),
+      heads,
+    );
     await insertEvents(trx, sequenced);
     await saveHeads(trx, heads);
 
@@ -70,7 +73,12 @@ async function claimIds(trx: Knex.Transaction, events: NewEvent[]): Promise<Set<
     `INSERT INTO audit_event_keys (id, tenant_id, occurred_at, fingerprint)
      SELECT * FROM unnest(?::uuid[], ?::text[], ?::timestamptz[], ?::bytea[]) ORDER BY 1
      ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [events.map((e) => e.id), events.map((e) => e.tenantId), events.map((e) => e.occurredAt), events.map((e) => e.fingerprint)],
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.tenantId),
+      events.map((e) => e.occurredAt),
+      events.map((e) => e.fingerprint),
+    ],
   );
   return new Set(rows.map((row: { id: string }) => row.id));
 }

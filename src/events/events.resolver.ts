@@ -12,7 +12,8 @@ import { RecordAuditEventsPayload } from './record-payload.type';
 @Resolver()
 export class EventsResolver {
   @Mutation(() => RecordAuditEventsPayload, {
-    description: 'Stores 1 to 1000 events, whole or not at all (SERVICE only). An id already stored with the same content is a duplicate.',
+    description:
+      'Stores 1 to 1000 events, whole or not at all (SERVICE only). An id already stored with the same content is a duplicate.',
   })
   async recordAuditEvents(
     @Ctx() context: RequestContext,
@@ -23,7 +24,9 @@ export class EventsResolver {
     return result;
   }
 
-  @Query(() => AuditEventConnection, { description: 'The tenant’s events, newest first. `search` is ANDed with `filter`.' })
+  @Query(() => AuditEventConnection, {
+    description: 'The tenant’s events, newest first. `search` is ANDed with `filter`.',
+  })
   async auditEvents(
     @Ctx() context: RequestContext,
     @Arg('savedFilterId', () => ID, {

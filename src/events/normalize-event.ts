@@ -26,7 +26,8 @@ export function normalizeEvent(input: AuditEventInput, index: number, tenantId: 
   if (input.id != null && !UUID.test(input.id)) fail('id', 'must be a UUID');
   const occurredAt = input.occurredAt ?? now;
   if (Number.isNaN(occurredAt.getTime())) fail('occurredAt', 'is not a date');
-  if (occurredAt.getTime() > now.getTime() + L.maxFutureSkewMs) fail('occurredAt', 'is more than 5 minutes in the future');
+  if (occurredAt.getTime() > now.getTime() + L.maxFutureSkewMs)
+    fail('occurredAt', 'is more than 5 minutes in the future');
   if (occurredAt < L.earliestOccurredAt) fail('occurredAt', `is before ${L.earliestOccurredAt.toISOString()}`);
 
   checkText(input.actor.id, L.maxIdLength, at('actor.id'), { required: true });
@@ -34,14 +35,16 @@ export function normalizeEvent(input: AuditEventInput, index: number, tenantId: 
   checkText(input.actor.role, L.maxRoleLength, at('actor.role'));
   checkText(input.actor.impersonatorId, L.maxIdLength, at('actor.impersonatorId'));
   checkText(input.entityType, L.maxEntityTypeLength, at('entityType'));
-  if (input.entityType != null && !ENTITY_TYPE.test(input.entityType)) fail('entityType', 'must be a type name such as Lead');
+  if (input.entityType != null && !ENTITY_TYPE.test(input.entityType))
+    fail('entityType', 'must be a type name such as Lead');
   checkText(input.entityId, L.maxIdLength, at('entityId'));
   checkText(input.userAgent, L.maxUserAgentLength, at('userAgent'));
   checkText(input.sessionId, L.maxIdLength, at('sessionId'));
   const location = checkLocation(input.location, at('location'));
 
   let ipAddress: string | null = null;
-  if (input.ipAddress != null) ipAddress = normalizeIpAddress(input.ipAddress) ?? fail('ipAddress', 'is not an IPv4 or IPv6 address');
+  if (input.ipAddress != null)
+    ipAddress = normalizeIpAddress(input.ipAddress) ?? fail('ipAddress', 'is not an IPv4 or IPv6 address');
 
   const changes = changesOf(input, at, fail);
   if (input.metadata != null) {

@@ -22,7 +22,11 @@ export interface EventWriter {
  * Validates and stores one `recordAuditEvents` batch for a SERVICE caller.
  * @throws BadUserInputError naming the event index and field; nothing of the batch is stored then.
  */
-export async function recordEvents(writer: EventWriter, caller: Principal, inputs: AuditEventInput[]): Promise<RecordResult> {
+export async function recordEvents(
+  writer: EventWriter,
+  caller: Principal,
+  inputs: AuditEventInput[],
+): Promise<RecordResult> {
   const { metrics } = writer;
   const stopTimer = metrics.writeDuration.startTimer();
   try {

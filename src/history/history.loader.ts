@@ -24,7 +24,10 @@ const shapeOf = (key: HistoryKey) => canonicalize([key.by, key.first, key.filter
  * (size and filter) are read with one SQL statement, whatever their number or cursors.
  * Create one per request: it caches, and its tenant is the caller's.
  */
-export function createHistoryLoader(knex: Knex, tenantId: string): DataLoader<HistoryKey, AuditEventConnection, string> {
+export function createHistoryLoader(
+  knex: Knex,
+  tenantId: string,
+): DataLoader<HistoryKey, AuditEventConnection, string> {
   return new DataLoader(
     async (keys) => {
       const groups = new Map<string, number[]>();
@@ -55,10 +58,12 @@ async function loadPages(knex: Knex, tenantId: string, keys: readonly HistoryKey
       `(k.after_us IS NULL OR (e.occurred_at, e.id) < (timestamptz 'epoch' + k.after_us * interval '1 microsecond', k.after_id))`,
     );
   applyEventFilter(page, filter, { alias: 'e', argument: 'filter' });
-  page.orderBy([
-    { column: 'e.occurred_at', order: 'desc' },
-    { column: 'e.id', order: 'desc' },
-  ]).limit(first + 1);
+  page
+    .orderBy([
+      { column: 'e.occurred_at', order: 'desc' },
+      { column: 'e.id', order: 'desc' },
+    ])
+    .limit(first + 1);
 
   const { rows } = await knex.raw(
     `SELECT k.ord, x.* FROM unnest(?::text[], ?::text[], ?::bigint[], ?::uuid[])

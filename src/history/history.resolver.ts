@@ -38,7 +38,10 @@ function historyResolver(name: CrmEntityType) {
 
 @Resolver(() => crmEntityClasses.User)
 class UserActivityResolver {
-  @FieldResolver(() => AuditEventConnection, { nullable: true, description: 'The events this user performed, newest first.' })
+  @FieldResolver(() => AuditEventConnection, {
+    nullable: true,
+    description: 'The events this user performed, newest first.',
+  })
   auditActivity(
     @Root() user: CrmRecord,
     @Ctx() context: RequestContext,

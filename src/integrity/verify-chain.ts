@@ -23,7 +23,9 @@ export async function verifyChain(knex: Knex, tenantId: string, from?: Date, to?
 
   let previousHash = GENESIS_HASH;
   if (start > 1n) {
-    const previous = await knex('audit_events').first('hash').where({ tenant_id: tenantId, sequence: (start - 1n).toString() });
+    const previous = await knex('audit_events')
+      .first('hash')
+      .where({ tenant_id: tenantId, sequence: (start - 1n).toString() });
     if (!previous) return broken(0, start - 1n);
     previousHash = previous.hash;
   }

@@ -22,7 +22,8 @@ export async function listEvents(knex: Knex, tenantId: string, args: ListEventsA
   if (args.search?.trim()) applySearch(qb, parseSearchArgument(args.search, 'search'), { alias: 'e' });
   if (args.saved) {
     applyEventFilter(qb, args.saved.filter, { alias: 'e', argument: 'savedFilterId' });
-    if (args.saved.search?.trim()) applySearch(qb, parseSearchArgument(args.saved.search, 'savedFilterId'), { alias: 'e' });
+    if (args.saved.search?.trim())
+      applySearch(qb, parseSearchArgument(args.saved.search, 'savedFilterId'), { alias: 'e' });
   }
   const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
   return toConnection(rows, first, cursor);
@@ -36,6 +37,8 @@ export async function findEvent(knex: Knex, tenantId: string, id: string): Promi
     .first(eventColumns(knex))
     .from('audit_events as e')
     .where({ 'e.tenant_id': tenantId, 'e.id': id.toLowerCase() })
-    .whereRaw('e.occurred_at = (SELECT k.occurred_at FROM audit_event_keys k WHERE k.id = ?::uuid)', [id.toLowerCase()]);
+    .whereRaw('e.occurred_at = (SELECT k.occurred_at FROM audit_event_keys k WHERE k.id = ?::uuid)', [
+      id.toLowerCase(),
+    ]);
   return row ? toAuditEvent(row) : null;
 }

@@ -5,7 +5,10 @@ import { DateTimeScalar } from '../schema/scalars';
 import { DateRangePreset } from './date-range-preset';
 import type { EventFilter } from './event-filter';
 
-registerEnumType(DateRangePreset, { name: 'DateRangePreset', description: 'A window ending now (TODAY: since 00:00 UTC).' });
+registerEnumType(DateRangePreset, {
+  name: 'DateRangePreset',
+  description: 'A window ending now (TODAY: since 00:00 UTC).',
+});
 
 @InputType({ description: 'Every given field is ANDed; a list matches any of its values.' })
 export class AuditEventFilter implements EventFilter {

@@ -25,10 +25,12 @@ export function keysetPage(qb: Knex.QueryBuilder, alias: string, first: number, 
       cursor.occurredUs,
       cursor.id,
     ]);
-  return qb.orderBy([
-    { column: `${alias}.occurred_at`, order: 'desc' },
-    { column: `${alias}.id`, order: 'desc' },
-  ]).limit(first + 1);
+  return qb
+    .orderBy([
+      { column: `${alias}.occurred_at`, order: 'desc' },
+      { column: `${alias}.id`, order: 'desc' },
+    ])
+    .limit(first + 1);
 }
 
 /** Turns up to `first + 1` rows into a connection. */

@@ -55,7 +55,10 @@ export async function buildAuditSchema(): Promise<GraphQLSchema> {
   resolvers.AuditEvent = { ...(resolvers.AuditEvent as object), __resolveReference: resolveAuditEventReference };
   resolvers.AuditAlert = { ...(resolvers.AuditAlert as object), __resolveReference: resolveAuditAlertReference };
   return buildSubgraphSchema({
-    typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(typeGraphqlSchema)}`,
+    typeDefs: gql`
+      ${FEDERATION_LINK}
+      ${printSchemaWithDirectives(typeGraphqlSchema)}
+    `,
     resolvers,
   });
 }

@@ -33,9 +33,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping: finishing requests in flight');
     try {
       await app.stop();
-      logger.debug("app stopped");
+      logger.debug('app stopped');
       await db.close();
-      logger.debug("database connections closed");
+      logger.debug('database connections closed');
       await database.stop();
       logger.info('stopped');
       process.exit(0);

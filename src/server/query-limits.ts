@@ -38,7 +38,10 @@ function depthOf(
       deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, skipIntrospection, seen));
     } else if (!seen.has(selection.name.value)) {
       const fragment = fragments.get(selection.name.value)?.selectionSet;
-      deepest = Math.max(deepest, depthOf(fragment, fragments, skipIntrospection, new Set([...seen, selection.name.value])));
+      deepest = Math.max(
+        deepest,
+        depthOf(fragment, fragments, skipIntrospection, new Set([...seen, selection.name.value])),
+      );
     }
   }
   return deepest;
@@ -69,9 +72,13 @@ export function queryLimitsPlugin(schema: () => GraphQLSchema, limits: Limits): 
         async didResolveOperation({ document, request }) {
           const depth = queryDepth(document, request.operationName);
           if (depth.data > limits.maxQueryDepth)
-            throw tooComplex(`The query is nested ${depth.data} levels deep; at most ${limits.maxQueryDepth} are allowed`);
+            throw tooComplex(
+              `The query is nested ${depth.data} levels deep; at most ${limits.maxQueryDepth} are allowed`,
+            );
           if (depth.all > INTROSPECTION_DEPTH)
-            throw tooComplex(`The query is nested ${depth.all} levels deep; at most ${INTROSPECTION_DEPTH} are allowed`);
+            throw tooComplex(
+              `The query is nested ${depth.all} levels deep; at most ${INTROSPECTION_DEPTH} are allowed`,
+            );
           const cost = getComplexity({
             schema: schema(),
             query: document,

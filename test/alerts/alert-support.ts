@@ -28,7 +28,11 @@ export async function newTenant(): Promise<{ org: string; admin: string; service
   return { org, admin: await adminToken(org), service: await serviceToken(org) };
 }
 
-export async function listAlerts(server: TestServer, admin: string, variables: Record<string, unknown> = {}): Promise<AlertNode[]> {
+export async function listAlerts(
+  server: TestServer,
+  admin: string,
+  variables: Record<string, unknown> = {},
+): Promise<AlertNode[]> {
   const response = await server.graphql(ALERTS, { first: 500, ...variables }, admin);
   if (response.errors) throw new Error(JSON.stringify(response.errors));
   return response.data!.alerts.edges.map((edge: { node: AlertNode }) => edge.node);
@@ -36,12 +40,18 @@ export async function listAlerts(server: TestServer, admin: string, variables: R
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function waitForAlerts(server: TestServer, admin: string, check: (alerts: AlertNode[]) => boolean, timeoutMs = 15_000): Promise<AlertNode[]> {
+export async function waitForAlerts(
+  server: TestServer,
+  admin: string,
+  check: (alerts: AlertNode[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<AlertNode[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const alerts = await listAlerts(server, admin);
     if (check(alerts)) return alerts;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for alerts; have ${JSON.stringify(alerts.map((a) => a.rule.key))}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for alerts; have ${JSON.stringify(alerts.map((a) => a.rule.key))}`);
     await sleep(100);
   }
 }
@@ -59,10 +69,16 @@ export function sentinelEvent(at = new Date()): Record<string, unknown> {
 }
 
 /** Records `events`, then a sentinel, and returns the alerts other than the sentinel's once it is raised. */
-export async function alertsAfter(server: TestServer, tenant: { admin: string; service: string }, events: Array<Record<string, unknown>>): Promise<AlertNode[]> {
+export async function alertsAfter(
+  server: TestServer,
+  tenant: { admin: string; service: string },
+  events: Array<Record<string, unknown>>,
+): Promise<AlertNode[]> {
   if (events.length > 0) await recordEvents(server, tenant.service, events);
   const [sentinelId] = await recordEvents(server, tenant.service, [sentinelEvent()]);
-  const alerts = await waitForAlerts(server, tenant.admin, (all) => all.some((alert) => alert.events.some((event) => event.id === sentinelId)));
+  const alerts = await waitForAlerts(server, tenant.admin, (all) =>
+    all.some((alert) => alert.events.some((event) => event.id === sentinelId)),
+  );
   return alerts.filter((alert) => alert.actorId !== 'sentinel');
 }
 
@@ -75,4 +91,5 @@ export function lastMonday(hour: number, minute = 0): Date {
   return date;
 }
 
-export const minutesAfter = (start: Date, minutes: number) => new Date(start.getTime() + minutes * 60_000).toISOString();
+export const minutesAfter = (start: Date, minutes: number) =>
+  new Date(start.getTime() + minutes * 60_000).toISOString();

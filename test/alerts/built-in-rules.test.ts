@@ -1,8 +1,10 @@
 import { startTestServer, type TestServer } from '../support/server';
 import { alertsAfter, lastMonday, minutesAfter, newTenant } from './alert-support';
 
-const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-const CHROME_WINDOWS_NEWER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const CHROME_WINDOWS =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const CHROME_WINDOWS_NEWER =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0';
 const PARIS = { city: 'Paris', latitude: 48.8566, longitude: 2.3522 };
 const LYON = { city: 'Lyon', latitude: 45.764, longitude: 4.8357 };
@@ -22,7 +24,8 @@ const event = (actor: string, action: string, minutes: number, extra: Record<str
   occurredAt: at(minutes),
   ...extra,
 });
-const repeat = (count: number, make: (index: number) => Record<string, unknown>) => Array.from({ length: count }, (_, index) => make(index));
+const repeat = (count: number, make: (index: number) => Record<string, unknown>) =>
+  Array.from({ length: count }, (_, index) => make(index));
 
 describe('multiple-failed-logins', () => {
   it('raises once for five failures of one actor from one IP within ten minutes, not for four', async () => {
@@ -39,7 +42,11 @@ describe('multiple-failed-logins', () => {
 
   it('raises per IP when several actors fail from it', async () => {
     const tenant = await newTenant();
-    const alerts = await alertsAfter(server, tenant, repeat(5, (i) => event(`user-${i}`, 'LOGIN_FAILED', i, { ipAddress: '198.51.100.9' })));
+    const alerts = await alertsAfter(
+      server,
+      tenant,
+      repeat(5, (i) => event(`user-${i}`, 'LOGIN_FAILED', i, { ipAddress: '198.51.100.9' })),
+    );
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ actorId: null, rule: { key: 'multiple-failed-logins' } });
     expect(alerts[0]!.summary).toContain('198.51.100.9');
@@ -55,7 +62,9 @@ describe('bulk-export', () => {
       event('frank', 'EXPORT', 0, { metadata: { recordCount: 60 } }),
       event('frank', 'EXPORT', 600, { metadata: { recordCount: 40 } }),
     ]);
-    expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.events.length])).toEqual([['bulk-export', 'eve', 2]]);
+    expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.events.length])).toEqual([
+      ['bulk-export', 'eve', 2],
+    ]);
     expect(alerts[0]!.summary).toContain('101 records');
   });
 });
@@ -63,7 +72,11 @@ describe('bulk-export', () => {
 describe('mass-deletion', () => {
   it('counts DELETEs and BULK_DELETE records, late events where they occurred', async () => {
     const tenant = await newTenant();
-    await alertsAfter(server, tenant, repeat(30, (i) => event('dan', 'DELETE', 60 + i * 0.1, { entityType: 'Lead', entityId: `l${i}` })));
+    await alertsAfter(
+      server,
+      tenant,
+      repeat(30, (i) => event('dan', 'DELETE', 60 + i * 0.1, { entityType: 'Lead', entityId: `l${i}` })),
+    );
     // Recorded later but occurred five minutes earlier: inside the same ten minutes.
     const alerts = await alertsAfter(server, tenant, [
       ...repeat(15, (i) => event('dan', 'DELETE', 55 + i * 0.1, { entityType: 'Lead', entityId: `m${i}` })),
@@ -71,7 +84,9 @@ describe('mass-deletion', () => {
       ...repeat(30, (i) => event('erin', 'DELETE', 60 + i * 0.1)),
       ...repeat(19, (i) => event('erin', 'DELETE', 120 + i * 0.1)),
     ]);
-    expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.events.length])).toEqual([['mass-deletion', 'dan', 46]]);
+    expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.events.length])).toEqual([
+      ['mass-deletion', 'dan', 46],
+    ]);
   });
 });
 
@@ -79,7 +94,11 @@ describe('permission-escalation', () => {
   it('raises for a role raised to ADMIN, not for other roles or a demotion', async () => {
     const tenant = await newTenant();
     const change = (actor: string, oldValue: unknown, newValue: unknown) =>
-      event(actor, 'ROLE_CHANGE', 0, { entityType: 'User', entityId: `${actor}-target`, changes: [{ field: 'role', oldValue, newValue }] });
+      event(actor, 'ROLE_CHANGE', 0, {
+        entityType: 'User',
+        entityId: `${actor}-target`,
+        changes: [{ field: 'role', oldValue, newValue }],
+      });
     const alerts = await alertsAfter(server, tenant, [
       change('grace', 'USER', 'ADMIN'),
       change('heidi', 'USER', 'MANAGER'),
@@ -118,7 +137,9 @@ describe('new-device', () => {
       login('nina', 120, FIREFOX_LINUX),
       login('omar', 0, FIREFOX_LINUX),
     ]);
-    expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.severity])).toEqual([['new-device', 'nina', 'MEDIUM']]);
+    expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.severity])).toEqual([
+      ['new-device', 'nina', 'MEDIUM'],
+    ]);
     expect(alerts[0]!.summary).toContain('Firefox on Linux');
   });
 });
@@ -132,6 +153,8 @@ describe('impossible-travel', () => {
       event('quinn', 'LOGIN', 0, { location: PARIS }),
       event('quinn', 'LOGIN', 60, { location: LYON }),
     ]);
-    expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.events.length])).toEqual([['impossible-travel', 'pat', 2]]);
+    expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.events.length])).toEqual([
+      ['impossible-travel', 'pat', 2],
+    ]);
   });
 });

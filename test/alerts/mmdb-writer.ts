@@ -23,7 +23,10 @@ function encode(value: Value): Buffer {
     return Buffer.concat([control(value.bytes === 2 ? 5 : 6, value.bytes as number), bytes]);
   }
   const entries = Object.entries(value);
-  return Buffer.concat([control(7, entries.length), ...entries.flatMap(([key, item]) => [encode(key), encode(item as Value)])]);
+  return Buffer.concat([
+    control(7, entries.length),
+    ...entries.flatMap(([key, item]) => [encode(key), encode(item as Value)]),
+  ]);
 }
 
 interface TrieNode {
@@ -31,14 +34,19 @@ interface TrieNode {
   index?: number;
 }
 
-export function writeCityMmdb(networks: Array<{ cidr: string; city: string; latitude: number; longitude: number }>): Buffer {
+export function writeCityMmdb(
+  networks: Array<{ cidr: string; city: string; latitude: number; longitude: number }>,
+): Buffer {
   const root: TrieNode = { children: [null, null] };
   const records: Buffer[] = [];
   let dataSize = 0;
   for (const network of networks) {
     const [address, prefixText] = network.cidr.split('/');
     const bits = address!.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
-    const data = encode({ city: { names: { en: network.city } }, location: { latitude: network.latitude, longitude: network.longitude } });
+    const data = encode({
+      city: { names: { en: network.city } },
+      location: { latitude: network.latitude, longitude: network.longitude },
+    });
     const dataOffset = dataSize;
     records.push(data);
     dataSize += data.length;
@@ -74,5 +82,11 @@ export function writeCityMmdb(networks: Array<{ cidr: string; city: string; lati
     build_epoch: { uint: Math.floor(Date.now() / 1000), bytes: 4 },
     description: { en: 'test' },
   });
-  return Buffer.concat([tree, Buffer.alloc(16), ...records, Buffer.from('abcdef4d61784d696e642e636f6d', 'hex'), metadata]);
+  return Buffer.concat([
+    tree,
+    Buffer.alloc(16),
+    ...records,
+    Buffer.from('abcdef4d61784d696e642e636f6d', 'hex'),
+    metadata,
+  ]);
 }

@@ -5,7 +5,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { recordEvents } from '../support/events';
-import { startTestServer, type TestServer } from '../support/server';
+import { startTestServer } from '../support/server';
 import { alertsAfter, listAlerts, newTenant, sentinelEvent, sleep, waitForAlerts } from './alert-support';
 
 const escalation = (i: number) => ({ ...sentinelEvent(), actor: { id: `escalator-${i}` } });
@@ -59,7 +59,13 @@ interface Received {
   headers: IncomingMessage['headers'];
 }
 
-async function receiver(): Promise<{ url: string; received: Received[]; accept: { now: boolean }; attempts: () => number; close: () => Promise<void> }> {
+async function receiver(): Promise<{
+  url: string;
+  received: Received[];
+  accept: { now: boolean };
+  attempts: () => number;
+  close: () => Promise<void>;
+}> {
   const received: Received[] = [];
   const accept = { now: false };
   let attempts = 0;
@@ -75,7 +81,13 @@ async function receiver(): Promise<{ url: string; received: Received[]; accept: 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, received, accept, attempts: () => attempts, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    accept,
+    attempts: () => attempts,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 it('POSTs each alert to its webhook, signed, retrying with backoff across a restart until accepted', async () => {
@@ -86,7 +98,9 @@ it('POSTs each alert to its webhook, signed, retrying with backoff across a rest
   const create = `mutation C($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`;
   const input = { name: 'any export', severity: 'CRITICAL', match: 'action:EXPORT', webhookUrl: hook.url };
   expect((await first.graphql(create, { input }, tenant.admin)).errors).toBeUndefined();
-  const [alert] = await alertsAfter(first, tenant, [{ actor: { id: 'exporter' }, action: 'EXPORT', metadata: { recordCount: 3 } }]);
+  const [alert] = await alertsAfter(first, tenant, [
+    { actor: { id: 'exporter' }, action: 'EXPORT', metadata: { recordCount: 3 } },
+  ]);
   for (let waited = 0; hook.attempts() < 2 && waited < 10_000; waited += 50) await sleep(50);
   expect(hook.attempts()).toBeGreaterThanOrEqual(2);
   await first.stop();
@@ -99,7 +113,9 @@ it('POSTs each alert to its webhook, signed, retrying with backoff across a rest
     const timestamp = String(headers['x-audit-timestamp']);
     const expected = `sha256=${createHmac('sha256', 'hook-secret').update(`${timestamp}.${body}`).digest('hex')}`;
     expect(headers['x-audit-signature']).toBe(expected);
-    expect(JSON.parse(body!)).toMatchObject({ alert: { id: alert!.id, severity: 'CRITICAL', actorId: 'exporter', rule: { name: 'any export' } } });
+    expect(JSON.parse(body!)).toMatchObject({
+      alert: { id: alert!.id, severity: 'CRITICAL', actorId: 'exporter', rule: { name: 'any export' } },
+    });
     await sleep(300);
     expect(hook.received).toHaveLength(1);
   } finally {
@@ -113,20 +129,37 @@ it('pushes alerts of at least minSeverity over auditAlertRaised, raised through 
   const tenant = await newTenant();
   const other = await newTenant();
   const received: Array<{ severity: string; actorId: string; rule: { key: string } }> = [];
-  const client = createClient({ url: `${b.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${tenant.admin}` } });
+  const client = createClient({
+    url: `${b.url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { Authorization: `Bearer ${tenant.admin}` },
+  });
   try {
     client.subscribe<{ auditAlertRaised: (typeof received)[number] }>(
-      { query: 'subscription { auditAlertRaised(minSeverity: MEDIUM) { id severity actorId rule { key } events { id } } }' },
-      { next: (message) => message.data && received.push(message.data.auditAlertRaised), error: (error) => received.push({ severity: 'ERROR', actorId: JSON.stringify(error), rule: { key: '' } }), complete: () => undefined },
+      {
+        query:
+          'subscription { auditAlertRaised(minSeverity: MEDIUM) { id severity actorId rule { key } events { id } } }',
+      },
+      {
+        next: (message) => message.data && received.push(message.data.auditAlertRaised),
+        error: (error) => received.push({ severity: 'ERROR', actorId: JSON.stringify(error), rule: { key: '' } }),
+        complete: () => undefined,
+      },
     );
     await sleep(300);
     const night = new Date(Date.now() - 24 * 3600_000);
     night.setUTCHours(2);
     await recordEvents(a, other.service, [escalation(99)]);
-    await recordEvents(a, tenant.service, [{ actor: { id: 'owl' }, action: 'LOGIN', occurredAt: night.toISOString() }, escalation(7)]);
+    await recordEvents(a, tenant.service, [
+      { actor: { id: 'owl' }, action: 'LOGIN', occurredAt: night.toISOString() },
+      escalation(7),
+    ]);
     for (let waited = 0; received.length === 0 && waited < 10_000; waited += 50) await sleep(50);
     await sleep(300);
-    expect(received).toEqual([expect.objectContaining({ severity: 'HIGH', actorId: 'escalator-7', rule: { key: 'permission-escalation' } })]);
+    expect(received).toEqual([
+      expect.objectContaining({ severity: 'HIGH', actorId: 'escalator-7', rule: { key: 'permission-escalation' } }),
+    ]);
   } finally {
     await client.dispose();
     await Promise.all([a.stop(), b.stop()]);

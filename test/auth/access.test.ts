@@ -3,19 +3,31 @@ import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken, signToken, userToken } from '../support/tokens';
 
 const PATHS = {
-  auditEvents: { query: '{ auditEvents { edges { node { id tenantId } } } }', read: (d: any) => d.auditEvents.edges.map((e: any) => e.node.tenantId) },
-  auditEvent: { query: 'query($id: ID!) { auditEvent(id: $id) { tenantId } }', read: (d: any) => (d.auditEvent ? [d.auditEvent.tenantId] : []) },
-  auditLogIntegrity: { query: '{ auditLogIntegrity { ok eventsChecked } }', read: (d: any) => Array(d.auditLogIntegrity.eventsChecked).fill('?') },
+  auditEvents: {
+    query: '{ auditEvents { edges { node { id tenantId } } } }',
+    read: (d: any) => d.auditEvents.edges.map((e: any) => e.node.tenantId),
+  },
+  auditEvent: {
+    query: 'query($id: ID!) { auditEvent(id: $id) { tenantId } }',
+    read: (d: any) => (d.auditEvent ? [d.auditEvent.tenantId] : []),
+  },
+  auditLogIntegrity: {
+    query: '{ auditLogIntegrity { ok eventsChecked } }',
+    read: (d: any) => Array(d.auditLogIntegrity.eventsChecked).fill('?'),
+  },
   leadHistory: {
-    query: '{ _entities(representations: [{ __typename: "Lead", id: "lead-1" }]) { ... on Lead { auditHistory { edges { node { tenantId id } } } } } }',
+    query:
+      '{ _entities(representations: [{ __typename: "Lead", id: "lead-1" }]) { ... on Lead { auditHistory { edges { node { tenantId id } } } } } }',
     read: (d: any) => (d._entities[0].auditHistory?.edges ?? []).map((e: any) => e.node.tenantId),
   },
   userActivity: {
-    query: '{ _entities(representations: [{ __typename: "User", id: "u1" }]) { ... on User { auditActivity { edges { node { tenantId } } } } } }',
+    query:
+      '{ _entities(representations: [{ __typename: "User", id: "u1" }]) { ... on User { auditActivity { edges { node { tenantId } } } } } }',
     read: (d: any) => (d._entities[0].auditActivity?.edges ?? []).map((e: any) => e.node.tenantId),
   },
   eventReference: {
-    query: 'query($id: ID!) { _entities(representations: [{ __typename: "AuditEvent", id: $id }]) { ... on AuditEvent { tenantId } } }',
+    query:
+      'query($id: ID!) { _entities(representations: [{ __typename: "AuditEvent", id: $id }]) { ... on AuditEvent { tenantId } } }',
     read: (d: any) => d._entities.filter(Boolean).map((e: any) => e.tenantId),
   },
 } as const;
@@ -36,7 +48,11 @@ describe('who may read and write, on every path', () => {
     ['no token', async () => undefined, 'UNAUTHENTICATED'],
     ['a malformed token', async () => 'not-a-jwt', 'UNAUTHENTICATED'],
     ['an expired ADMIN token', () => signToken({ role: 'ADMIN', expiresIn: -60 }), 'UNAUTHENTICATED'],
-    ['an ADMIN token signed with another secret', () => signToken({ role: 'ADMIN', secret: 'another-secret-of-enough-length!!' }), 'UNAUTHENTICATED'],
+    [
+      'an ADMIN token signed with another secret',
+      () => signToken({ role: 'ADMIN', secret: 'another-secret-of-enough-length!!' }),
+      'UNAUTHENTICATED',
+    ],
     ['a USER', () => userToken('acme'), 'FORBIDDEN'],
     ['a SERVICE', () => serviceToken('acme'), 'FORBIDDEN'],
     ['an acme ADMIN', () => adminToken('acme'), null],

@@ -8,7 +8,11 @@ import { signToken } from '../support/tokens';
 const QUERY = '{ auditEvents(first: 1) { edges { cursor } } }';
 
 async function sign(key: CryptoKey, alg: string, claims: Record<string, unknown>, { kid = 'k1', exp = '1h' } = {}) {
-  return new SignJWT({ org: 'acme', role: 'ADMIN', ...claims }).setProtectedHeader({ alg, kid }).setSubject('a').setExpirationTime(exp).sign(key);
+  return new SignJWT({ org: 'acme', role: 'ADMIN', ...claims })
+    .setProtectedHeader({ alg, kid })
+    .setSubject('a')
+    .setExpirationTime(exp)
+    .sign(key);
 }
 
 describe('bearer tokens', () => {
@@ -23,7 +27,10 @@ describe('bearer tokens', () => {
     rsa = await generateKeyPair('RS256');
     ec = await generateKeyPair('ES256');
     const keys: object[] = [];
-    keys.push({ ...(await exportJWK(rsa.publicKey)), kid: 'k1', alg: 'RS256' }, { ...(await exportJWK(ec.publicKey)), kid: 'k2', alg: 'ES256' });
+    keys.push(
+      { ...(await exportJWK(rsa.publicKey)), kid: 'k1', alg: 'RS256' },
+      { ...(await exportJWK(ec.publicKey)), kid: 'k2', alg: 'ES256' },
+    );
     jwks = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys })));
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
@@ -36,12 +43,20 @@ describe('bearer tokens', () => {
   describe('with a JWKS endpoint and issuer/audience checks', () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startTestServer({ database, env: { AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: 'https://idp.test', AUTH_AUDIENCE: 'audit' } });
+      server = await startTestServer({
+        database,
+        env: { AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: 'https://idp.test', AUTH_AUDIENCE: 'audit' },
+      });
     });
     afterAll(() => server.stop());
 
     it.each(['RS256', 'ES256'])('accepts %s tokens from the key set', async (alg) => {
-      const token = await sign(alg === 'RS256' ? rsa.privateKey : ec.privateKey, alg, { iss: 'https://idp.test', aud: 'audit' }, { kid: alg === 'RS256' ? 'k1' : 'k2' });
+      const token = await sign(
+        alg === 'RS256' ? rsa.privateKey : ec.privateKey,
+        alg,
+        { iss: 'https://idp.test', aud: 'audit' },
+        { kid: alg === 'RS256' ? 'k1' : 'k2' },
+      );
       expect((await server.graphql(QUERY, {}, token)).errors).toBeUndefined();
     });
 
@@ -64,8 +79,15 @@ describe('bearer tokens', () => {
     const server = await startTestServer({ database });
     try {
       const secret = new TextEncoder().encode('test-secret-that-is-long-enough-for-hs256');
-      const noExp = await new SignJWT({ org: 'acme', role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a').sign(secret);
-      const noOrg = await new SignJWT({ role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setExpirationTime('1h').sign(secret);
+      const noExp = await new SignJWT({ org: 'acme', role: 'ADMIN' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('a')
+        .sign(secret);
+      const noOrg = await new SignJWT({ role: 'ADMIN' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('a')
+        .setExpirationTime('1h')
+        .sign(secret);
       for (const token of [noExp, noOrg]) {
         const response = await server.graphql(QUERY, {}, token);
         expect(response.errors![0].extensions!.code).toBe('UNAUTHENTICATED');

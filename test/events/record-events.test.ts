@@ -79,7 +79,12 @@ describe('recordAuditEvents', () => {
     await server.graphql(RECORD, { events: [{ id, actor: { id: 'u1' }, action: 'LOGIN' }] }, service);
     const response = await server.graphql(
       RECORD,
-      { events: [{ actor: { id: 'u2' }, action: 'VIEW', entityId: 'left-behind?' }, { id, actor: { id: 'u1' }, action: 'LOGOUT' }] },
+      {
+        events: [
+          { actor: { id: 'u2' }, action: 'VIEW', entityId: 'left-behind?' },
+          { id, actor: { id: 'u1' }, action: 'LOGOUT' },
+        ],
+      },
       service,
     );
     expect(response.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
@@ -95,8 +100,14 @@ describe('recordAuditEvents', () => {
     [{ actor: { id: 'u1' }, action: 'LOGIN', occurredAt: '1990-01-01T00:00:00Z' }, 'events[1].occurredAt'],
     [{ actor: { id: 'u1' }, action: 'UPDATE', metadata: { blob: 'x'.repeat(20000) } }, 'events[1].metadata'],
     [{ actor: { id: 'u1' }, action: 'EXPORT', metadata: { recordCount: -3 } }, 'events[1].metadata.recordCount'],
-    [{ actor: { id: 'u1' }, action: 'UPDATE', changes: [{ field: 'a', newValue: 'y'.repeat(40000) }] }, 'events[1].changes[0].newValue'],
-    [{ actor: { id: 'u1' }, action: 'UPDATE', changes: [{ field: 'a' }, { field: 'a' }] }, 'events[1].changes[1].field'],
+    [
+      { actor: { id: 'u1' }, action: 'UPDATE', changes: [{ field: 'a', newValue: 'y'.repeat(40000) }] },
+      'events[1].changes[0].newValue',
+    ],
+    [
+      { actor: { id: 'u1' }, action: 'UPDATE', changes: [{ field: 'a' }, { field: 'a' }] },
+      'events[1].changes[1].field',
+    ],
     [{ actor: { id: 'u1' }, action: 'UPDATE', before: { a: 1 }, changes: [] }, 'events[1].changes'],
     [{ actor: { id: 'u1' }, action: 'UPDATE', entityType: 'drop table' }, 'events[1].entityType'],
     [{ actor: { id: 'u1' }, action: 'UPDATE', id: 'not-a-uuid' }, 'events[1].id'],
@@ -118,15 +129,28 @@ describe('recordAuditEvents', () => {
 
   it('refuses an empty batch and one of more than 1000 events', async () => {
     const empty = await server.graphql(RECORD, { events: [] }, service);
-    const tooMany = await server.graphql(RECORD, { events: Array.from({ length: 1001 }, () => ({ actor: { id: 'u' }, action: 'VIEW' })) }, service);
-    for (const response of [empty, tooMany]) expect(response.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'events' });
+    const tooMany = await server.graphql(
+      RECORD,
+      { events: Array.from({ length: 1001 }, () => ({ actor: { id: 'u' }, action: 'VIEW' })) },
+      service,
+    );
+    for (const response of [empty, tooMany])
+      expect(response.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'events' });
   });
 
   it('lets a SERVICE write for another tenant, and only a SERVICE write at all', async () => {
-    const other = await server.graphql(RECORD, { events: [{ tenantId: 'globex', actor: { id: 'u9' }, action: 'LOGIN' }] }, service);
+    const other = await server.graphql(
+      RECORD,
+      { events: [{ tenantId: 'globex', actor: { id: 'u9' }, action: 'LOGIN' }] },
+      service,
+    );
     expect(other.data!.recordAuditEvents.events[0].tenantId).toBe('globex');
     const byAdmin = await server.graphql(RECORD, { events: [{ actor: { id: 'u9' }, action: 'LOGIN' }] }, admin);
-    const byUser = await server.graphql(RECORD, { events: [{ actor: { id: 'u9' }, action: 'LOGIN' }] }, await userToken());
+    const byUser = await server.graphql(
+      RECORD,
+      { events: [{ actor: { id: 'u9' }, action: 'LOGIN' }] },
+      await userToken(),
+    );
     const anonymous = await server.graphql(RECORD, { events: [{ actor: { id: 'u9' }, action: 'LOGIN' }] });
     expect(byAdmin.errors![0].extensions!.code).toBe('FORBIDDEN');
     expect(byUser.errors![0].extensions!.code).toBe('FORBIDDEN');
@@ -135,10 +159,23 @@ describe('recordAuditEvents', () => {
 
   it('gives a tenant gap-free sequences in commit order under concurrent batches', async () => {
     const batches = Array.from({ length: 8 }, (_, b) =>
-      server.graphql(RECORD, { events: Array.from({ length: 25 }, (_, i) => ({ tenantId: 'seq-tenant', actor: { id: `u${b}` }, action: 'VIEW', entityId: `${b}-${i}` })) }, service),
+      server.graphql(
+        RECORD,
+        {
+          events: Array.from({ length: 25 }, (_, i) => ({
+            tenantId: 'seq-tenant',
+            actor: { id: `u${b}` },
+            action: 'VIEW',
+            entityId: `${b}-${i}`,
+          })),
+        },
+        service,
+      ),
     );
     const results = await Promise.all(batches);
-    const sequences = results.flatMap((r) => r.data!.recordAuditEvents.events.map((e: { sequence: string }) => Number(e.sequence)));
+    const sequences = results.flatMap((r) =>
+      r.data!.recordAuditEvents.events.map((e: { sequence: string }) => Number(e.sequence)),
+    );
     expect([...sequences].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     for (const result of results) {
       const batch = result.data!.recordAuditEvents.events.map((e: { sequence: string }) => Number(e.sequence));

@@ -29,7 +29,13 @@ describe('auditHistory on CRM entities through _entities', () => {
         changes: [{ field: version === 2 ? 'status' : 'name', newValue: `v${version}` }],
       })),
     ).flat();
-    events.push({ actor: { id: 'rep-1' }, action: 'UPDATE', entityType: 'Opportunity', entityId: 'lead-1', changes: [] } as never);
+    events.push({
+      actor: { id: 'rep-1' },
+      action: 'UPDATE',
+      entityType: 'Opportunity',
+      entityId: 'lead-1',
+      changes: [],
+    } as never);
     await recordEvents(server, await serviceToken('acme'), events);
     await recordEvents(server, await serviceToken('globex'), [
       { actor: { id: 'intruder' }, action: 'DELETE', entityType: 'Lead', entityId: 'lead-1' },
@@ -40,12 +46,21 @@ describe('auditHistory on CRM entities through _entities', () => {
   it('serves every CRM type with its own history, newest first, scoped to the caller’s tenant', async () => {
     const response = await server.graphql(
       ENTITIES,
-      { representations: [{ __typename: 'Lead', id: 'lead-1' }, { __typename: 'Opportunity', id: 'lead-1' }] },
+      {
+        representations: [
+          { __typename: 'Lead', id: 'lead-1' },
+          { __typename: 'Opportunity', id: 'lead-1' },
+        ],
+      },
       admin,
     );
     expect(response.errors).toBeUndefined();
     const [lead, opportunity] = response.data!._entities;
-    expect(lead.auditHistory.edges.map((e: { node: { action: string } }) => e.node.action)).toEqual(['UPDATE', 'UPDATE', 'CREATE']);
+    expect(lead.auditHistory.edges.map((e: { node: { action: string } }) => e.node.action)).toEqual([
+      'UPDATE',
+      'UPDATE',
+      'CREATE',
+    ]);
     expect(opportunity.auditHistory.edges).toHaveLength(1);
     expect(CRM_ENTITY_TYPES).toHaveLength(9);
   });
@@ -54,7 +69,8 @@ describe('auditHistory on CRM entities through _entities', () => {
     // Other workers (alert evaluation) share the connection pool: count what reads these leads.
     const statements: string[] = [];
     const mentionsLeads = (bindings: unknown[] = []) => JSON.stringify(bindings).includes('"lead-');
-    const count = (query: { sql: string; bindings?: unknown[] }) => mentionsLeads(query.bindings) && statements.push(query.sql);
+    const count = (query: { sql: string; bindings?: unknown[] }) =>
+      mentionsLeads(query.bindings) && statements.push(query.sql);
     server.app.services.knex.on('query', count);
     const representations = Array.from({ length: 100 }, (_, lead) => ({ __typename: 'Lead', id: `lead-${lead}` }));
     const response = await server.graphql(ENTITIES, { representations, first: 2 }, admin);
@@ -64,16 +80,29 @@ describe('auditHistory on CRM entities through _entities', () => {
     expect(statements[0]).toContain('audit_events');
     const entities = response.data!._entities;
     expect(entities).toHaveLength(100);
-    entities.forEach((lead: { id: string; auditHistory: { edges: Array<{ node: { entityId: string } }>; pageInfo: { hasNextPage: boolean } } }) => {
-      expect(lead.auditHistory.edges).toHaveLength(2);
-      expect(lead.auditHistory.pageInfo.hasNextPage).toBe(true);
-      lead.auditHistory.edges.forEach((edge) => expect(edge.node.entityId).toBe(lead.id));
-    });
+    entities.forEach(
+      (lead: {
+        id: string;
+        auditHistory: { edges: Array<{ node: { entityId: string } }>; pageInfo: { hasNextPage: boolean } };
+      }) => {
+        expect(lead.auditHistory.edges).toHaveLength(2);
+        expect(lead.auditHistory.pageInfo.hasNextPage).toBe(true);
+        lead.auditHistory.edges.forEach((edge) => expect(edge.node.entityId).toBe(lead.id));
+      },
+    );
   });
 
   it('narrows a history by field and action, and pages it with cursors', async () => {
-    const filtered = await server.graphql(ENTITIES, { representations: [{ __typename: 'Lead', id: 'lead-7' }], filter: { fields: ['status'] } }, admin);
-    expect(filtered.data!._entities[0].auditHistory.edges.map((e: { node: { changes: Array<{ field: string }> } }) => e.node.changes[0].field)).toEqual(['status']);
+    const filtered = await server.graphql(
+      ENTITIES,
+      { representations: [{ __typename: 'Lead', id: 'lead-7' }], filter: { fields: ['status'] } },
+      admin,
+    );
+    expect(
+      filtered.data!._entities[0].auditHistory.edges.map(
+        (e: { node: { changes: Array<{ field: string }> } }) => e.node.changes[0].field,
+      ),
+    ).toEqual(['status']);
     const page = `query($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on Lead { auditHistory(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } } }`;
     const first = await server.graphql(page, { r: [{ __typename: 'Lead', id: 'lead-7' }] }, admin);
     const { endCursor } = first.data!._entities[0].auditHistory.pageInfo;
@@ -83,17 +112,30 @@ describe('auditHistory on CRM entities through _entities', () => {
   });
 
   it('lists what a user did with User.auditActivity', async () => {
-    const response = await server.graphql(ENTITIES, { representations: [{ __typename: 'User', id: 'rep-1' }], first: 500 }, admin);
-    const actors = response.data!._entities[0].auditActivity.edges.map((e: { node: { actor: { id: string } } }) => e.node.actor.id);
+    const response = await server.graphql(
+      ENTITIES,
+      { representations: [{ __typename: 'User', id: 'rep-1' }], first: 500 },
+      admin,
+    );
+    const actors = response.data!._entities[0].auditActivity.edges.map(
+      (e: { node: { actor: { id: string } } }) => e.node.actor.id,
+    );
     expect(actors).toHaveLength(61);
     expect(new Set(actors)).toEqual(new Set(['rep-1']));
   });
 
   it('gives a non-admin null audit fields with FORBIDDEN, and the record itself', async () => {
     for (const token of [await userToken('acme'), await serviceToken('acme')]) {
-      const response = await server.graphql(ENTITIES, { representations: [{ __typename: 'Lead', id: 'lead-1' }] }, token);
+      const response = await server.graphql(
+        ENTITIES,
+        { representations: [{ __typename: 'Lead', id: 'lead-1' }] },
+        token,
+      );
       expect(response.data!._entities[0]).toEqual({ __typename: 'Lead', id: 'lead-1', auditHistory: null });
-      expect(response.errors![0]).toMatchObject({ path: ['_entities', 0, 'auditHistory'], extensions: { code: 'FORBIDDEN' } });
+      expect(response.errors![0]).toMatchObject({
+        path: ['_entities', 0, 'auditHistory'],
+        extensions: { code: 'FORBIDDEN' },
+      });
     }
     const anonymous = await server.graphql(ENTITIES, { representations: [{ __typename: 'Lead', id: 'lead-1' }] });
     expect(anonymous.data!._entities[0].auditHistory).toBeNull();
@@ -101,7 +143,14 @@ describe('auditHistory on CRM entities through _entities', () => {
   });
 
   it('refuses a page size over 500 naming the argument', async () => {
-    const response = await server.graphql(ENTITIES, { representations: [{ __typename: 'Lead', id: 'lead-1' }], first: 501 }, admin);
-    expect(response.errors![0]).toMatchObject({ message: expect.stringMatching(/^first: /), extensions: { code: 'BAD_USER_INPUT' } });
+    const response = await server.graphql(
+      ENTITIES,
+      { representations: [{ __typename: 'Lead', id: 'lead-1' }], first: 501 },
+      admin,
+    );
+    expect(response.errors![0]).toMatchObject({
+      message: expect.stringMatching(/^first: /),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });

@@ -32,13 +32,16 @@ describe('append-only storage and the hash chain', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    for (const org of ['intact', 'edited', 'removed', 'truncated']) await recordEvents(server, await serviceToken(org), events(30));
+    for (const org of ['intact', 'edited', 'removed', 'truncated'])
+      await recordEvents(server, await serviceToken(org), events(30));
   });
   afterAll(() => server.stop());
 
   it('refuses UPDATE, DELETE and TRUNCATE of stored events in the database itself', async () => {
     const { knex } = server.app.services;
-    await expect(knex.raw(`UPDATE audit_events SET action = 'VIEW' WHERE tenant_id = 'intact'`)).rejects.toThrow(/append-only/);
+    await expect(knex.raw(`UPDATE audit_events SET action = 'VIEW' WHERE tenant_id = 'intact'`)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(knex.raw(`DELETE FROM audit_events WHERE tenant_id = 'intact'`)).rejects.toThrow(/append-only/);
     await expect(knex.raw('TRUNCATE audit_events')).rejects.toThrow(/append-only/);
     await expect(knex.raw(`DELETE FROM audit_event_keys`)).rejects.toThrow(/append-only/);
@@ -48,11 +51,16 @@ describe('append-only storage and the hash chain', () => {
     expect(await check('intact')).toEqual({ ok: true, eventsChecked: 30, firstBrokenSequence: null });
     const future = new Date(Date.now() + 3600_000).toISOString();
     expect(await check('intact', { from: future })).toEqual({ ok: true, eventsChecked: 0, firstBrokenSequence: null });
-    expect(await check('intact', { from: '2020-01-01T00:00:00Z', to: future })).toMatchObject({ ok: true, eventsChecked: 30 });
+    expect(await check('intact', { from: '2020-01-01T00:00:00Z', to: future })).toMatchObject({
+      ok: true,
+      eventsChecked: 30,
+    });
   });
 
   it('reports the first edited event', async () => {
-    await tamper(`UPDATE audit_events SET changes = '[{"field":"amount","oldValue":null,"newValue":1}]' WHERE tenant_id = 'edited' AND sequence IN (12, 20)`);
+    await tamper(
+      `UPDATE audit_events SET changes = '[{"field":"amount","oldValue":null,"newValue":1}]' WHERE tenant_id = 'edited' AND sequence IN (12, 20)`,
+    );
     expect(await check('edited')).toEqual({ ok: false, eventsChecked: 11, firstBrokenSequence: '12' });
   });
 
@@ -64,7 +72,14 @@ describe('append-only storage and the hash chain', () => {
   });
 
   it('refuses from after to, naming the argument', async () => {
-    const response = await server.graphql(INTEGRITY, { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, await adminToken('intact'));
-    expect(response.errors![0]).toMatchObject({ message: expect.stringMatching(/^from: /), extensions: { code: 'BAD_USER_INPUT' } });
+    const response = await server.graphql(
+      INTEGRITY,
+      { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+      await adminToken('intact'),
+    );
+    expect(response.errors![0]).toMatchObject({
+      message: expect.stringMatching(/^from: /),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });

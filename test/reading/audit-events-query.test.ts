@@ -13,12 +13,67 @@ const day = (d: number, h = 12) => new Date(Date.UTC(2026, 9, d, h)).toISOString
 
 /** Each event's entityId names it, so that a test can say which ones a filter keeps. */
 const EVENTS = [
-  { entityId: 'jane-stage', actor: { id: 'jane', email: 'jane.smith@acme.com', role: 'SALES' }, action: 'UPDATE', entityType: 'Opportunity', changes: [{ field: 'stage', oldValue: 'Qualification', newValue: 'Proposal' }], ipAddress: '203.0.113.7', source: 'UI', sessionId: 's-1', occurredAt: day(2) },
-  { entityId: 'jane-amount', actor: { id: 'jane', email: 'jane.smith@acme.com', role: 'SALES' }, action: 'UPDATE', entityType: 'Opportunity', changes: [{ field: 'amount', oldValue: 100, newValue: 250 }, { field: 'stage', oldValue: 'Proposal', newValue: 'Won' }], ipAddress: '203.0.113.200', source: 'API', sessionId: 's-1', occurredAt: day(5) },
-  { entityId: 'bob-login', actor: { id: 'bob', email: 'bob@acme.com', role: 'ADMIN' }, action: 'LOGIN', ipAddress: '198.51.100.4', source: 'UI', sessionId: 's-2', occurredAt: day(5, 23), userAgent: 'Mozilla/5.0 Firefox/120' },
-  { entityId: 'bob-create', actor: { id: 'bob', role: 'ADMIN' }, action: 'CREATE', entityType: 'Lead', changes: [{ field: 'status', newValue: 'New' }], ipAddress: '2001:db8::1', source: 'IMPORT', occurredAt: day(7) },
-  { entityId: 'svc-export', actor: { id: 'exporter', type: 'SERVICE' }, action: 'EXPORT', metadata: { recordCount: 40, note: 'quarterly pipeline' }, source: 'AUTOMATION', occurredAt: day(9) },
-  { entityId: 'ann-delete', actor: { id: 'ann', role: 'SALES' }, action: 'DELETE', entityType: 'Lead', source: 'UI', occurredAt: day(10) },
+  {
+    entityId: 'jane-stage',
+    actor: { id: 'jane', email: 'jane.smith@acme.com', role: 'SALES' },
+    action: 'UPDATE',
+    entityType: 'Opportunity',
+    changes: [{ field: 'stage', oldValue: 'Qualification', newValue: 'Proposal' }],
+    ipAddress: '203.0.113.7',
+    source: 'UI',
+    sessionId: 's-1',
+    occurredAt: day(2),
+  },
+  {
+    entityId: 'jane-amount',
+    actor: { id: 'jane', email: 'jane.smith@acme.com', role: 'SALES' },
+    action: 'UPDATE',
+    entityType: 'Opportunity',
+    changes: [
+      { field: 'amount', oldValue: 100, newValue: 250 },
+      { field: 'stage', oldValue: 'Proposal', newValue: 'Won' },
+    ],
+    ipAddress: '203.0.113.200',
+    source: 'API',
+    sessionId: 's-1',
+    occurredAt: day(5),
+  },
+  {
+    entityId: 'bob-login',
+    actor: { id: 'bob', email: 'bob@acme.com', role: 'ADMIN' },
+    action: 'LOGIN',
+    ipAddress: '198.51.100.4',
+    source: 'UI',
+    sessionId: 's-2',
+    occurredAt: day(5, 23),
+    userAgent: 'Mozilla/5.0 Firefox/120',
+  },
+  {
+    entityId: 'bob-create',
+    actor: { id: 'bob', role: 'ADMIN' },
+    action: 'CREATE',
+    entityType: 'Lead',
+    changes: [{ field: 'status', newValue: 'New' }],
+    ipAddress: '2001:db8::1',
+    source: 'IMPORT',
+    occurredAt: day(7),
+  },
+  {
+    entityId: 'svc-export',
+    actor: { id: 'exporter', type: 'SERVICE' },
+    action: 'EXPORT',
+    metadata: { recordCount: 40, note: 'quarterly pipeline' },
+    source: 'AUTOMATION',
+    occurredAt: day(9),
+  },
+  {
+    entityId: 'ann-delete',
+    actor: { id: 'ann', role: 'SALES' },
+    action: 'DELETE',
+    entityType: 'Lead',
+    source: 'UI',
+    occurredAt: day(10),
+  },
 ];
 
 describe('auditEvents filters, search and pagination', () => {
@@ -121,8 +176,15 @@ describe('auditEvents filters, search and pagination', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const response: GraphQLResponse = await server.graphql(LIST, { filter: { actorIds: ["bulk"] }, first: 137, after }, admin);
-      const connection: { edges: Array<{ node: { id: string } }>; pageInfo: { hasPreviousPage: boolean; hasNextPage: boolean; endCursor: string } } = response.data!.auditEvents;
+      const response: GraphQLResponse = await server.graphql(
+        LIST,
+        { filter: { actorIds: ['bulk'] }, first: 137, after },
+        admin,
+      );
+      const connection: {
+        edges: Array<{ node: { id: string } }>;
+        pageInfo: { hasPreviousPage: boolean; hasNextPage: boolean; endCursor: string };
+      } = response.data!.auditEvents;
       seen.push(...connection.edges.map((edge: { node: { id: string } }) => edge.node.id));
       expect(connection.pageInfo.hasPreviousPage).toBe(after !== null);
       after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
@@ -147,7 +209,11 @@ describe('auditEvents filters, search and pagination', () => {
     const walked: string[] = [];
     let after: string | null = null;
     do {
-      const response: GraphQLResponse = await server.graphql(LIST, { filter: { actorIds: ["micro"] }, first: 1, after }, admin);
+      const response: GraphQLResponse = await server.graphql(
+        LIST,
+        { filter: { actorIds: ['micro'] }, first: 1, after },
+        admin,
+      );
       walked.push(...response.data!.auditEvents.edges.map((edge: { node: { id: string } }) => edge.node.id));
       after = response.data!.auditEvents.pageInfo.hasNextPage ? response.data!.auditEvents.pageInfo.endCursor : null;
     } while (after);

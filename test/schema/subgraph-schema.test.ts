@@ -10,19 +10,60 @@ const CRM_SUBGRAPH = gql`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
   scalar DateTime
   scalar JSON
-  type PageInfo @shareable { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
-  type Lead @key(fields: "id") { id: ID! name: String! status: String createdAt: DateTime custom: JSON }
-  type Contact @key(fields: "id") { id: ID! email: String }
-  type Account @key(fields: "id") { id: ID! name: String }
-  type Opportunity @key(fields: "id") { id: ID! stage: String amount: Float }
-  type Quote @key(fields: "id") { id: ID! }
-  type Order @key(fields: "id") { id: ID! }
-  type Invoice @key(fields: "id") { id: ID! }
-  type Contract @key(fields: "id") { id: ID! }
-  type User @key(fields: "id") { id: ID! email: String! }
-  type LeadEdge { cursor: String! node: Lead! }
-  type LeadConnection { edges: [LeadEdge!]! pageInfo: PageInfo! }
-  type Query { leads(first: Int, after: String): LeadConnection! lead(id: ID!): Lead }
+  type PageInfo @shareable {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+  type Lead @key(fields: "id") {
+    id: ID!
+    name: String!
+    status: String
+    createdAt: DateTime
+    custom: JSON
+  }
+  type Contact @key(fields: "id") {
+    id: ID!
+    email: String
+  }
+  type Account @key(fields: "id") {
+    id: ID!
+    name: String
+  }
+  type Opportunity @key(fields: "id") {
+    id: ID!
+    stage: String
+    amount: Float
+  }
+  type Quote @key(fields: "id") {
+    id: ID!
+  }
+  type Order @key(fields: "id") {
+    id: ID!
+  }
+  type Invoice @key(fields: "id") {
+    id: ID!
+  }
+  type Contract @key(fields: "id") {
+    id: ID!
+  }
+  type User @key(fields: "id") {
+    id: ID!
+    email: String!
+  }
+  type LeadEdge {
+    cursor: String!
+    node: Lead!
+  }
+  type LeadConnection {
+    edges: [LeadEdge!]!
+    pageInfo: PageInfo!
+  }
+  type Query {
+    leads(first: Int, after: String): LeadConnection!
+    lead(id: ID!): Lead
+  }
 `;
 
 describe('the subgraph schema', () => {
@@ -38,10 +79,25 @@ describe('the subgraph schema', () => {
   it('links Federation 2.5 or later and keys the CRM entities and AuditEvent on id', () => {
     const version = /specs\.apollo\.dev\/federation\/v2\.(\d+)/.exec(sdl);
     expect(Number(version![1])).toBeGreaterThanOrEqual(5);
-    for (const type of ['Lead', 'Contact', 'Account', 'Opportunity', 'Quote', 'Order', 'Invoice', 'Contract', 'User', 'AuditEvent'])
+    for (const type of [
+      'Lead',
+      'Contact',
+      'Account',
+      'Opportunity',
+      'Quote',
+      'Order',
+      'Invoice',
+      'Contract',
+      'User',
+      'AuditEvent',
+    ])
       expect(sdl).toMatch(new RegExp(`type ${type}\\s+@key\\(fields: "id"\\)`));
-    expect(sdl).toContain('auditHistory(first: Int = 20, after: String, filter: RecordHistoryFilter): AuditEventConnection\n');
-    expect(sdl).toContain('auditActivity(first: Int = 20, after: String, filter: AuditEventFilter): AuditEventConnection\n');
+    expect(sdl).toContain(
+      'auditHistory(first: Int = 20, after: String, filter: RecordHistoryFilter): AuditEventConnection\n',
+    );
+    expect(sdl).toContain(
+      'auditActivity(first: Int = 20, after: String, filter: AuditEventFilter): AuditEventConnection\n',
+    );
   });
 
   it('composes into a supergraph with a CRM subgraph that follows the common conventions', () => {

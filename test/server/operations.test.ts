@@ -29,8 +29,15 @@ describe('operating the service', () => {
   });
 
   it('counts writes, batches, rejections and write latency in /metrics', async () => {
-    await recordEvents(server, service, [{ actor: { id: 'u' }, action: 'LOGIN' }, { actor: { id: 'u' }, action: 'LOGOUT' }]);
-    await server.graphql('mutation { recordAuditEvents(events: [{ actor: { id: "u" }, action: LOGIN, ipAddress: "nope" }]) { recorded } }', {}, service);
+    await recordEvents(server, service, [
+      { actor: { id: 'u' }, action: 'LOGIN' },
+      { actor: { id: 'u' }, action: 'LOGOUT' },
+    ]);
+    await server.graphql(
+      'mutation { recordAuditEvents(events: [{ actor: { id: "u" }, action: LOGIN, ipAddress: "nope" }]) { recorded } }',
+      {},
+      service,
+    );
     const response = await fetch(`${server.url}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await response.text();
@@ -43,7 +50,9 @@ describe('operating the service', () => {
 
   it('logs JSON with request id and tenant, and never tokens or field values', async () => {
     logLines.length = 0;
-    await recordEvents(server, service, [{ actor: { id: 'u' }, action: 'UPDATE', changes: [{ field: 'ssn', newValue: 'SECRET-VALUE-123' }] }]);
+    await recordEvents(server, service, [
+      { actor: { id: 'u' }, action: 'UPDATE', changes: [{ field: 'ssn', newValue: 'SECRET-VALUE-123' }] },
+    ]);
     const entries = logLines.map((line) => JSON.parse(line));
     expect(entries.some((entry) => entry.requestId && entry.tenant === 'acme' && entry.recorded === 1)).toBe(true);
     const everything = logLines.join('\n');
@@ -72,13 +81,20 @@ describe('operating the service', () => {
     const tooDeep = `fragment F on AuditEvent { actor { id } } query { a: auditEvents { edges { node { ...F } } } x: __schema { types { fields { type { ${ofTypes(17)} } } } } }`;
     const deepResponse = await server.graphql(tooDeep, {}, admin);
     expect(deepResponse.status).toBe(400);
-    expect(deepResponse.errors![0]).toMatchObject({ extensions: { code: 'QUERY_TOO_COMPLEX' }, message: expect.stringMatching(/nested 2\d levels/) });
+    expect(deepResponse.errors![0]).toMatchObject({
+      extensions: { code: 'QUERY_TOO_COMPLEX' },
+      message: expect.stringMatching(/nested 2\d levels/),
+    });
     const { queryDepth } = await import('../../src/server/query-limits');
     const deepData = parse(`fragment F on AuditEvent { actor { id } } { auditEvents { edges { node { ...F } } } }`);
     expect(queryDepth(deepData)).toEqual({ data: 5, all: 5 });
-    const page = 'auditEvents(first: 500) { edges { node { id actor { id email role type } changes { field oldValue newValue } } } }';
+    const page =
+      'auditEvents(first: 500) { edges { node { id actor { id email role type } changes { field oldValue newValue } } } }';
     const costly = `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: ${page}`).join(' ')} }`;
     const costlyResponse = await server.graphql(costly, {}, admin);
-    expect(costlyResponse.errors![0]).toMatchObject({ extensions: { code: 'QUERY_TOO_COMPLEX' }, message: expect.stringMatching(/would cost/) });
+    expect(costlyResponse.errors![0]).toMatchObject({
+      extensions: { code: 'QUERY_TOO_COMPLEX' },
+      message: expect.stringMatching(/would cost/),
+    });
   });
 });

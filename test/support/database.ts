@@ -11,7 +11,10 @@ export interface TestDatabase {
 
 function serverUrl(): string {
   const url = process.env.TEST_DATABASE_SERVER_URL;
-  if (!url) throw new Error('TEST_DATABASE_SERVER_URL is not set: run the tests through jest (see test/support/global-setup.ts)');
+  if (!url)
+    throw new Error(
+      'TEST_DATABASE_SERVER_URL is not set: run the tests through jest (see test/support/global-setup.ts)',
+    );
   return url;
 }
 

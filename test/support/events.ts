@@ -5,7 +5,11 @@ export const RECORD_MUTATION = `mutation Record($events: [AuditEventInput!]!) {
 }`;
 
 /** Records events through the public mutation, in batches of up to 1000; returns the stored ids in order. */
-export async function recordEvents(server: TestServer, token: string, events: Array<Record<string, unknown>>): Promise<string[]> {
+export async function recordEvents(
+  server: TestServer,
+  token: string,
+  events: Array<Record<string, unknown>>,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < events.length; start += 1000) {
     const response = await server.graphql(RECORD_MUTATION, { events: events.slice(start, start + 1000) }, token);

@@ -1,8 +1,8 @@
-import { loadConfig, type AppConfig } from "../../src/config";
-import { createLogger } from "../../src/observability/logger";
-import { createApp, type App } from "../../src/server/app";
-import { createTestDatabase, type TestDatabase } from "./database";
-import { TEST_JWT_SECRET } from "./tokens";
+import { loadConfig, type AppConfig } from '../../src/config';
+import { createLogger } from '../../src/observability/logger';
+import { createApp, type App } from '../../src/server/app';
+import { createTestDatabase, type TestDatabase } from './database';
+import { TEST_JWT_SECRET } from './tokens';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -38,7 +38,7 @@ export async function startTestServer({
 } = {}): Promise<TestServer> {
   const db = database ?? (await createTestDatabase());
   const config: AppConfig = loadConfig({
-    NODE_ENV: "test",
+    NODE_ENV: 'test',
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     ...env,
   });
@@ -46,24 +46,24 @@ export async function startTestServer({
     config,
     db.db,
     logLines
-      ? createLogger("debug", { write: (line: string) => logLines.push(line) })
-      : createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
+      ? createLogger('debug', { write: (line: string) => logLines.push(line) })
+      : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   );
-  const url = await app.listen(0, "127.0.0.1");
+  const url = await app.listen(0, '127.0.0.1');
   return {
     url,
     app,
     database: db,
     async graphql(query, variables, token) {
       const response = await fetch(`${url}/graphql`, {
-        method: "POST",
+        method: 'POST',
         headers: {
-          "content-type": "application/json",
+          'content-type': 'application/json',
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
         body: JSON.stringify({ query, variables }),
       });
-      const body = (await response.json()) as Omit<GraphQLResponse, "status">;
+      const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
       return { status: response.status, ...body } as GraphQLResponse<any>;
     },
     async stop() {

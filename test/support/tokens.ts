@@ -12,7 +12,14 @@ export interface TokenClaims {
   secret?: string;
 }
 
-export async function signToken({ sub = 'user-1', org = 'acme', role = 'ADMIN', email, expiresIn = 3600, secret = TEST_JWT_SECRET }: TokenClaims = {}): Promise<string> {
+export async function signToken({
+  sub = 'user-1',
+  org = 'acme',
+  role = 'ADMIN',
+  email,
+  expiresIn = 3600,
+  secret = TEST_JWT_SECRET,
+}: TokenClaims = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ org, role, ...(email ? { email } : {}) })
     .setProtectedHeader({ alg: 'HS256' })

@@ -28,7 +28,17 @@ export const impossibleTravel: Detector = async (rule, { trx, tenantId, toSequen
          AND occurred_at BETWEEN ?::timestamptz - make_interval(secs => ?) AND ?::timestamptz + make_interval(secs => ?)
          AND (location->>'latitude' IS NOT NULL OR ip_address IS NOT NULL)
        ORDER BY abs(extract(epoch FROM occurred_at - ?::timestamptz)) LIMIT 20`,
-      [tenantId, event.actor.id, toSequence, event.id, event.occurredAt, HORIZON_SECONDS, event.occurredAt, HORIZON_SECONDS, event.occurredAt],
+      [
+        tenantId,
+        event.actor.id,
+        toSequence,
+        event.id,
+        event.occurredAt,
+        HORIZON_SECONDS,
+        event.occurredAt,
+        HORIZON_SECONDS,
+        event.occurredAt,
+      ],
     );
     const located = (rows as LoginRow[])
       .map((row) => ({ row, at: toDate(row.occurred_at), place: placeOf(row.location, row.ip, geo) }))
@@ -37,9 +47,10 @@ export const impossibleTravel: Detector = async (rule, { trx, tenantId, toSequen
     const after = located.find((item) => item.at > event.occurredAt);
     for (const other of [before, after]) {
       if (!other || travelSpeedKmh({ place, at: event.occurredAt }, other) <= MAX_TRAVEL_KMH) continue;
-      const pair = [refOf(event), { id: other.row.id, occurredAt: other.at, sequence: String(other.row.sequence) }].sort((a, b) =>
-        a.occurredAt.getTime() - b.occurredAt.getTime(),
-      );
+      const pair = [
+        refOf(event),
+        { id: other.row.id, occurredAt: other.at, sequence: String(other.row.sequence) },
+      ].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
       const hours = Math.abs(event.occurredAt.getTime() - other.at.getTime()) / 3_600_000;
       candidates.push({
         rule,
@@ -47,7 +58,10 @@ export const impossibleTravel: Detector = async (rule, { trx, tenantId, toSequen
         actorId: event.actor.id,
         summary: `${describeActor(event)} logged in from ${other.place.label} and ${place.label} ${Math.round(distanceKm(place, other.place))} km and ${hours.toFixed(1)} h apart`,
         events: pair,
-        dedupeKey: pair.map((item) => item.id).sort().join('|'),
+        dedupeKey: pair
+          .map((item) => item.id)
+          .sort()
+          .join('|'),
       });
     }
   }

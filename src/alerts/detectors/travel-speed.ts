@@ -8,7 +8,8 @@ const EARTH_RADIUS_KM = 6371;
 /** The producer's location, else the GeoIP database's for the address. */
 export function placeOf(location: GeoLocation | null, ip: string | null, geo: GeoLocator | null): Place | null {
   if (typeof location?.latitude === 'number' && typeof location?.longitude === 'number') {
-    const label = location.city ?? location.country ?? `${location.latitude.toFixed(2)},${location.longitude.toFixed(2)}`;
+    const label =
+      location.city ?? location.country ?? `${location.latitude.toFixed(2)},${location.longitude.toFixed(2)}`;
     return { latitude: location.latitude, longitude: location.longitude, label };
   }
   return geo?.locate(ip) ?? null;

@@ -22,7 +22,10 @@ export interface GroupHit extends WindowHit {
  * step's matching events are read back, and only around their occurredAt, so late events count
  * where they belong; events recorded after this step are left for the next one.
  */
-export async function findGroupHits(spec: WindowSpec, { trx, tenantId, fromSequence, toSequence }: Detection): Promise<GroupHit[]> {
+export async function findGroupHits(
+  spec: WindowSpec,
+  { trx, tenantId, fromSequence, toSequence }: Detection,
+): Promise<GroupHit[]> {
   const touched = spec
     .applyMatch(trx.from('audit_events as e').where('e.tenant_id', tenantId))
     .whereRaw('e.sequence > ? AND e.sequence <= ?', [fromSequence, toSequence])
@@ -32,15 +35,28 @@ export async function findGroupHits(spec: WindowSpec, { trx, tenantId, fromSeque
   const groups: Array<{ g: string; lo: string; hi: string }> = await touched;
   if (groups.length === 0) return [];
   const windowSql = `make_interval(secs => ${Number(spec.windowSeconds)})`;
-  const rows: Array<{ id: string; sequence: string; occurred_at: Date | string; actor_id: string; g: string; w: string | number }> =
-    await spec
-      .applyMatch(trx.from('audit_events as e').where('e.tenant_id', tenantId))
-      .whereRaw('e.sequence <= ?', [toSequence])
-      .whereRaw(`e.occurred_at >= ?::timestamptz - ${windowSql}`, [minOf(groups.map((group) => group.lo))])
-      .whereRaw(`e.occurred_at <= ?::timestamptz + ${windowSql}`, [maxOf(groups.map((group) => group.hi))])
-      .whereRaw(`${spec.groupSql} = ANY(?::text[])`, [groups.map((group) => group.g)])
-      .select('e.id', 'e.sequence', 'e.occurred_at', 'e.actor_id', trx.raw(`${spec.groupSql} AS g`), trx.raw(`${spec.weightSql ?? '1'} AS w`))
-      .orderBy([{ column: 'g' }, { column: 'e.occurred_at' }, { column: 'e.sequence' }]);
+  const rows: Array<{
+    id: string;
+    sequence: string;
+    occurred_at: Date | string;
+    actor_id: string;
+    g: string;
+    w: string | number;
+  }> = await spec
+    .applyMatch(trx.from('audit_events as e').where('e.tenant_id', tenantId))
+    .whereRaw('e.sequence <= ?', [toSequence])
+    .whereRaw(`e.occurred_at >= ?::timestamptz - ${windowSql}`, [minOf(groups.map((group) => group.lo))])
+    .whereRaw(`e.occurred_at <= ?::timestamptz + ${windowSql}`, [maxOf(groups.map((group) => group.hi))])
+    .whereRaw(`${spec.groupSql} = ANY(?::text[])`, [groups.map((group) => group.g)])
+    .select(
+      'e.id',
+      'e.sequence',
+      'e.occurred_at',
+      'e.actor_id',
+      trx.raw(`${spec.groupSql} AS g`),
+      trx.raw(`${spec.weightSql ?? '1'} AS w`),
+    )
+    .orderBy([{ column: 'g' }, { column: 'e.occurred_at' }, { column: 'e.sequence' }]);
   const byGroup = new Map<string, WindowPoint[]>();
   for (const row of rows) {
     const points = byGroup.get(row.g) ?? [];
@@ -54,7 +70,9 @@ export async function findGroupHits(spec: WindowSpec, { trx, tenantId, fromSeque
     });
     byGroup.set(row.g, points);
   }
-  return [...byGroup].flatMap(([groupKey, points]) => findWindowHits(points, spec).map((hit) => ({ ...hit, groupKey })));
+  return [...byGroup].flatMap(([groupKey, points]) =>
+    findWindowHits(points, spec).map((hit) => ({ ...hit, groupKey })),
+  );
 }
 
 const minOf = (values: string[]) => values.reduce((a, b) => (toDate(a) <= toDate(b) ? a : b));

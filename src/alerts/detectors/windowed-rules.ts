@@ -15,8 +15,13 @@ const GROUP_SQL: Record<AlertGroupBy, string> = {
 const RECORD_COUNT_SQL = `COALESCE(CASE WHEN jsonb_typeof(e.metadata->'recordCount') = 'number' THEN (e.metadata->>'recordCount')::numeric END, 0)`;
 
 const spell = (seconds: number) =>
-  seconds === 0 ? 'the same instant' :
-  seconds % 3600 === 0 ? `${seconds / 3600} hour(s)` : seconds % 60 === 0 ? `${seconds / 60} minute(s)` : `${seconds} second(s)`;
+  seconds === 0
+    ? 'the same instant'
+    : seconds % 3600 === 0
+      ? `${seconds / 3600} hour(s)`
+      : seconds % 60 === 0
+        ? `${seconds / 60} minute(s)`
+        : `${seconds} second(s)`;
 
 /** `actor:jane` → `actor jane`. */
 const spellGroup = (groupKey: string) => groupKey.replace(':', ' ');
@@ -34,7 +39,11 @@ function toCandidate(rule: AlertRuleEntity, hit: GroupHit, summary: string): Ale
   };
 }
 
-const base = (rule: AlertRuleEntity) => ({ threshold: rule.threshold, windowSeconds: rule.windowSeconds, strictlyOver: false });
+const base = (rule: AlertRuleEntity) => ({
+  threshold: rule.threshold,
+  windowSeconds: rule.windowSeconds,
+  strictlyOver: false,
+});
 
 /** LOGIN_FAILED per actor and per IP; an IP run that is one actor's run raises only the actor's alert. */
 export const multipleFailedLogins: Detector = async (rule, detection) => {
@@ -48,7 +57,11 @@ export const multipleFailedLogins: Detector = async (rule, detection) => {
     (hit) => new Set(hit.points.map((point) => point.actorId)).size > 1,
   );
   return [...byActor, ...byIp].map((hit) =>
-    toCandidate(rule, hit, `${hit.points.length} failed logins for ${spellGroup(hit.groupKey)} within ${spell(rule.windowSeconds)}`),
+    toCandidate(
+      rule,
+      hit,
+      `${hit.points.length} failed logins for ${spellGroup(hit.groupKey)} within ${spell(rule.windowSeconds)}`,
+    ),
   );
 };
 
@@ -61,7 +74,13 @@ export const bulkExport: Detector = async (rule, detection) => {
     weightSql: RECORD_COUNT_SQL,
   };
   const hits = await findGroupHits(spec, detection);
-  return hits.map((hit) => toCandidate(rule, hit, `${spellGroup(hit.groupKey)} exported ${hit.total} records within ${spell(rule.windowSeconds)}`));
+  return hits.map((hit) =>
+    toCandidate(
+      rule,
+      hit,
+      `${spellGroup(hit.groupKey)} exported ${hit.total} records within ${spell(rule.windowSeconds)}`,
+    ),
+  );
 };
 
 export const massDeletion: Detector = async (rule, detection) => {
@@ -72,7 +91,13 @@ export const massDeletion: Detector = async (rule, detection) => {
     weightSql: `CASE WHEN e.action = 'DELETE' THEN 1 ELSE ${RECORD_COUNT_SQL} END`,
   };
   const hits = await findGroupHits(spec, detection);
-  return hits.map((hit) => toCandidate(rule, hit, `${spellGroup(hit.groupKey)} deleted ${hit.total} records within ${spell(rule.windowSeconds)}`));
+  return hits.map((hit) =>
+    toCandidate(
+      rule,
+      hit,
+      `${spellGroup(hit.groupKey)} deleted ${hit.total} records within ${spell(rule.windowSeconds)}`,
+    ),
+  );
 };
 
 /** A rule written in the search syntax (validated when it was saved). */
@@ -85,6 +110,10 @@ export const customRule: Detector = async (rule, detection: Detection) => {
   };
   const hits = await findGroupHits(spec, detection);
   return hits.map((hit) =>
-    toCandidate(rule, hit, `${rule.name}: ${hit.points.length} matching events for ${spellGroup(hit.groupKey)} within ${spell(rule.windowSeconds)}`),
+    toCandidate(
+      rule,
+      hit,
+      `${rule.name}: ${hit.points.length} matching events for ${spellGroup(hit.groupKey)} within ${spell(rule.windowSeconds)}`,
+    ),
   );
 };

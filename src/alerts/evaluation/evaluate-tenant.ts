@@ -19,16 +19,21 @@ export interface EvaluationDeps {
 }
 
 /** `busy`: another replica holds the tenant; `more`: a full batch was evaluated and more may follow. */
-export type EvaluationOutcome = { status: 'busy' | 'idle' } | { status: 'done' | 'more'; alerts: StoredAlert[]; evaluated: number };
+export type EvaluationOutcome =
+  { status: 'busy' | 'idle' } | { status: 'done' | 'more'; alerts: StoredAlert[]; evaluated: number };
 
 /** The checkpoint's row, locked until commit; null when another replica holds it. */
 async function lockCheckpoint(trx: Knex.Transaction, tenantId: string): Promise<string | null> {
-  const { rows } = await trx.raw('SELECT last_sequence FROM alert_checkpoints WHERE tenant_id = ? FOR UPDATE SKIP LOCKED', [tenantId]);
+  const { rows } = await trx.raw(
+    'SELECT last_sequence FROM alert_checkpoints WHERE tenant_id = ? FOR UPDATE SKIP LOCKED',
+    [tenantId],
+  );
   if (rows.length > 0) return String(rows[0].last_sequence);
   // Absent, or locked: an insert tells which (a row inserted here is ours until commit).
-  const inserted = await trx.raw('INSERT INTO alert_checkpoints (tenant_id) VALUES (?) ON CONFLICT DO NOTHING RETURNING last_sequence', [
-    tenantId,
-  ]);
+  const inserted = await trx.raw(
+    'INSERT INTO alert_checkpoints (tenant_id) VALUES (?) ON CONFLICT DO NOTHING RETURNING last_sequence',
+    [tenantId],
+  );
   return inserted.rows.length > 0 ? String(inserted.rows[0].last_sequence) : null;
 }
 
@@ -53,7 +58,10 @@ export async function evaluateTenant(tenantId: string, deps: EvaluationDeps): Pr
       if (detect) candidates.push(...(await detect(rule, detection)));
     }
     const alerts = await storeAlerts(trx, tenantId, candidates);
-    await trx.raw('UPDATE alert_checkpoints SET last_sequence = ?, evaluated_at = clock_timestamp() WHERE tenant_id = ?', [toSequence, tenantId]);
+    await trx.raw(
+      'UPDATE alert_checkpoints SET last_sequence = ?, evaluated_at = clock_timestamp() WHERE tenant_id = ?',
+      [toSequence, tenantId],
+    );
     if (alerts.length > 0) await deps.announce?.(trx, tenantId, alerts.at(-1)!.serial);
     return { status: newEvents.length === deps.batchSize ? 'more' : 'done', alerts, evaluated: newEvents.length };
   });

@@ -5,7 +5,12 @@ import { eventColumns, toAuditEvent, type AuditEventRow } from '../../events/eve
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
 
 /** The tenant's next events after the checkpoint, in sequence order. */
-export async function readEventsAfter(trx: Knex.Transaction, tenantId: string, after: string, limit: number): Promise<AuditEvent[]> {
+export async function readEventsAfter(
+  trx: Knex.Transaction,
+  tenantId: string,
+  after: string,
+  limit: number,
+): Promise<AuditEvent[]> {
   const rows: AuditEventRow[] = await trx
     .select(eventColumns(trx))
     .from('audit_events as e')
@@ -36,7 +41,10 @@ interface RuleRow {
 
 /** Read in the evaluation's transaction, so a rule changed meanwhile applies from the next step on. */
 export async function readEnabledRules(trx: Knex.Transaction, tenantId: string): Promise<AlertRuleEntity[]> {
-  const rows: RuleRow[] = await trx('alert_rules').where({ tenant_id: tenantId, enabled: true }).whereNull('deleted_at').orderBy('key');
+  const rows: RuleRow[] = await trx('alert_rules')
+    .where({ tenant_id: tenantId, enabled: true })
+    .whereNull('deleted_at')
+    .orderBy('key');
   return rows.map((row) => ({
     id: row.id,
     tenantId: row.tenant_id,

@@ -20,13 +20,25 @@ async function alreadyCovered(trx: Knex.Transaction, tenantId: string, candidate
     `SELECT 1 FROM alerts WHERE tenant_id = ? AND rule_id = ? AND group_key = ?
        AND window_end >= ?::timestamptz - make_interval(secs => ?) AND window_start <= ?::timestamptz + make_interval(secs => ?)
      LIMIT 1`,
-    [tenantId, candidate.rule.id, candidate.groupKey, first, candidate.coalesceSeconds, last, candidate.coalesceSeconds],
+    [
+      tenantId,
+      candidate.rule.id,
+      candidate.groupKey,
+      first,
+      candidate.coalesceSeconds,
+      last,
+      candidate.coalesceSeconds,
+    ],
   );
   return rows.length > 0;
 }
 
 /** Stores the candidates not raised before, with their events and webhook deliveries, in the evaluation's transaction. */
-export async function storeAlerts(trx: Knex.Transaction, tenantId: string, candidates: AlertCandidate[]): Promise<StoredAlert[]> {
+export async function storeAlerts(
+  trx: Knex.Transaction,
+  tenantId: string,
+  candidates: AlertCandidate[],
+): Promise<StoredAlert[]> {
   const stored: StoredAlert[] = [];
   for (const candidate of candidates) {
     if (await alreadyCovered(trx, tenantId, candidate)) continue;
@@ -37,8 +49,16 @@ export async function storeAlerts(trx: Knex.Transaction, tenantId: string, candi
        VALUES (?, ?, ?, ?, ?, clock_timestamp(), ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant_id, rule_id, dedupe_key) DO NOTHING RETURNING id, serial, raised_at`,
       [
-        randomUUID(), tenantId, candidate.rule.id, candidate.rule.severity, SEVERITY_RANK[candidate.rule.severity],
-        candidate.actorId, candidate.groupKey, candidate.summary.slice(0, 1000), events[0]!.occurredAt, events.at(-1)!.occurredAt,
+        randomUUID(),
+        tenantId,
+        candidate.rule.id,
+        candidate.rule.severity,
+        SEVERITY_RANK[candidate.rule.severity],
+        candidate.actorId,
+        candidate.groupKey,
+        candidate.summary.slice(0, 1000),
+        events[0]!.occurredAt,
+        events.at(-1)!.occurredAt,
         candidate.dedupeKey,
       ],
     );

@@ -24,7 +24,11 @@ export class AlertHub implements FanoutListener {
 
   async subscribe(tenantId: string, minRank: number, expiresAtMs: number): Promise<AlertSubscriber> {
     if (!this.lastSerial.has(tenantId)) {
-      const [latest] = await this.em().find(AlertSchema, { tenantId }, { orderBy: { serial: 'desc' }, limit: 1, fields: ['serial'] });
+      const [latest] = await this.em().find(
+        AlertSchema,
+        { tenantId },
+        { orderBy: { serial: 'desc' }, limit: 1, fields: ['serial'] },
+      );
       if (!this.lastSerial.has(tenantId)) this.lastSerial.set(tenantId, latest ? String(latest.serial) : '0');
     }
     const subscriber = new AlertSubscriber(tenantId, minRank, expiresAtMs, (ended) => this.leave(ended));
@@ -57,7 +61,11 @@ export class AlertHub implements FanoutListener {
   private async pushNew(tenantId: string): Promise<void> {
     for (;;) {
       const after = this.lastSerial.get(tenantId) ?? '0';
-      const alerts = await this.em().find(AlertSchema, { tenantId, serial: { $gt: after } }, { orderBy: { serial: 'asc' }, limit: 500 });
+      const alerts = await this.em().find(
+        AlertSchema,
+        { tenantId, serial: { $gt: after } },
+        { orderBy: { serial: 'asc' }, limit: 500 },
+      );
       for (const alert of alerts) {
         this.subscribers.get(tenantId)?.forEach((subscriber) => {
           if (alert.severityRank >= subscriber.minRank) subscriber.push(toAuditAlert(alert));

@@ -11,13 +11,18 @@ async function subscribeToAlerts({
   args,
   context,
 }: SubscribeResolverData<unknown, { minSeverity?: AlertSeverity | null }, LiveContext>): Promise<AlertSubscriber> {
-  if (!context.live) throw new GraphQLError('auditAlertRaised is served over WebSocket (graphql-transport-ws) on /graphql');
+  if (!context.live)
+    throw new GraphQLError('auditAlertRaised is served over WebSocket (graphql-transport-ws) on /graphql');
   const problem = adminProblem(context.auth);
   if (problem) throw problem;
   const hub = context.services.alerts?.hub;
   if (!hub) throw new GraphQLError('Alerts are not served by this instance');
   const principal = context.auth.principal!;
-  return hub.subscribe(principal.tenantId, SEVERITY_RANK[args.minSeverity ?? AlertSeverity.LOW], principal.expiresAt * 1000);
+  return hub.subscribe(
+    principal.tenantId,
+    SEVERITY_RANK[args.minSeverity ?? AlertSeverity.LOW],
+    principal.expiresAt * 1000,
+  );
 }
 
 @Resolver()
@@ -28,7 +33,8 @@ export class AlertSubscriptionResolver {
   })
   auditAlertRaised(
     @Root() alert: AuditAlert,
-    @Arg('minSeverity', () => AlertSeverity, { defaultValue: AlertSeverity.LOW, nullable: true }) _minSeverity?: AlertSeverity | null,
+    @Arg('minSeverity', () => AlertSeverity, { defaultValue: AlertSeverity.LOW, nullable: true })
+    _minSeverity?: AlertSeverity | null,
   ): AuditAlert {
     return alert;
   }

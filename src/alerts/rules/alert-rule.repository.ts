@@ -46,12 +46,16 @@ export class AlertRuleRepository {
 
   /** Built-in rules are stored before their first use, so any rule id a client holds is found here. */
   async get(id: string, { includeDeleted = false } = {}): Promise<AlertRuleEntity> {
-    const rule = UUID.test(id) ? await this.em.findOne(AlertRuleSchema, { id: id.toLowerCase(), tenantId: this.tenantId }) : null;
+    const rule = UUID.test(id)
+      ? await this.em.findOne(AlertRuleSchema, { id: id.toLowerCase(), tenantId: this.tenantId })
+      : null;
     if (!rule || (rule.deletedAt && !includeDeleted)) throw new AlertNotFoundError('rule', id);
     return rule;
   }
 
-  create(values: Omit<AlertRuleEntity, 'id' | 'tenantId' | 'key' | 'builtIn' | 'createdAt' | 'updatedAt' | 'deletedAt'>): AlertRuleEntity {
+  create(
+    values: Omit<AlertRuleEntity, 'id' | 'tenantId' | 'key' | 'builtIn' | 'createdAt' | 'updatedAt' | 'deletedAt'>,
+  ): AlertRuleEntity {
     const id = randomUUID();
     const now = new Date();
     return this.em.create(AlertRuleSchema, {

@@ -13,7 +13,8 @@ export class BusinessHoursType {
 @ObjectType({ description: 'A detector: built-in (tunable) or custom (written in the search syntax).' })
 export class AlertRule {
   @Field(() => ID) id!: string;
-  @Field(() => String, { description: 'The built-in rule’s name (e.g. `bulk-export`), or `custom-<id>`.' }) key!: string;
+  @Field(() => String, { description: 'The built-in rule’s name (e.g. `bulk-export`), or `custom-<id>`.' })
+  key!: string;
   @Field(() => String) name!: string;
   @Field(() => Boolean) builtIn!: boolean;
   @Field(() => Boolean) enabled!: boolean;

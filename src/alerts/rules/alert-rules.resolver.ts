@@ -10,23 +10,37 @@ import { checkRuleInput } from './rule-validation';
 
 @Resolver()
 export class AlertRulesResolver {
-  @Query(() => [AlertRule], { description: 'The seven built-in rules (tuned or not) and the custom ones (ADMIN only).' })
+  @Query(() => [AlertRule], {
+    description: 'The seven built-in rules (tuned or not) and the custom ones (ADMIN only).',
+  })
   async alertRules(@Ctx() context: RequestContext): Promise<AlertRule[]> {
     const rules = await new AlertRuleRepository(context.services.orm!.em.fork(), tenantOf(context)).list();
     return rules.map(toAlertRule);
   }
 
   @Mutation(() => AlertRule, { description: 'Adds a custom rule; recorded as CONFIG_CHANGE.' })
-  createAlertRule(@Ctx() context: RequestContext, @Arg('input', () => AlertRuleInput) input: AlertRuleInput): Promise<AlertRule> {
+  createAlertRule(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => AlertRuleInput) input: AlertRuleInput,
+  ): Promise<AlertRule> {
     const checked = checkRuleInput(input, { builtIn: false });
     return withConfigChange(context.services, context.auth.principal!, async (em) => {
       const { businessHours: _ignored, ...values } = checked;
       const rule = new AlertRuleRepository(em, tenantOf(context)).create({ ...values, settings: {} });
-      return { result: toAlertRule(rule), entityType: 'AlertRule', entityId: rule.id, operation: 'createAlertRule', before: null, after: ruleSnapshot(rule) };
+      return {
+        result: toAlertRule(rule),
+        entityType: 'AlertRule',
+        entityId: rule.id,
+        operation: 'createAlertRule',
+        before: null,
+        after: ruleSnapshot(rule),
+      };
     });
   }
 
-  @Mutation(() => AlertRule, { description: 'Replaces a rule’s settings (a built-in rule keeps its match and groupBy).' })
+  @Mutation(() => AlertRule, {
+    description: 'Replaces a rule’s settings (a built-in rule keeps its match and groupBy).',
+  })
   updateAlertRule(
     @Ctx() context: RequestContext,
     @Arg('id', () => ID) id: string,
@@ -36,7 +50,14 @@ export class AlertRulesResolver {
       const rule = await new AlertRuleRepository(em, tenantOf(context)).get(id);
       const before = ruleSnapshot(rule);
       applyRuleInput(rule, checkRuleInput(input, { builtIn: rule.builtIn }));
-      return { result: toAlertRule(rule), entityType: 'AlertRule', entityId: rule.id, operation: 'updateAlertRule', before, after: ruleSnapshot(rule) };
+      return {
+        result: toAlertRule(rule),
+        entityType: 'AlertRule',
+        entityId: rule.id,
+        operation: 'updateAlertRule',
+        before,
+        after: ruleSnapshot(rule),
+      };
     });
   }
 
@@ -51,19 +72,36 @@ export class AlertRulesResolver {
       const before = ruleSnapshot(rule);
       rule.enabled = enabled;
       rule.updatedAt = new Date();
-      return { result: toAlertRule(rule), entityType: 'AlertRule', entityId: rule.id, operation: 'setAlertRuleEnabled', before, after: ruleSnapshot(rule) };
+      return {
+        result: toAlertRule(rule),
+        entityType: 'AlertRule',
+        entityId: rule.id,
+        operation: 'setAlertRuleEnabled',
+        before,
+        after: ruleSnapshot(rule),
+      };
     });
   }
 
-  @Mutation(() => Boolean, { description: 'Deletes a custom rule (its alerts stay). Built-in rules are disabled instead.' })
+  @Mutation(() => Boolean, {
+    description: 'Deletes a custom rule (its alerts stay). Built-in rules are disabled instead.',
+  })
   deleteAlertRule(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return withConfigChange(context.services, context.auth.principal!, async (em) => {
       const rule = await new AlertRuleRepository(em, tenantOf(context)).get(id);
-      if (rule.builtIn) throw new BadUserInputError('id', 'names a built-in rule: disable it with setAlertRuleEnabled instead');
+      if (rule.builtIn)
+        throw new BadUserInputError('id', 'names a built-in rule: disable it with setAlertRuleEnabled instead');
       const before = ruleSnapshot(rule);
       rule.deletedAt = new Date();
       rule.enabled = false;
-      return { result: true, entityType: 'AlertRule', entityId: rule.id, operation: 'deleteAlertRule', before, after: ruleSnapshot(rule) };
+      return {
+        result: true,
+        entityType: 'AlertRule',
+        entityId: rule.id,
+        operation: 'deleteAlertRule',
+        before,
+        after: ruleSnapshot(rule),
+      };
     });
   }
 }

@@ -13,6 +13,7 @@ export function applyRuleInput(rule: AlertRuleEntity, input: CheckedRuleInput): 
     rule.match = input.match;
     rule.groupBy = input.groupBy;
   }
-  if (rule.key === 'off-hours-access' && input.businessHours) rule.settings = { ...rule.settings, businessHours: input.businessHours };
+  if (rule.key === 'off-hours-access' && input.businessHours)
+    rule.settings = { ...rule.settings, businessHours: input.businessHours };
   rule.updatedAt = new Date();
 }

@@ -29,7 +29,8 @@ function checkWebhookUrl(url: string | null | undefined): string | null {
   } catch {
     throw new BadUserInputError('input.webhookUrl', 'is not a URL');
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new BadUserInputError('input.webhookUrl', 'must be http or https');
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new BadUserInputError('input.webhookUrl', 'must be http or https');
   return parsed.toString();
 }
 

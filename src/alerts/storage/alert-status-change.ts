@@ -13,9 +13,16 @@ export function alertSnapshot(alert: AlertEntity): Record<string, unknown> {
  * Moves the alert to `status` with the caller's note. A resolved alert stays resolved.
  * @throws BadUserInputError for a resolved alert or an overlong note.
  */
-export function changeAlertStatus(alert: AlertEntity, status: AlertStatus.ACKNOWLEDGED | AlertStatus.RESOLVED, by: string, note?: string | null): void {
-  if (note && note.length > MAX_NOTE_CHARS) throw new BadUserInputError('note', `must be at most ${MAX_NOTE_CHARS} characters`);
-  if (alert.status === AlertStatus.RESOLVED) throw new BadUserInputError('id', 'names an alert that is already resolved');
+export function changeAlertStatus(
+  alert: AlertEntity,
+  status: AlertStatus.ACKNOWLEDGED | AlertStatus.RESOLVED,
+  by: string,
+  note?: string | null,
+): void {
+  if (note && note.length > MAX_NOTE_CHARS)
+    throw new BadUserInputError('note', `must be at most ${MAX_NOTE_CHARS} characters`);
+  if (alert.status === AlertStatus.RESOLVED)
+    throw new BadUserInputError('id', 'names an alert that is already resolved');
   const now = new Date();
   alert.status = status;
   alert.note = note?.trim() || null;

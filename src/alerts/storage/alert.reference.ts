@@ -5,11 +5,16 @@ import { AlertRepository } from './alert.repository';
 import { toAuditAlert, type AuditAlert } from './alert.type';
 
 /** `_entities` is open to the gateway, but an alert behind it is for the tenant's admins only. */
-export async function resolveAuditAlertReference(reference: Pick<AuditAlert, 'id'>, context: RequestContext): Promise<AuditAlert | null> {
+export async function resolveAuditAlertReference(
+  reference: Pick<AuditAlert, 'id'>,
+  context: RequestContext,
+): Promise<AuditAlert | null> {
   const problem = adminProblem(context.auth);
   if (problem) throw problem;
   try {
-    return toAuditAlert(await new AlertRepository(context.services.orm!.em.fork(), context.auth.principal!.tenantId).get(reference.id));
+    return toAuditAlert(
+      await new AlertRepository(context.services.orm!.em.fork(), context.auth.principal!.tenantId).get(reference.id),
+    );
   } catch (error) {
     if (error instanceof AlertNotFoundError) return null;
     throw error;

@@ -48,7 +48,9 @@ export class AlertRepository {
   }
 
   async get(id: string): Promise<AlertEntity> {
-    const alert = UUID.test(id) ? await this.em.findOne(AlertSchema, { id: id.toLowerCase(), tenantId: this.tenantId }) : null;
+    const alert = UUID.test(id)
+      ? await this.em.findOne(AlertSchema, { id: id.toLowerCase(), tenantId: this.tenantId })
+      : null;
     if (!alert) throw new AlertNotFoundError('alert', id);
     return alert;
   }

@@ -12,7 +12,8 @@ export class AuditAlert {
   @Field(() => AlertSeverity) severity!: AlertSeverity;
   @Field(() => AlertStatus, { description: 'OPEN, then ACKNOWLEDGED or RESOLVED.' }) status!: AlertStatus;
   @Field(() => DateTimeScalar) raisedAt!: Date;
-  @Field(() => ID, { nullable: true, description: 'Whose behaviour raised it, when one actor did.' }) actorId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'Whose behaviour raised it, when one actor did.' }) actorId!:
+    string | null;
   @Field(() => String, { description: 'One readable sentence.' }) summary!: string;
   @Field(() => String, { nullable: true, description: 'The note given when it was last acknowledged or resolved.' })
   note!: string | null;

@@ -23,7 +23,9 @@ export class AlertsResolver {
   ): Promise<AuditAlertConnection> {
     const repository = new AlertRepository(context.services.orm!.em.fork(), tenantOf(context));
     const rows = await repository.page({ status, minSeverity, first: first ?? 50, after });
-    const edges = rows.slice(0, first ?? 50).map((row) => ({ cursor: encodeAlertCursor(String(row.serial)), node: toAuditAlert(row) }));
+    const edges = rows
+      .slice(0, first ?? 50)
+      .map((row) => ({ cursor: encodeAlertCursor(String(row.serial)), node: toAuditAlert(row) }));
     return {
       edges,
       pageInfo: {
@@ -36,18 +38,28 @@ export class AlertsResolver {
   }
 
   @Mutation(() => AuditAlert, { description: 'Recorded as CONFIG_CHANGE with the note.' })
-  acknowledgeAlert(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string | null): Promise<AuditAlert> {
+  acknowledgeAlert(
+    @Ctx() context: RequestContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('note', () => String, { nullable: true }) note?: string | null,
+  ): Promise<AuditAlert> {
     return this.work(context, id, AlertStatus.ACKNOWLEDGED, note);
   }
 
   @Mutation(() => AuditAlert, { description: 'Recorded as CONFIG_CHANGE with the note.' })
-  resolveAlert(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note?: string | null): Promise<AuditAlert> {
+  resolveAlert(
+    @Ctx() context: RequestContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('note', () => String, { nullable: true }) note?: string | null,
+  ): Promise<AuditAlert> {
     return this.work(context, id, AlertStatus.RESOLVED, note);
   }
 
   @FieldResolver(() => AlertRule)
   async rule(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AlertRule> {
-    const rule = await new AlertRuleRepository(context.services.orm!.em.fork(), alert.tenantId).get(alert.ruleId, { includeDeleted: true });
+    const rule = await new AlertRuleRepository(context.services.orm!.em.fork(), alert.tenantId).get(alert.ruleId, {
+      includeDeleted: true,
+    });
     return toAlertRule(rule);
   }
 
@@ -63,7 +75,15 @@ export class AlertsResolver {
       const before = alertSnapshot(alert);
       changeAlertStatus(alert, status, caller.subject, note);
       const operation = status === AlertStatus.ACKNOWLEDGED ? 'acknowledgeAlert' : 'resolveAlert';
-      return { result: toAuditAlert(alert), entityType: 'AuditAlert', entityId: alert.id, operation, before, after: alertSnapshot(alert), note };
+      return {
+        result: toAuditAlert(alert),
+        entityType: 'AuditAlert',
+        entityId: alert.id,
+        operation,
+        before,
+        after: alertSnapshot(alert),
+        note,
+      };
     });
   }
 }

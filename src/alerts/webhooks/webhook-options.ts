@@ -11,4 +11,3 @@ export interface WebhookOptions {
 /** The delay after the n-th failed attempt (n ≥ 1). */
 export const retryDelayMs = (attempts: number, { retryBaseMs, maxRetryMs }: WebhookOptions) =>
   Math.min(maxRetryMs, retryBaseMs * 2 ** Math.max(0, attempts - 1));
-

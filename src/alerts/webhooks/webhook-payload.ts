@@ -14,7 +14,11 @@ export function webhookPayload({ id, tenantId, candidate }: StoredAlert, raisedA
       raisedAt: toDate(raisedAt).toISOString(),
       actorId: candidate.actorId,
       summary: candidate.summary,
-      events: candidate.events.map((event) => ({ id: event.id, sequence: event.sequence, occurredAt: event.occurredAt.toISOString() })),
+      events: candidate.events.map((event) => ({
+        id: event.id,
+        sequence: event.sequence,
+        occurredAt: event.occurredAt.toISOString(),
+      })),
     },
   });
 }

@@ -83,6 +83,10 @@ export class WebhookWorker {
        WHERE id = ?`,
       [status, error?.slice(0, 500) ?? null, error === null, retryMs / 1000, delivery.id],
     );
-    if (error) this.log.warn({ delivery: delivery.id, attempts: delivery.attempts, error, retryMs }, 'alerts: webhook not accepted; will retry');
+    if (error)
+      this.log.warn(
+        { delivery: delivery.id, attempts: delivery.attempts, error, retryMs },
+        'alerts: webhook not accepted; will retry',
+      );
   }
 }
