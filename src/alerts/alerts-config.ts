@@ -7,8 +7,11 @@ export interface AlertsConfig {
   /** Events evaluated per transaction. */
   evaluationBatchSize: number;
   webhook: {
-    /** Signs each delivery (HMAC-SHA256); unset: a development secret, with a warning at start. */
-    secret: string;
+    /**
+     * Signs each delivery (HMAC-SHA256). Unset: a development secret with a warning; in production
+     * null, and deliveries wait in their table until a secret is configured.
+     */
+    secret: string | null;
     secretIsDefault: boolean;
     timeoutMs: number;
     retryBaseMs: number;
@@ -29,6 +32,7 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 
 /** @throws Error for a malformed setting. */
 export function loadAlertsConfig(env: NodeJS.ProcessEnv): AlertsConfig {
+  const production = env.NODE_ENV === 'production';
   const detectors = (env.ALERT_DETECTORS ?? 'on').toLowerCase();
   if (detectors !== 'on' && detectors !== 'off')
     throw new Error(`ALERT_DETECTORS must be on or off, got "${env.ALERT_DETECTORS}"`);
@@ -37,7 +41,7 @@ export function loadAlertsConfig(env: NodeJS.ProcessEnv): AlertsConfig {
     evaluationIntervalMs: positive(env, 'ALERT_EVALUATION_INTERVAL_MS', 1000),
     evaluationBatchSize: positive(env, 'ALERT_EVALUATION_BATCH_SIZE', 2000),
     webhook: {
-      secret: env.ALERT_WEBHOOK_SECRET || DEVELOPMENT_WEBHOOK_SECRET,
+      secret: env.ALERT_WEBHOOK_SECRET || (production ? null : DEVELOPMENT_WEBHOOK_SECRET),
       secretIsDefault: !env.ALERT_WEBHOOK_SECRET,
       timeoutMs: positive(env, 'ALERT_WEBHOOK_TIMEOUT_MS', 5000),
       retryBaseMs: positive(env, 'ALERT_WEBHOOK_RETRY_BASE_MS', 1000),

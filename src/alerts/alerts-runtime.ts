@@ -32,15 +32,18 @@ export async function startAlerts(
   logger: Logger,
 ): Promise<RunningAlerts> {
   const log = logger.child({ feature: 'alerts' });
-  if (config.webhook.secretIsDefault)
+  if (config.webhook.secret === null)
+    log.error('ALERT_WEBHOOK_SECRET is not set: webhook deliveries are kept, and sent once it is set');
+  else if (config.webhook.secretIsDefault)
     log.warn('ALERT_WEBHOOK_SECRET is not set: webhooks are signed with a development secret');
   const geo = config.geoipDbPath ? await GeoLocator.open(config.geoipDbPath) : null;
   const fanout = new PostgresFanout(db.orm.config.getClientUrl(), log, ALERT_CHANNEL);
   const hub = new AlertHub(() => db.orm.em.fork(), log);
   await fanout.start(hub);
   services.alerts = { hub };
-  const webhooks = new WebhookWorker(db.knex, config.webhook, log);
-  webhooks.start();
+  const { secret } = config.webhook;
+  const webhooks = secret === null ? null : new WebhookWorker(db.knex, { ...config.webhook, secret }, log);
+  webhooks?.start();
   const announcer = fanout.announcer;
   const evaluator = new AlertEvaluator(
     {
@@ -55,7 +58,7 @@ export async function startAlerts(
         ]);
       },
     },
-    { intervalMs: config.evaluationIntervalMs, busyRetryMs: 200, onRaised: () => webhooks.wake() },
+    { intervalMs: config.evaluationIntervalMs, busyRetryMs: 200, onRaised: () => webhooks?.wake() },
   );
   if (config.detectorsEnabled) {
     const previous = services.onCommitted;
@@ -68,7 +71,7 @@ export async function startAlerts(
   return {
     async stop() {
       await evaluator.stop();
-      await webhooks.stop();
+      await webhooks?.stop();
       await fanout.stop();
     },
   };
