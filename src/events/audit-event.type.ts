@@ -3,7 +3,7 @@ import { DateTimeScalar, JSONScalar } from '../schema/scalars';
 import { ActorType, AuditAction, AuditCategory, AuditSource } from './enums';
 import './enums.graphql';
 
-@ObjectType({ description: 'Who performed an action.' })
+@ObjectType({ simpleResolvers: true, description: 'Who performed an action.' })
 export class AuditActor {
   @Field(() => ID) id!: string;
   @Field(() => String, { nullable: true }) email!: string | null;
@@ -13,14 +13,14 @@ export class AuditActor {
   impersonatorId!: string | null;
 }
 
-@ObjectType({ description: 'One field of a record before and after the action.' })
+@ObjectType({ simpleResolvers: true, description: 'One field of a record before and after the action.' })
 export class FieldChange {
   @Field(() => String, { description: 'The field, nested fields as dotted paths (`address.city`).' }) field!: string;
   @Field(() => JSONScalar, { nullable: true }) oldValue!: unknown;
   @Field(() => JSONScalar, { nullable: true }) newValue!: unknown;
 }
 
-@ObjectType({ description: 'Where an action came from.' })
+@ObjectType({ simpleResolvers: true, description: 'Where an action came from.' })
 export class GeoLocation {
   @Field(() => String, { nullable: true }) country?: string | null;
   @Field(() => String, { nullable: true }) region?: string | null;
@@ -30,7 +30,7 @@ export class GeoLocation {
 }
 
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'One immutable entry of a tenant’s audit log.' })
+@ObjectType({ simpleResolvers: true, description: 'One immutable entry of a tenant’s audit log.' })
 export class AuditEvent {
   @Field(() => ID) id!: string;
   @Field(() => ID) tenantId!: string;

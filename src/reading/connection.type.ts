@@ -2,7 +2,7 @@ import { Directive, Field, ObjectType } from 'type-graphql';
 import { AuditEvent } from '../events/audit-event.type';
 
 @Directive('@shareable')
-@ObjectType({ description: 'Relay page information.' })
+@ObjectType({ simpleResolvers: true, description: 'Relay page information.' })
 export class PageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true }) endCursor!: string | null;
@@ -10,13 +10,13 @@ export class PageInfo {
   @Field(() => String, { nullable: true }) startCursor!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AuditEventEdge {
   @Field(() => String) cursor!: string;
   @Field(() => AuditEvent) node!: AuditEvent;
 }
 
-@ObjectType({ description: 'Events newest first (occurredAt descending, then id descending).' })
+@ObjectType({ simpleResolvers: true, description: 'Events newest first (occurredAt descending, then id descending).' })
 export class AuditEventConnection {
   @Field(() => [AuditEventEdge]) edges!: AuditEventEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;

@@ -2,10 +2,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
 import gql from 'graphql-tag';
 import { buildSchema, createResolversMap } from 'type-graphql';
-import { permissions } from '../auth/permissions';
+import { applyPermissions } from '../auth/permissions';
 import { resolveAuditEventReference } from '../events/audit-event.reference';
 import { EventsResolver } from '../events/events.resolver';
 import { crmEntityClasses } from '../history/crm-entities';
@@ -32,7 +31,22 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
  * themselves, and federation's `_service` and `_entities` stay open to the gateway.
  */
 export async function buildAuditSchema(): Promise<GraphQLSchema> {
-  const typeGraphqlSchema = await buildSchema({
+  const classSchema = await buildClassSchema();
+  const resolvers = createResolversMap(applyPermissions(classSchema)) as GraphQLResolverMap<unknown>;
+  resolvers.AuditEvent = { ...(resolvers.AuditEvent as object), __resolveReference: resolveAuditEventReference };
+  resolvers.AuditAlert = { ...(resolvers.AuditAlert as object), __resolveReference: resolveAuditAlertReference };
+  return buildSubgraphSchema({
+    typeDefs: gql`
+      ${FEDERATION_LINK}
+      ${printSchemaWithDirectives(classSchema)}
+    `,
+    resolvers,
+  });
+}
+
+/** The resolvers and types as type-graphql builds them, before rules and federation. */
+export function buildClassSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
     resolvers: [
       EventsResolver,
       IntegrityResolver,
@@ -49,16 +63,5 @@ export async function buildAuditSchema(): Promise<GraphQLSchema> {
     orphanedTypes: Object.values(crmEntityClasses),
     validate: false,
     pubSub: noPubSub,
-  });
-  const guarded = applyMiddleware(typeGraphqlSchema, permissions);
-  const resolvers = createResolversMap(guarded) as GraphQLResolverMap<unknown>;
-  resolvers.AuditEvent = { ...(resolvers.AuditEvent as object), __resolveReference: resolveAuditEventReference };
-  resolvers.AuditAlert = { ...(resolvers.AuditAlert as object), __resolveReference: resolveAuditAlertReference };
-  return buildSubgraphSchema({
-    typeDefs: gql`
-      ${FEDERATION_LINK}
-      ${printSchemaWithDirectives(typeGraphqlSchema)}
-    `,
-    resolvers,
   });
 }
