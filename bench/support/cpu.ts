@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU seconds used so far by this process. */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/**
+ * CPU seconds used so far by the local PostgreSQL server's processes (read from /proc; 0 when the
+ * server is elsewhere or /proc is not readable). Only meaningful as a difference between two calls
+ * over the same stretch of time, when the server is on this machine.
+ */
+export function postgresCpuSeconds(): number {
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      if (name !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/**
+ * Waits until this process is idle (under `threshold` of one core over a `windowMs` window), at most
+ * `maxMs`; resolves with the milliseconds waited. Used between phases so that background work a phase
+ * started in the server (the alert evaluator catching up) does not run into the next phase. Only this
+ * process is watched: the PostgreSQL server may be serving other clients.
+ */
+export async function settle({ threshold = 0.1, windowMs = 300, maxMs = 30_000 } = {}): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < maxMs) {
+    const own0 = ownCpuSeconds();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    if ((ownCpuSeconds() - own0) / (windowMs / 1000) < threshold) break;
+  }
+  return Date.now() - started;
+}
