@@ -20,7 +20,10 @@ export function tokenExpiredError(resumeAfterSequence: string): GraphQLError {
 
 /** The instance is shutting down; another replica takes over from the same sequence. */
 export function shuttingDownError(resumeAfterSequence: string): GraphQLError {
-  return new GraphQLError(`This server is shutting down: subscribe again with afterSequence: "${resumeAfterSequence}".`, {
-    extensions: { code: 'SERVER_SHUTTING_DOWN', resumeAfterSequence },
-  });
+  return new GraphQLError(
+    `This server is shutting down: subscribe again with afterSequence: "${resumeAfterSequence}".`,
+    {
+      extensions: { code: 'SERVER_SHUTTING_DOWN', resumeAfterSequence },
+    },
+  );
 }

@@ -17,12 +17,18 @@ interface LiveArgs {
  * @throws UNAUTHENTICATED/FORBIDDEN for a caller who is not an admin, BAD_USER_INPUT for a
  * malformed `afterSequence` or filter, and an error over HTTP (the feed is served over WebSocket).
  */
-async function subscribeToEvents({ args, context, info }: SubscribeResolverData<unknown, LiveArgs, LiveContext>): Promise<SubscriptionEnd> {
-  if (!context.live) throw new GraphQLError('auditEventRecorded is served over WebSocket (graphql-transport-ws) on /graphql');
+async function subscribeToEvents({
+  args,
+  context,
+  info,
+}: SubscribeResolverData<unknown, LiveArgs, LiveContext>): Promise<SubscriptionEnd> {
+  if (!context.live)
+    throw new GraphQLError('auditEventRecorded is served over WebSocket (graphql-transport-ws) on /graphql');
   const problem = adminProblem(context.auth);
   if (problem) throw problem;
   const after = args.afterSequence?.trim();
-  if (after && !/^\d{1,19}$/.test(after)) throw new BadUserInputError('afterSequence', 'must be the sequence of an event, such as "42"');
+  if (after && !/^\d{1,19}$/.test(after))
+    throw new BadUserInputError('afterSequence', 'must be the sequence of an event, such as "42"');
   const { hub, schema, document, operationName, variableValues, writer, subscriptionId } = context.live;
   const member = await hub.subscribe({
     tenantId: context.auth.principal!.tenantId,

@@ -8,6 +8,7 @@ import type { Services } from '../server/context';
 import type { FanoutTransport } from './fanout-transport';
 import { LiveHub } from './live-hub';
 import { LiveMetrics } from './live-metrics';
+import { openLiveReadPool } from './live-read-pool';
 import { loadLiveOptions } from './live-options';
 import { PostgresFanout } from './postgres-fanout';
 import { RedisFanout } from './redis-fanout';
@@ -34,7 +35,15 @@ export interface LiveFeedDeps {
  * Settings come from the environment (see live-options.ts).
  * @throws Error for a malformed setting, or when Redis is configured and cannot be reached.
  */
-export async function startLiveFeed({ httpServer, schema, authenticate, services, db, metrics, logger }: LiveFeedDeps): Promise<LiveFeed> {
+export async function startLiveFeed({
+  httpServer,
+  schema,
+  authenticate,
+  services,
+  db,
+  metrics,
+  logger,
+}: LiveFeedDeps): Promise<LiveFeed> {
   const options = loadLiveOptions();
   const log = logger.child({ feature: 'live' });
   const url = db.orm.config.getClientUrl();
@@ -42,7 +51,8 @@ export async function startLiveFeed({ httpServer, schema, authenticate, services
     ? new RedisFanout(options.redisUrl, new URL(url).pathname.slice(1) || 'default', log)
     : new PostgresFanout(url, log);
   const liveMetrics = new LiveMetrics(metrics.registry);
-  const hub = new LiveHub(db.knex, options, liveMetrics, log);
+  const reads = openLiveReadPool(db.knex, options.readPoolSize);
+  const hub = new LiveHub(reads, options, liveMetrics, log);
   await transport.start(hub);
   services.announcer = transport.announcer;
   const previous = services.onCommitted;
@@ -50,12 +60,21 @@ export async function startLiveFeed({ httpServer, schema, authenticate, services
     previous?.(heads);
     transport.published(heads);
   };
-  const sockets = startSubscriptionServer(httpServer, { schema, authenticate, services, hub, metrics: liveMetrics, log });
+  const sockets = startSubscriptionServer(httpServer, {
+    schema,
+    authenticate,
+    services,
+    hub,
+    metrics: liveMetrics,
+    log,
+    flushIntervalMs: options.flushIntervalMs,
+  });
   return {
     transport,
     async stop() {
       await sockets.close();
       await transport.stop();
+      await reads.destroy();
     },
   };
 }

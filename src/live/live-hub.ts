@@ -33,7 +33,8 @@ export class LiveHub implements FanoutListener {
 
   onNotice({ heads, committedAt }: CommitNotice): void {
     if (heads === 'all') return this.onResync();
-    for (const [tenant, head] of heads) for (const feed of this.registry.ofTenant(tenant)) feed.committed(head, committedAt);
+    for (const [tenant, head] of heads)
+      for (const feed of this.registry.ofTenant(tenant)) feed.committed(head, committedAt);
   }
 
   onResync(): void {
@@ -50,7 +51,10 @@ export class LiveHub implements FanoutListener {
     const feed = await this.registry.reserve(request);
     const start = request.afterSequence ?? feed.cursor;
     const { bufferEvents, pageSize } = this.options;
-    const leave = (member: FeedMember) => (feed.live.delete(member), this.registry.dropIfEmpty(feed));
+    const leave = (member: FeedMember) => {
+      feed.live.delete(member);
+      this.registry.dropIfEmpty(feed);
+    };
     const member = new FeedMember(start, bufferEvents, request.outlet, this.metrics, leave, request.expiresAtMs);
     void replayThenJoin(feed, member, pageSize, this.log).finally(() => {
       feed.replaying -= 1;

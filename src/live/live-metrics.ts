@@ -11,8 +11,16 @@ export class LiveMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     this.connections = new Gauge({ name: 'audit_live_connections', help: 'Open WebSocket connections', registers });
-    this.subscriptions = new Gauge({ name: 'audit_live_subscriptions', help: 'Active auditEventRecorded subscriptions', registers });
-    this.eventsPushed = new Counter({ name: 'audit_live_events_pushed_total', help: 'Events sent to subscribers', registers });
+    this.subscriptions = new Gauge({
+      name: 'audit_live_subscriptions',
+      help: 'Active auditEventRecorded subscriptions',
+      registers,
+    });
+    this.eventsPushed = new Counter({
+      name: 'audit_live_events_pushed_total',
+      help: 'Events sent to subscribers',
+      registers,
+    });
     this.subscriptionsDropped = new Counter({
       name: 'audit_live_subscriptions_dropped_total',
       help: 'Subscriptions ended by the server, by reason (slow consumer, token expired, shutdown)',

@@ -43,6 +43,8 @@ export function subscribesToLiveField(document: DocumentNode, operationName?: st
       definition.kind === Kind.OPERATION_DEFINITION &&
       definition.operation === 'subscription' &&
       (!operationName || definition.name?.value === operationName) &&
-      definition.selectionSet.selections.some((selection) => selection.kind === Kind.FIELD && selection.name.value === LIVE_FIELD),
+      definition.selectionSet.selections.some(
+        (selection) => selection.kind === Kind.FIELD && selection.name.value === LIVE_FIELD,
+      ),
   );
 }

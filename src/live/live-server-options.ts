@@ -31,10 +31,12 @@ export interface LiveServerDeps {
   metrics: LiveMetrics;
 }
 
-export function liveServerOptions({ schema, authenticate, services, hub }: LiveServerDeps): ServerOptions<
-  Record<string, unknown> | undefined,
-  SocketExtra
-> {
+export function liveServerOptions({
+  schema,
+  authenticate,
+  services,
+  hub,
+}: LiveServerDeps): ServerOptions<Record<string, unknown> | undefined, SocketExtra> {
   return {
     schema,
     async onConnect(ctx) {
@@ -66,7 +68,16 @@ export function liveServerOptions({ schema, authenticate, services, hub }: LiveS
     context(ctx, id, payload, args): LiveContext {
       const base = createRequestContext(services, ctx.extra.auth!, `${ctx.extra.connectionId}/${id}`);
       const { query, operationName, variables: variableValues } = payload;
-      const live = { hub, schema, document: args.document, query, operationName, variableValues, subscriptionId: id, writer: ctx.extra.writer };
+      const live = {
+        hub,
+        schema,
+        document: args.document,
+        query,
+        operationName,
+        variableValues,
+        subscriptionId: id,
+        writer: ctx.extra.writer,
+      };
       return { ...base, live };
     },
     subscribe: liveAwareSubscribe,

@@ -46,7 +46,8 @@ export class PostgresFanout implements FanoutTransport {
   }
 
   private async connect(): Promise<void> {
-    const applicationName = this.channel === LIVE_CHANNEL ? LISTENER_APPLICATION_NAME : `${LISTENER_APPLICATION_NAME}:${this.channel}`;
+    const applicationName =
+      this.channel === LIVE_CHANNEL ? LISTENER_APPLICATION_NAME : `${LISTENER_APPLICATION_NAME}:${this.channel}`;
     const client = new Client({ connectionString: this.url, application_name: applicationName });
     this.current = client;
     client.on('notification', (message) => {

@@ -14,9 +14,17 @@ export class RedisFanout implements FanoutTransport {
   private readonly subscriber: Redis;
 
   /** `scope` keeps apart the databases that share one Redis (one per test file, say). */
-  constructor(url: string, scope: string, private readonly log: Logger) {
+  constructor(
+    url: string,
+    scope: string,
+    private readonly log: Logger,
+  ) {
     this.channel = `${LIVE_CHANNEL}:${scope}`;
-    const options = { lazyConnect: true, maxRetriesPerRequest: 2, retryStrategy: (times: number) => Math.min(100 * 2 ** times, 5000) };
+    const options = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      retryStrategy: (times: number) => Math.min(100 * 2 ** times, 5000),
+    };
     this.publisher = new Redis(url, options);
     this.subscriber = new Redis(url, options);
     for (const client of [this.publisher, this.subscriber])

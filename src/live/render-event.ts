@@ -34,5 +34,9 @@ export async function renderEvent(shape: FeedShape, row: AuditEventRow, committe
   const { schema, document, operationName, variableValues, contextValue } = shape;
   const result = await execute({ schema, document, operationName, variableValues, contextValue, rootValue: event });
   // GraphQLError's toJSON gives the same shape graphql-ws would send for `errors`.
-  return { sequence: BigInt(row.sequence), json: JSON.stringify(result), committedAt: committedAt ?? event.recordedAt.getTime() };
+  return {
+    sequence: BigInt(row.sequence),
+    json: JSON.stringify(result),
+    committedAt: committedAt ?? event.recordedAt.getTime(),
+  };
 }

@@ -8,7 +8,12 @@ import type { SharedFeed } from './shared-feed';
  * makes it a live member of the feed, with no await in between: no gap and no duplicate even
  * while the feed moves on. Resolves once the member joined or ended; never rejects.
  */
-export async function replayThenJoin(feed: SharedFeed, member: FeedMember, pageSize: number, log: Logger): Promise<void> {
+export async function replayThenJoin(
+  feed: SharedFeed,
+  member: FeedMember,
+  pageSize: number,
+  log: Logger,
+): Promise<void> {
   try {
     while (!member.ended && member.cursor < feed.cursor) {
       const upTo = feed.cursor;

@@ -2,10 +2,17 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { AuditEventRow } from '../events/event-row';
 import type { Logger } from '../observability/logger';
+import { CoalescedTask } from './coalesced-task';
 import { CommitTimes } from './commit-times';
 import type { FeedMember } from './feed-member';
 import { readNewEvents } from './read-new-events';
 import { renderEvent, type FeedShape, type RenderedEvent } from './render-event';
+
+/**
+ * Frames written before the feed lets the event loop turn: a page of a burst for a thousand
+ * subscribers is half a million frames, which would hold up everything else meanwhile.
+ */
+const FRAMES_PER_TURN = 20_000;
 
 /**
  * The subscribers of one tenant with the same operation and variables. One query per wake-up
@@ -17,17 +24,19 @@ export class SharedFeed {
   replaying = 0;
   private knownHead = 0n;
   private readonly commitTimes = new CommitTimes();
-  private reading = false;
-  private readAgain = false;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly reader: CoalescedTask;
 
   constructor(
     private readonly knex: Knex,
     readonly shape: FeedShape,
     public cursor: bigint,
     private readonly pageSize: number,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    const onError = (err: unknown) =>
+      log.error({ err, tenant: shape.tenantId }, 'live feed could not read new events; retrying');
+    this.reader = new CoalescedTask(() => this.readOnce(), onError);
+  }
 
   get size(): number {
     return this.live.size + this.replaying;
@@ -38,7 +47,7 @@ export class SharedFeed {
     if (head > 0n && head <= this.cursor) return;
     if (head > this.knownHead) this.knownHead = head;
     this.commitTimes.add(head, at);
-    void this.read();
+    this.reader.run();
   }
 
   render(row: AuditEventRow): Promise<RenderedEvent> {
@@ -51,35 +60,31 @@ export class SharedFeed {
   }
 
   stop(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.reader.stop();
   }
 
-  /** One read at a time; notices arriving meanwhile make it read once more. */
-  private async read(): Promise<void> {
-    if (this.reading) return void (this.readAgain = true);
-    this.reading = true;
-    try {
-      do {
-        this.readAgain = false;
-        const target = this.knownHead;
-        const rows = await this.readPage(this.cursor);
-        for (const row of rows) {
-          const event = await this.render(row);
-          for (const member of this.live) member.deliver(event);
-          if (event.sequence > this.cursor) this.cursor = event.sequence;
-        }
-        if (rows.length === this.pageSize) {
-          this.readAgain = true;
-          await nextTurn(); // let the sockets drain between pages
-        } else if (target > this.cursor) this.cursor = target;
-        for (const member of this.live) member.skipTo(this.cursor);
-        this.commitTimes.forgetUpTo(this.cursor);
-      } while (this.readAgain && this.size > 0);
-    } catch (err) {
-      this.log.error({ err, tenant: this.shape.tenantId }, 'live feed could not read new events; retrying');
-      this.retryTimer ??= setTimeout(() => ((this.retryTimer = null), void this.read()), 1000);
-    } finally {
-      this.reading = false;
+  /** Gives the live members the next page after the cursor; true when there may be more. */
+  private async readOnce(): Promise<boolean> {
+    if (this.size === 0) return false;
+    const target = this.knownHead;
+    const rows = await this.readPage(this.cursor);
+    let framesThisTurn = 0;
+    for (const row of rows) {
+      const event = await this.render(row);
+      for (const member of this.live) member.deliver(event);
+      if (event.sequence > this.cursor) this.cursor = event.sequence;
+      framesThisTurn += this.live.size;
+      if (framesThisTurn >= FRAMES_PER_TURN) {
+        framesThisTurn = 0;
+        await nextTurn();
+      }
     }
+    const full = rows.length === this.pageSize;
+    // A full page may stop short of the head; otherwise nothing up to it was left to match.
+    if (!full && target > this.cursor) this.cursor = target;
+    for (const member of this.live) member.skipTo(this.cursor);
+    this.commitTimes.forgetUpTo(this.cursor);
+    if (full) await nextTurn(); // let the sockets drain between pages
+    return full;
   }
 }

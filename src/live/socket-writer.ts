@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { corkForThisTurn } from './cork-for-this-turn';
+import type { BatchedFlush } from './batched-flush';
 
 /**
  * Past this many bytes waiting in a socket, feeds stop writing to it and queue instead (a bounded
@@ -18,6 +18,7 @@ export class SocketWriter {
   constructor(
     private readonly ws: WebSocket,
     private readonly raw: Socket,
+    private readonly flush: BatchedFlush,
   ) {
     // ws writes to this socket, so any write that leaves more than its 16 KiB mark buffered
     // arms 'drain': being congested (1 MiB) guarantees the event comes once the kernel caught up.
@@ -40,8 +41,8 @@ export class SocketWriter {
   /** One text frame; `done` once it reached the kernel. Ignored once the socket is closing. */
   send(frame: string, done?: (err?: Error) => void): void {
     if (!this.open) return done?.();
-    // Every frame for this socket in this turn of the event loop leaves in one write (syscall).
-    corkForThisTurn(this.raw);
+    // The frames for this socket until the next flush round leave in one write (syscall).
+    this.flush.hold(this.raw);
     this.ws.send(frame, done);
   }
 

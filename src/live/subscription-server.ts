@@ -4,6 +4,7 @@ import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../observability/logger';
 import { liveServerOptions, type LiveServerDeps, type SocketExtra } from './live-server-options';
+import { BatchedFlush } from './batched-flush';
 import { SocketWriter } from './socket-writer';
 
 const KEEP_ALIVE_MS = 12_000;
@@ -15,13 +16,17 @@ export interface SubscriptionServer {
 }
 
 /** graphql-ws on `/graphql` of the HTTP server, next to Apollo's POST endpoint. */
-export function startSubscriptionServer(httpServer: Server, deps: LiveServerDeps & { log: Logger }): SubscriptionServer {
+export function startSubscriptionServer(
+  httpServer: Server,
+  deps: LiveServerDeps & { log: Logger; flushIntervalMs: number },
+): SubscriptionServer {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', handleProtocols });
   const server = makeServer(liveServerOptions(deps));
+  const flush = new BatchedFlush(deps.flushIntervalMs);
 
   wss.on('connection', (socket: WebSocket, request) => {
     deps.metrics.connections.inc();
-    const writer = new SocketWriter(socket, request.socket);
+    const writer = new SocketWriter(socket, request.socket, flush);
     const extra: SocketExtra = { socket, request, connectionId: randomUUID(), writer };
     const closed = server.opened(
       {

@@ -1,0 +1,95 @@
+import WebSocket from 'ws';
+import { startTestServer, type TestServer } from '../support/server';
+import { adminToken, serviceToken } from '../support/tokens';
+import { event, record, settle, sleep, waitUntil, wsUrl } from './live-support';
+
+/** The feed writes its `next` frames itself, bypassing graphql-ws: check them on a bare socket. */
+describe('auditEventRecorded frames on the wire', () => {
+  let server: TestServer;
+  let service: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    service = await serviceToken('acme');
+  });
+  afterAll(() => server.stop());
+
+  async function connect() {
+    const ws = new WebSocket(wsUrl(server), 'graphql-transport-ws');
+    const frames: string[] = [];
+    ws.on('message', (data) => frames.push(String(data)));
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(
+      JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${await adminToken('acme')}` } }),
+    );
+    await waitUntil(
+      () => frames.includes('{"type":"connection_ack"}'),
+      5000,
+      () => frames.join(),
+    );
+    frames.length = 0;
+    const subscribe = (id: string, entityType: string) =>
+      ws.send(
+        JSON.stringify({
+          id,
+          type: 'subscribe',
+          payload: {
+            query: `subscription { auditEventRecorded(filter: { entityTypes: ["${entityType}"] }) { entityId sequence } }`,
+          },
+        }),
+      );
+    return { ws, frames, subscribe };
+  }
+
+  it('sends each subscription of a socket its own events as exact graphql-transport-ws next messages', async () => {
+    const { ws, frames, subscribe } = await connect();
+    subscribe('a "quoted" id', 'Left');
+    subscribe('b', 'Right');
+    await settle();
+    const [left, right] = await record(server, service, [
+      event('UPDATE', { entityType: 'Left', entityId: 'l1' }),
+      event('UPDATE', { entityType: 'Right', entityId: 'r1' }),
+    ]);
+    await waitUntil(
+      () => frames.length >= 2,
+      5000,
+      () => frames.join(),
+    );
+    expect(frames.sort()).toEqual([
+      `{"id":"a \\"quoted\\" id","type":"next","payload":{"data":{"auditEventRecorded":{"entityId":"l1","sequence":"${left}"}}}}`,
+      `{"id":"b","type":"next","payload":{"data":{"auditEventRecorded":{"entityId":"r1","sequence":"${right}"}}}}`,
+    ]);
+    ws.close();
+  });
+
+  it('stops sending once the client completes, without echoing complete, and lets it reuse the id', async () => {
+    const { ws, frames, subscribe } = await connect();
+    subscribe('s', 'Stop');
+    await settle();
+    await record(server, service, [event('UPDATE', { entityType: 'Stop', entityId: 'before' })]);
+    await waitUntil(
+      () => frames.length >= 1,
+      5000,
+      () => frames.join(),
+    );
+    ws.send(JSON.stringify({ id: 's', type: 'complete' }));
+    await sleep(200);
+    await record(server, service, [event('UPDATE', { entityType: 'Stop', entityId: 'after' })]);
+    await sleep(500);
+    expect(frames.map((frame) => JSON.parse(frame).payload.data.auditEventRecorded.entityId)).toEqual(['before']);
+    subscribe('s', 'Stop');
+    await settle();
+    await record(server, service, [event('UPDATE', { entityType: 'Stop', entityId: 'again' })]);
+    await waitUntil(
+      () => frames.length >= 2,
+      5000,
+      () => frames.join(),
+    );
+    expect(JSON.parse(frames[1])).toMatchObject({
+      id: 's',
+      type: 'next',
+      payload: { data: { auditEventRecorded: { entityId: 'again' } } },
+    });
+    ws.close();
+  });
+});
