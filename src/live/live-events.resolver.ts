@@ -1,15 +1,17 @@
 import { GraphQLError } from 'graphql';
-import { Arg, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { adminProblem } from '../auth/admin-problem';
 import { BadUserInputError } from '../errors';
 import { AuditEvent } from '../events/audit-event.type';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
+import { resolveSavedFilter } from '../saved-filters/resolve-saved-filter';
 import { feedKeyOf, type LiveContext } from './live-operation';
 import type { SubscriptionEnd } from './subscription-end';
 
 interface LiveArgs {
   filter?: AuditEventFilter | null;
   afterSequence?: string | null;
+  savedFilterId?: string | null;
 }
 
 /**
@@ -30,10 +32,15 @@ async function subscribeToEvents({
   if (after && !/^\d{1,19}$/.test(after))
     throw new BadUserInputError('afterSequence', 'must be the sequence of an event, such as "42"');
   const { hub, schema, document, operationName, variableValues, writer, subscriptionId } = context.live;
+  const { tenantId, subject } = context.auth.principal!;
+  // Resolved once, at subscribe time: who may use the saved filter is checked for this admin.
+  const saved = args.savedFilterId
+    ? await resolveSavedFilter(context.services.knex, tenantId, subject, args.savedFilterId)
+    : null;
   const member = await hub.subscribe({
-    tenantId: context.auth.principal!.tenantId,
+    tenantId,
     feedKey: feedKeyOf(context.live, info.fieldNodes[0]),
-    filter: toEventFilter(args.filter),
+    criteria: { filter: toEventFilter(args.filter), saved },
     schema,
     document,
     operationName,
@@ -56,6 +63,11 @@ export class LiveEventsResolver {
   })
   auditEventRecorded(
     @Root() event: AuditEvent,
+    @Arg('savedFilterId', () => ID, {
+      nullable: true,
+      description: 'A saved filter (yours, or shared in your tenant) ANDed with `filter`.',
+    })
+    _savedFilterId?: string | null,
     @Arg('afterSequence', () => String, { nullable: true }) _afterSequence?: string | null,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) _filter?: AuditEventFilter | null,
   ): AuditEvent {

@@ -47,7 +47,7 @@ export class LiveHub implements FanoutListener {
    * @throws BadUserInputError for a malformed filter.
    */
   async subscribe(request: LiveRequest): Promise<FeedMember> {
-    newEventsQuery(this.knex, { tenantId: request.tenantId, filter: request.filter, after: 0n, limit: 1 }).toSQL();
+    newEventsQuery(this.knex, { tenantId: request.tenantId, criteria: request.criteria, after: 0n, limit: 1 }).toSQL();
     const feed = await this.registry.reserve(request);
     const start = request.afterSequence ?? feed.cursor;
     const { bufferEvents, pageSize } = this.options;

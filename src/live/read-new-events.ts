@@ -1,10 +1,10 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { eventColumns, type AuditEventRow } from '../events/event-row';
-import { applyEventFilter, type EventFilter } from '../reading/event-filter';
+import { applyCriteria, type EventCriteria } from '../reading/apply-criteria';
 
 export interface NewEventsQuery {
   tenantId: string;
-  filter: EventFilter;
+  criteria: EventCriteria;
   /** Only events after this sequence. */
   after: bigint;
   /** Only events up to this sequence, when given. */
@@ -13,7 +13,7 @@ export interface NewEventsQuery {
 }
 
 /**
- * A tenant's matching events after a sequence, in sequence order, with the `auditEvents` filter
+ * A tenant's matching events after a sequence, in sequence order, with the `auditEvents` criteria
  * SQL. A tenant's sequences rise in commit order, so nothing can appear later below the last
  * sequence read: a feed's cursor never skips an event.
  * @throws BadUserInputError for a malformed filter.
@@ -25,7 +25,7 @@ export function newEventsQuery(knex: Knex, query: NewEventsQuery): Knex.QueryBui
     .where('e.tenant_id', query.tenantId)
     .where('e.sequence', '>', query.after.toString());
   if (query.upTo !== undefined) qb.where('e.sequence', '<=', query.upTo.toString());
-  applyEventFilter(qb, query.filter, { alias: 'e', argument: 'filter' });
+  applyCriteria(qb, query.criteria);
   return qb.orderBy('e.sequence', 'asc').limit(query.limit);
 }
 

@@ -1,13 +1,13 @@
 import { execute, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { toAuditEvent, type AuditEventRow } from '../events/event-row';
-import type { EventFilter } from '../reading/event-filter';
+import type { EventCriteria } from '../reading/apply-criteria';
 
-/** What every subscriber of a feed has in common: tenant, filter and the operation to run per event. */
+/** What every subscriber of a feed has in common: tenant, criteria and the operation to run per event. */
 export interface FeedShape {
   tenantId: string;
   /** Subscribers of one tenant with the same key share a feed. */
   feedKey: string;
-  filter: EventFilter;
+  criteria: EventCriteria;
   schema: GraphQLSchema;
   document: DocumentNode;
   operationName?: string | null;

@@ -55,8 +55,8 @@ export class SharedFeed {
   }
 
   readPage(after: bigint, upTo?: bigint): Promise<AuditEventRow[]> {
-    const { tenantId, filter } = this.shape;
-    return readNewEvents(this.knex, { tenantId, filter, after, upTo, limit: this.pageSize });
+    const { tenantId, criteria } = this.shape;
+    return readNewEvents(this.knex, { tenantId, criteria, after, upTo, limit: this.pageSize });
   }
 
   stop(): void {

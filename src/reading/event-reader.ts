@@ -1,30 +1,17 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { AuditEvent } from '../events/audit-event.type';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
-import { parseSearchArgument } from '../search/parse';
-import { applySearch } from '../search/search-sql';
 import type { AuditEventConnection } from './connection.type';
-import { applyEventFilter, type EventFilter } from './event-filter';
+import { applyCriteria, type EventCriteria } from './apply-criteria';
 import { checkPageArgs, keysetPage, toConnection, type PageArgs } from './page';
 
-export interface ListEventsArgs extends PageArgs {
-  filter?: EventFilter;
-  search?: string | null;
-  /** A saved filter's criteria, ANDed with `filter` and `search`. */
-  saved?: { filter: EventFilter; search: string | null };
-}
+export interface ListEventsArgs extends PageArgs, EventCriteria {}
 
 /** One tenant's events, newest first, narrowed by a filter and a search text. */
 export async function listEvents(knex: Knex, tenantId: string, args: ListEventsArgs): Promise<AuditEventConnection> {
   const { first, cursor } = checkPageArgs(args);
   const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
-  applyEventFilter(qb, args.filter, { alias: 'e', argument: 'filter' });
-  if (args.search?.trim()) applySearch(qb, parseSearchArgument(args.search, 'search'), { alias: 'e' });
-  if (args.saved) {
-    applyEventFilter(qb, args.saved.filter, { alias: 'e', argument: 'savedFilterId' });
-    if (args.saved.search?.trim())
-      applySearch(qb, parseSearchArgument(args.saved.search, 'savedFilterId'), { alias: 'e' });
-  }
+  applyCriteria(qb, args);
   const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
   return toConnection(rows, first, cursor);
 }

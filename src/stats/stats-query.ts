@@ -1,9 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { toDate } from '../db/timestamps';
-import { applyEventFilter, type EventFilter } from '../reading/event-filter';
-import { parseSearchArgument } from '../search/parse';
-import { applySearch } from '../search/search-sql';
-import type { SavedCriteria } from '../saved-filters/saved-filter-codec';
+import { applyCriteria, type EventCriteria } from '../reading/apply-criteria';
 import { AuditStatsDimension, StatsInterval, type AuditStats, type AuditStatsGroup } from './stats.types';
 
 type GroupColumn = Exclude<keyof AuditStatsGroup, 'count' | 'bucket'>;
@@ -20,10 +17,7 @@ const DIMENSIONS: Record<AuditStatsDimension, { column: GroupColumn; sql: string
 
 const UNITS: Record<StatsInterval, string> = { HOUR: 'hour', DAY: 'day', WEEK: 'week' };
 
-export interface StatsArgs {
-  filter: EventFilter;
-  search: string | null;
-  saved?: SavedCriteria;
+export interface StatsArgs extends EventCriteria {
   groupBy: AuditStatsDimension[];
   interval: StatsInterval | null;
   /** Already checked against PostgreSQL's zone names. */
@@ -40,13 +34,7 @@ export async function queryStats(knex: Knex, tenantId: string, args: StatsArgs):
     .select(knex.raw([...selects, 'count(*)::int AS count'].join(', '), args.interval ? [args.timeZone] : []))
     .from('audit_events as e')
     .where('e.tenant_id', tenantId);
-  applyEventFilter(inner, args.filter, { alias: 'e', argument: 'filter' });
-  if (args.search?.trim()) applySearch(inner, parseSearchArgument(args.search, 'search'), { alias: 'e' });
-  if (args.saved) {
-    applyEventFilter(inner, args.saved.filter, { alias: 'e', argument: 'savedFilterId' });
-    if (args.saved.search?.trim())
-      applySearch(inner, parseSearchArgument(args.saved.search, 'savedFilterId'), { alias: 'e' });
-  }
+  applyCriteria(inner, args);
   if (selects.length > 0) inner.groupByRaw(selects.map((_, index) => index + 1).join(', '));
 
   const order = [...(args.interval ? ['g.bucket'] : []), 'g.count DESC', ...dimensions.map((d) => `g."${d.column}"`)];

@@ -47,7 +47,9 @@ describe('auditEventRecorded across two instances', () => {
   it('refuses a USER with FORBIDDEN and closes a connection without a valid token with 4403', async () => {
     const user = subscribeLive(a, await userToken('acme'));
     await user.ended;
-    expect(user.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(user.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
     await user.dispose();
     for (const token of [null, 'not-a-jwt']) {
       const anonymous = subscribeLive(a, token);
@@ -60,16 +62,28 @@ describe('auditEventRecorded across two instances', () => {
     const filter = { entityTypes: ['Resume'] };
     const first = subscribeLive(a, admin, { filter });
     await settle();
-    await record(a, service, [1, 2, 3].map((n) => event('UPDATE', { entityType: 'Resume', entityId: `r${n}` })));
+    await record(
+      a,
+      service,
+      [1, 2, 3].map((n) => event('UPDATE', { entityType: 'Resume', entityId: `r${n}` })),
+    );
     const seen = await first.waitFor(3);
     await first.dispose();
-    await record(b, service, [4, 5, 6].map((n) => event('UPDATE', { entityType: 'Resume', entityId: `r${n}` })));
+    await record(
+      b,
+      service,
+      [4, 5, 6].map((n) => event('UPDATE', { entityType: 'Resume', entityId: `r${n}` })),
+    );
     const again = subscribeLive(b, admin, { filter, after: seen[2].sequence });
     // Written during the switch from replay to live.
-    const writes = Promise.all([7, 8, 9, 10].map((n) => record(a, service, [event('UPDATE', { entityType: 'Resume', entityId: `r${n}` })])));
+    const writes = Promise.all(
+      [7, 8, 9, 10].map((n) => record(a, service, [event('UPDATE', { entityType: 'Resume', entityId: `r${n}` })])),
+    );
     await writes;
     const resumed = await again.waitFor(7);
-    expect(resumed.map((e) => e.entityId)).toEqual(['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10'].sort(bySequenceOf(resumed)));
+    expect(resumed.map((e) => e.entityId)).toEqual(
+      ['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10'].sort(bySequenceOf(resumed)),
+    );
     expect(new Set(resumed.map((e) => e.id)).size).toBe(7);
     expect(isAscending(resumed.map((e) => Number(e.sequence)))).toBe(true);
     await again.dispose();
@@ -81,9 +95,16 @@ describe('auditEventRecorded across two instances', () => {
     const onB = subscribeLive(b, admin, { filter });
     await settle();
     const batches = Array.from({ length: 8 }, (_, batch) =>
-      record(batch % 2 ? a : b, service, Array.from({ length: 250 }, (_, i) => event('VIEW', { entityType: 'Burst', entityId: `${batch}-${i}` }))),
+      record(
+        batch % 2 ? a : b,
+        service,
+        Array.from({ length: 250 }, (_, i) => event('VIEW', { entityType: 'Burst', entityId: `${batch}-${i}` })),
+      ),
     );
-    const sequences = (await Promise.all(batches)).flat().map(Number).sort((x, y) => x - y);
+    const sequences = (await Promise.all(batches))
+      .flat()
+      .map(Number)
+      .sort((x, y) => x - y);
     for (const sub of [onA, onB]) {
       const got = await sub.waitFor(2000, 30_000);
       expect(got.map((e) => Number(e.sequence))).toEqual(sequences);

@@ -40,10 +40,15 @@ describe('auditEventRecorded under failures', () => {
     await pg.end();
     expect(rows).toHaveLength(2);
     // Written while no instance listens: only the catch-up after reconnecting can deliver them.
-    await record(a, service, [1, 2, 3].map((n) => event('UPDATE', { entityType: 'Killed', entityId: `k${n}` })));
+    await record(
+      a,
+      service,
+      [1, 2, 3].map((n) => event('UPDATE', { entityType: 'Killed', entityId: `k${n}` })),
+    );
     for (const sub of [onA, onB]) expect((await sub.waitFor(3)).map((e) => e.entityId)).toEqual(['k1', 'k2', 'k3']);
     await record(b, service, [event('UPDATE', { entityType: 'Killed', entityId: 'k4' })]);
-    for (const sub of [onA, onB]) expect((await sub.waitFor(4)).map((e) => e.entityId)).toEqual(['k1', 'k2', 'k3', 'k4']);
+    for (const sub of [onA, onB])
+      expect((await sub.waitFor(4)).map((e) => e.entityId)).toEqual(['k1', 'k2', 'k3', 'k4']);
     await Promise.all([onA.dispose(), onB.dispose()]);
   });
 
@@ -57,7 +62,9 @@ describe('auditEventRecorded under failures', () => {
     await sub.ended;
     expect(Date.now() - started).toBeLessThan(4000);
     expect(sub.errors).toEqual([
-      expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED', resumeAfterSequence: sequence }) }),
+      expect.objectContaining({
+        extensions: expect.objectContaining({ code: 'UNAUTHENTICATED', resumeAfterSequence: sequence }),
+      }),
     ]);
     await sub.dispose();
   });
@@ -84,11 +91,19 @@ describe('a subscriber that cannot keep up', () => {
     slow.socket.pause(); // stops reading: the kernel buffers fill, then the server's queue
     const metadata = { blob: 'x'.repeat(12_000) };
     for (let batch = 0; batch < 5; batch += 1)
-      await record(server, service, Array.from({ length: 300 }, () => event('EXPORT', { metadata })));
+      await record(
+        server,
+        service,
+        Array.from({ length: 300 }, () => event('EXPORT', { metadata })),
+      );
     await fast.waitFor(1500, 30_000);
     await sleep(200);
     slow.socket.resume();
-    await waitUntil(() => slow.messages.some((m) => m.type !== 'next'), 15_000, () => `${slow.messages.length} messages`);
+    await waitUntil(
+      () => slow.messages.some((m) => m.type !== 'next'),
+      15_000,
+      () => `${slow.messages.length} messages`,
+    );
     const nexts = slow.messages.filter((m) => m.type === 'next');
     const last = slow.messages[slow.messages.length - 1];
     expect(nexts.length).toBeLessThan(1500);
@@ -108,7 +123,11 @@ async function rawSubscriber(server: TestServer, token: string) {
   ws.on('message', (data) => messages.push(JSON.parse(String(data))));
   await new Promise((resolve) => ws.once('open', resolve));
   ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } }));
-  await waitUntil(() => messages.some((m) => m.type === 'connection_ack'), 5000, () => 'no ack');
+  await waitUntil(
+    () => messages.some((m) => m.type === 'connection_ack'),
+    5000,
+    () => 'no ack',
+  );
   messages.length = 0;
   const query = 'subscription { auditEventRecorded { sequence metadata } }';
   ws.send(JSON.stringify({ id: 's1', type: 'subscribe', payload: { query } }));

@@ -2,8 +2,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { TestServer } from '../support/server';
 
-export const LIVE = `subscription Live($filter: AuditEventFilter, $after: String) {
-  auditEventRecorded(filter: $filter, afterSequence: $after) { id tenantId sequence action entityId actor { id } }
+export const LIVE = `subscription Live($filter: AuditEventFilter, $after: String, $savedFilterId: ID) {
+  auditEventRecorded(filter: $filter, afterSequence: $after, savedFilterId: $savedFilterId) { id tenantId sequence action entityId actor { id } }
 }`;
 
 export interface LiveEvent {
@@ -33,9 +33,15 @@ export function wsUrl(server: TestServer): string {
 export function subscribeLive(
   server: TestServer,
   token: string | null,
-  variables: { filter?: Record<string, unknown>; after?: string } = {},
+  variables: { filter?: Record<string, unknown>; after?: string; savedFilterId?: string } = {},
 ): LiveSubscription {
-  const sub: LiveSubscription = { events: [], errors: [], ended: Promise.resolve(), waitFor: async () => [], dispose: async () => {} };
+  const sub: LiveSubscription = {
+    events: [],
+    errors: [],
+    ended: Promise.resolve(),
+    waitFor: async () => [],
+    dispose: async () => {},
+  };
   let client: Client;
   sub.ended = new Promise<void>((resolve) => {
     client = createClient({
@@ -57,7 +63,12 @@ export function subscribeLive(
       },
     );
   });
-  sub.waitFor = (count, timeoutMs = 15_000) => waitUntil(() => sub.events.length >= count, timeoutMs, () => `got ${sub.events.length} of ${count} events`).then(() => sub.events);
+  sub.waitFor = (count, timeoutMs = 15_000) =>
+    waitUntil(
+      () => sub.events.length >= count,
+      timeoutMs,
+      () => `got ${sub.events.length} of ${count} events`,
+    ).then(() => sub.events);
   sub.dispose = async () => {
     await client.dispose();
   };
@@ -77,13 +88,21 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 const RECORD = `mutation Record($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded events { sequence } } }`;
 
 /** Writes events through `server` as a SERVICE; returns their sequences. */
-export async function record(server: TestServer, service: string, events: Array<Record<string, unknown>>): Promise<string[]> {
+export async function record(
+  server: TestServer,
+  service: string,
+  events: Array<Record<string, unknown>>,
+): Promise<string[]> {
   const response = await server.graphql(RECORD, { events }, service);
   if (response.errors) throw new Error(JSON.stringify(response.errors));
   return response.data!.recordAuditEvents.events.map((event: { sequence: string }) => event.sequence);
 }
 
-export const event = (action: string, extra: Record<string, unknown> = {}) => ({ actor: { id: 'u1' }, action, ...extra });
+export const event = (action: string, extra: Record<string, unknown> = {}) => ({
+  actor: { id: 'u1' },
+  action,
+  ...extra,
+});
 
 /** Lets a new subscription reach its feed before the test writes (subscribing is asynchronous). */
 export const settle = () => sleep(300);

@@ -44,7 +44,11 @@ describe('auditEventRecorded with Redis carrying the fan-out', () => {
     await settle();
     const written = await Promise.all(
       Array.from({ length: 4 }, (_, batch) =>
-        record(a, service, Array.from({ length: 100 }, (_, i) => event(i % 2 ? 'DELETE' : 'VIEW', { entityId: `${batch}-${i}` }))),
+        record(
+          a,
+          service,
+          Array.from({ length: 100 }, (_, i) => event(i % 2 ? 'DELETE' : 'VIEW', { entityId: `${batch}-${i}` })),
+        ),
       ),
     );
     const got = await sub.waitFor(200);

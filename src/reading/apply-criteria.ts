@@ -1,0 +1,28 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { parseSearchArgument } from '../search/parse';
+import { applySearch } from '../search/search-sql';
+import { applyEventFilter, type EventFilter } from './event-filter';
+
+/** What narrows a read of the log: a filter, a search text, and a saved filter's own pair. */
+export interface EventCriteria {
+  filter?: EventFilter;
+  search?: string | null;
+  /** A saved filter's criteria, ANDed with `filter` and `search`. */
+  saved?: { filter: EventFilter; search: string | null } | null;
+}
+
+/**
+ * ANDs every criterion onto a query of `audit_events` aliased `alias`: the one place where
+ * `auditEvents`, `auditStats` and `auditEventRecorded` turn criteria into SQL.
+ * @throws BadUserInputError naming `filter.<field>`, `search` or `savedFilterId`.
+ */
+export function applyCriteria(qb: Knex.QueryBuilder, criteria: EventCriteria, alias = 'e'): Knex.QueryBuilder {
+  applyEventFilter(qb, criteria.filter, { alias, argument: 'filter' });
+  if (criteria.search?.trim()) applySearch(qb, parseSearchArgument(criteria.search, 'search'), { alias });
+  if (criteria.saved) {
+    applyEventFilter(qb, criteria.saved.filter, { alias, argument: 'savedFilterId' });
+    if (criteria.saved.search?.trim())
+      applySearch(qb, parseSearchArgument(criteria.saved.search, 'savedFilterId'), { alias });
+  }
+  return qb;
+}
