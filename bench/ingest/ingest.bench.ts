@@ -42,15 +42,15 @@ const INGEST_CATEGORIES: Array<[string, RegExp]> = [
   ['bench client: fetch sending the batch (undici)', / undici$/],
   ['alert evaluation (background, src/alerts)', / src\/alerts\//],
   ['live fan-out (src/live)', / src\/live\//],
-  ['complexity plugin: getComplexity coerces the variables again', /^getComplexity /],
+  ['complexity plugin: getComplexity', /^getComplexity /],
   ['graphql-js: coercing the 500-event variables for execution', /^(getVariableValues|coerceVariableValues) /],
   [
     'type-graphql: arguments to input class instances',
     /^(convertArgsToInstance|convertArgToInstance|convertToInput|convertToType) /,
   ],
-  ['normalizeEvent: fingerprint (canonicalize + sha256)', /^fingerprint src/],
+  ['normalizeEvent: canonical content, its sha256, fingerprint', /^(canonicalContent|contentDigest|fingerprint) src/],
   ['normalizeEvent: validation and normalisation', /^normalizeEvent /],
-  ['sequenceAndHash: chain hash (canonicalize + sha256)', /^(sequenceAndHash|chainHash) /],
+  ['sequenceAndHash: chain hash (sha256 of the digest)', /^(sequenceAndHash|chainHash) /],
   [
     'storeEvents + SQL client work (knex, pg, any caller)',
     / src\/events\/event-store\.ts| (knex|pg|pg-protocol|pg-types|postgres-date|@mikro-orm\/\w+)$/,

@@ -43,12 +43,31 @@ export function eventColumns(knex: Knex, alias = 'e'): Knex.Raw {
 }
 
 export function toAuditEvent(row: AuditEventRow): AuditEvent {
+  return eventOf(row, toDate(row.occurred_at), toDate(row.recorded_at));
+}
+
+/** An event for a GraphQL answer only: its instants may still be PostgreSQL's text. */
+export type AuditEventNode = Omit<AuditEvent, 'occurredAt' | 'recordedAt'> & {
+  occurredAt: Date | string;
+  recordedAt: Date | string;
+};
+
+/**
+ * `toAuditEvent` with `occurredAt` and `recordedAt` left as PostgreSQL's text, which the DateTime scalar
+ * prints as ISO-8601 (schema/scalars.ts): a page of history no longer parses 2 `Date`s per event only
+ * to print them again. Code that computes with the instants uses `toAuditEvent`.
+ */
+export function toAuditEventNode(row: AuditEventRow): AuditEventNode {
+  return eventOf(row, row.occurred_at, row.recorded_at);
+}
+
+function eventOf<T extends Date | string>(row: AuditEventRow, occurredAt: T, recordedAt: T) {
   return {
     id: row.id,
     tenantId: row.tenant_id,
     sequence: row.sequence,
-    occurredAt: toDate(row.occurred_at),
-    recordedAt: toDate(row.recorded_at),
+    occurredAt,
+    recordedAt,
     actor: {
       id: row.actor_id,
       email: row.actor_email,

@@ -1,5 +1,11 @@
 /** Why a JSON value cannot be stored, or null when it can. */
 export function jsonProblem(value: unknown, maxBytes: number, maxDepth: number): string | null {
+  // Most values are short strings or numbers: no need to serialise them to know they fit. A string
+  // takes at most 6 bytes of JSON per UTF-16 unit (`\u001f`), plus its quotes; its JSON holds
+  // `\u0000` exactly when it holds a NUL or the six characters \u0000 (whose backslash is escaped).
+  if (typeof value === 'string' && value.length * 6 + 2 <= maxBytes)
+    return value.includes('\u0000') || value.includes('\\u0000') ? 'contains a NUL character' : null;
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return null;
   const text = JSON.stringify(value);
   if (text === undefined) return null;
   if (Buffer.byteLength(text) > maxBytes) return `is larger than ${maxBytes} bytes of JSON`;

@@ -18,6 +18,10 @@ export interface NewEvent {
   sessionId: string | null;
   location: Record<string, string | number | null> | null;
   metadata: unknown;
-  /** Identifies the input as sent (see `fingerprint`). */
-  fingerprint: Buffer;
+  /** The content as canonical JSON (`canonicalContent`): digested, and stored as it is. */
+  content: string;
+  /** sha256 of `content`, hex: the fingerprint and the chain hash cover it. */
+  digest: string;
+  /** Identifies the input as sent (see `fingerprint`), hex. */
+  fingerprint: string;
 }

@@ -5,14 +5,22 @@ import type { NewEvent } from './new-event';
 
 export interface TenantHead {
   sequence: bigint;
-  hash: Buffer;
+  /** Hex. */
+  hash: string;
   recordedAt: Date;
   /** The database clock when the lock was taken. */
   now: Date;
   changed: boolean;
 }
 
-export type SequencedEvent = NewEvent & { sequence: string; recordedAt: Date; hash: Buffer };
+/** An event with its place in its tenant's chain (the event itself is shared, not copied). */
+export interface SequencedEvent {
+  event: NewEvent;
+  sequence: string;
+  recordedAt: Date;
+  /** Hex. */
+  hash: string;
+}
 
 /**
  * Locks the tenants' log heads until the transaction ends, in tenant order so that batches
@@ -24,7 +32,7 @@ export async function lockTenantHeads(trx: Knex.Transaction, tenants: string[]):
   if (tenants.length === 0) return heads;
   const select = () =>
     trx.raw(
-      `SELECT tenant_id, last_sequence, last_hash, last_recorded_at, clock_timestamp() AS now
+      `SELECT tenant_id, last_sequence, encode(last_hash, 'hex') AS last_hash, last_recorded_at, clock_timestamp() AS now
        FROM audit_log_heads WHERE tenant_id = ANY(?::text[]) ORDER BY tenant_id FOR UPDATE`,
       [tenants],
     );
@@ -32,7 +40,7 @@ export async function lockTenantHeads(trx: Knex.Transaction, tenants: string[]):
   if (rows.length < tenants.length) {
     await trx.raw(
       `INSERT INTO audit_log_heads (tenant_id, last_sequence, last_hash, last_recorded_at)
-       SELECT unnest(?::text[]), 0, ?::bytea, '-infinity' ON CONFLICT (tenant_id) DO NOTHING`,
+       SELECT unnest(?::text[]), 0, decode(?, 'hex'), '-infinity' ON CONFLICT (tenant_id) DO NOTHING`,
       [tenants, GENESIS_HASH],
     );
     ({ rows } = await select());
@@ -48,6 +56,22 @@ export async function lockTenantHeads(trx: Knex.Transaction, tenants: string[]):
   return heads;
 }
 
+/** Writes back the heads this batch moved. */
+export async function saveHeads(trx: Knex.Transaction, heads: Map<string, TenantHead>): Promise<void> {
+  const changed = [...heads].filter(([, head]) => head.changed);
+  if (changed.length === 0) return;
+  await trx.raw(
+    `UPDATE audit_log_heads h SET last_sequence = v.s, last_hash = decode(v.h, 'hex'), last_recorded_at = v.r
+     FROM unnest(?::text[], ?::bigint[], ?::text[], ?::timestamptz[]) AS v(t, s, h, r) WHERE h.tenant_id = v.t`,
+    [
+      changed.map(([tenant]) => tenant),
+      changed.map(([, head]) => head.sequence.toString()),
+      changed.map(([, head]) => head.hash),
+      changed.map(([, head]) => head.recordedAt),
+    ],
+  );
+}
+
 /** Gives each event its tenant's next sequence, in input order, and extends the tenant's hash chain. */
 export function sequenceAndHash(events: NewEvent[], heads: Map<string, TenantHead>): SequencedEvent[] {
   return events.map((event) => {
@@ -55,11 +79,15 @@ export function sequenceAndHash(events: NewEvent[], heads: Map<string, TenantHea
     // Never behind the previous batch, even if the database clock stepped back.
     const recordedAt = head.recordedAt > head.now ? head.recordedAt : head.now;
     head.sequence += 1n;
-    const sequenced = { ...event, sequence: head.sequence.toString(), recordedAt, hash: GENESIS_HASH };
-    sequenced.hash = chainHash(head.hash, sequenced);
-    head.hash = sequenced.hash;
+    const sequence = head.sequence.toString();
+    const hash = chainHash(
+      head.hash,
+      { sequence, id: event.id, occurredAt: event.occurredAt, recordedAt },
+      event.digest,
+    );
+    head.hash = hash;
     head.recordedAt = recordedAt;
     head.changed = true;
-    return sequenced;
+    return { event, sequence, recordedAt, hash };
   });
 }

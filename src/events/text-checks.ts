@@ -2,20 +2,29 @@ import { BadUserInputError } from '../errors';
 import type { GeoLocationInput } from './audit-event.input';
 import { EVENT_LIMITS as L } from './limits';
 
-/** @throws BadUserInputError naming `argument` when the text is too long, empty where required, or holds a NUL. */
+/** Half of a UTF-16 surrogate pair without its other half: no UTF-8 text can hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a text cannot be stored (too long, empty where required, holding a NUL or a lone surrogate), or null. */
+export function textProblem(value: string | null | undefined, maxLength: number, required = false): string | null {
+  if (value == null) return required ? 'is required' : null;
+  if (required && value.trim() === '') return 'must not be empty';
+  if (value.length > maxLength) return `is longer than ${maxLength} characters`;
+  if (value.includes('\u0000')) return 'contains a NUL character';
+  // The row's JSON would be refused by PostgreSQL: say which field, rather than fail the batch with a 500.
+  if (LONE_SURROGATE.test(value)) return 'is not valid Unicode (a lone surrogate)';
+  return null;
+}
+
+/** @throws BadUserInputError naming `argument` when the text cannot be stored (see `textProblem`). */
 export function checkText(
   value: string | null | undefined,
   maxLength: number,
   argument: string,
   { required = false } = {},
 ): void {
-  if (value == null) {
-    if (required) throw new BadUserInputError(argument, 'is required');
-    return;
-  }
-  if (required && value.trim() === '') throw new BadUserInputError(argument, 'must not be empty');
-  if (value.length > maxLength) throw new BadUserInputError(argument, `is longer than ${maxLength} characters`);
-  if (value.includes('\u0000')) throw new BadUserInputError(argument, 'contains a NUL character');
+  const problem = textProblem(value, maxLength, required);
+  if (problem) throw new BadUserInputError(argument, problem);
 }
 
 /** @throws BadUserInputError for coordinates off the globe or over-long names. */

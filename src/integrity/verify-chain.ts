@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { chainHash, GENESIS_HASH } from '../events/event-hash';
+import { canonicalContent } from '../events/canonical-content';
+import { chainHash, contentDigest, GENESIS_HASH } from '../events/event-hash';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
 import { normalizeIpAddress } from '../events/ip-address';
 import type { IntegrityReport } from './integrity-report.type';
@@ -27,7 +28,7 @@ export async function verifyChain(knex: Knex, tenantId: string, from?: Date, to?
       .first('hash')
       .where({ tenant_id: tenantId, sequence: (start - 1n).toString() });
     if (!previous) return broken(0, start - 1n);
-    previousHash = previous.hash;
+    previousHash = previous.hash.toString('hex');
   }
   let expected = start;
   let checked = 0;
@@ -43,15 +44,16 @@ export async function verifyChain(knex: Knex, tenantId: string, from?: Date, to?
     for (const row of rows) {
       if (BigInt(row.sequence) !== expected) return broken(checked, expected);
       const event = toAuditEvent(row);
-      const ipAddress = row.ip_address === null ? null : normalizeIpAddress(row.ip_address);
-      const hash = chainHash(previousHash, { ...event, ipAddress });
-      if (!hash.equals(row.hash)) return broken(checked, expected);
-      previousHash = row.hash;
+      event.ipAddress = row.ip_address === null ? null : normalizeIpAddress(row.ip_address);
+      // The same bytes as the writer hashed: canonical JSON undoes jsonb's reordering and respelling.
+      const hash = chainHash(previousHash, event, contentDigest(canonicalContent(event)));
+      if (hash !== row.hash.toString('hex')) return broken(checked, expected);
+      previousHash = hash;
       checked += 1;
       expected += 1n;
     }
   }
-  if (end === lastSequence && !previousHash.equals(head.last_hash)) return broken(checked, end);
+  if (end === lastSequence && previousHash !== head.last_hash.toString('hex')) return broken(checked, end);
   return { ok: true, eventsChecked: checked, firstBrokenSequence: null };
 }
 

@@ -1,5 +1,6 @@
 import { Directive, Field, ObjectType } from 'type-graphql';
 import { AuditEvent } from '../events/audit-event.type';
+import type { AuditEventNode } from '../events/event-row';
 
 @Directive('@shareable')
 @ObjectType({ simpleResolvers: true, description: 'Relay page information.' })
@@ -13,7 +14,8 @@ export class PageInfo {
 @ObjectType({ simpleResolvers: true })
 export class AuditEventEdge {
   @Field(() => String) cursor!: string;
-  @Field(() => AuditEvent) node!: AuditEvent;
+  /** Its instants may still be PostgreSQL's text, which the DateTime scalar prints (toAuditEventNode). */
+  @Field(() => AuditEvent) node!: AuditEventNode;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Events newest first (occurredAt descending, then id descending).' })

@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../errors';
-import { toAuditEvent, type AuditEventRow } from '../events/event-row';
+import { toAuditEventNode, type AuditEventNode, type AuditEventRow } from '../events/event-row';
 import type { AuditEventConnection } from './connection.type';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 
@@ -33,13 +33,26 @@ export function keysetPage(qb: Knex.QueryBuilder, alias: string, first: number, 
     .limit(first + 1);
 }
 
+/**
+ * An edge that encodes its cursor (a base64 string) only when read: the Router's history fetches
+ * select `node` alone, and 2000 unused cursors a call were garbage. The schema's default resolver
+ * (`simpleResolvers`) reads the getter like any property.
+ */
+class Edge {
+  constructor(
+    private readonly occurredUs: string,
+    readonly node: AuditEventNode,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor({ occurredUs: this.occurredUs, id: this.node.id });
+  }
+}
+
 /** Turns up to `first + 1` rows into a connection. */
 export function toConnection(rows: AuditEventRow[], first: number, cursor: Cursor | null): AuditEventConnection {
-  const page = rows.slice(0, first);
-  const edges = page.map((row) => ({
-    cursor: encodeCursor({ occurredUs: row.occurred_us, id: row.id }),
-    node: toAuditEvent(row),
-  }));
+  const page = rows.length > first ? rows.slice(0, first) : rows;
+  const edges = page.map((row) => new Edge(row.occurred_us, toAuditEventNode(row)));
   return {
     edges,
     pageInfo: {

@@ -22,6 +22,7 @@ import { buildAuditSchema } from '../schema/build-schema';
 import { createRequestContext, type RequestContext, type Services } from './context';
 import { createErrorFormatter } from './format-error';
 import { healthRoutes } from './health-routes';
+import { jitGateway } from './jit-executor';
 import { queryLimitsPlugin } from './query-limits';
 
 export interface App {
@@ -46,7 +47,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // The schema, executed by compiled queries (graphql-jit): see jit-executor.ts.
+    gateway: jitGateway(schema),
     logger,
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
