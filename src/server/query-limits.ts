@@ -91,6 +91,23 @@ function variablesToEstimate(
 const tooComplex = (message: string) =>
   new GraphQLError(message, { extensions: { code: ErrorCode.QueryTooComplex, http: { status: 400 } } });
 
+/**
+ * `getComplexity` coerces the variables before execution does, so a malformed variable fails
+ * here first: it is the client's input, and gets the code execution would have given it.
+ */
+function estimateOrRefuseVariables(estimate: () => number): number {
+  try {
+    return estimate();
+  } catch (error) {
+    if (error instanceof GraphQLError && !error.extensions.code)
+      throw new GraphQLError(error.message, {
+        nodes: error.nodes,
+        extensions: { code: ErrorCode.BadUserInput, http: { status: 400 } },
+      });
+    throw error;
+  }
+}
+
 /** Refuses operations nested deeper or estimated costlier than the limits, before anything runs. */
 export function queryLimitsPlugin(schema: () => GraphQLSchema, limits: Limits): ApolloServerPlugin {
   return {
@@ -107,13 +124,15 @@ export function queryLimitsPlugin(schema: () => GraphQLSchema, limits: Limits): 
               `The query is nested ${depth.all} levels deep; at most ${INTROSPECTION_DEPTH} are allowed`,
             );
           const current = schema();
-          const cost = getComplexity({
-            schema: current,
-            query: document,
-            variables: variablesToEstimate(current, operation, request.variables ?? {}),
-            operationName: request.operationName ?? undefined,
-            estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+          const cost = estimateOrRefuseVariables(() =>
+            getComplexity({
+              schema: current,
+              query: document,
+              variables: variablesToEstimate(current, operation, request.variables ?? {}),
+              operationName: request.operationName ?? undefined,
+              estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            }),
+          );
           if (cost > limits.maxQueryComplexity)
             throw tooComplex(`The query would cost ${cost}; at most ${limits.maxQueryComplexity} is allowed`);
         },

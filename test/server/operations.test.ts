@@ -60,6 +60,33 @@ describe('operating the service', () => {
     expect(everything).not.toContain(service);
   });
 
+  it.each([
+    ['query($f: Int) { auditEvents(first: $f) { edges { cursor } } }', { f: 'x' }, 'admin'],
+    [
+      'query($f: AuditEventFilter) { auditEvents(filter: $f) { edges { cursor } } }',
+      { f: { actions: ['NOPE'] } },
+      'admin',
+    ],
+    [
+      'query($f: AuditEventFilter) { auditEvents(filter: $f) { edges { cursor } } }',
+      { f: { from: 'yesterday' } },
+      'admin',
+    ],
+    [
+      'mutation($e: [AuditEventInput!]!) { recordAuditEvents(events: $e) { recorded } }',
+      { e: [{ action: 'LOGIN' }] },
+      'service',
+    ],
+  ])('answers a malformed variable with BAD_USER_INPUT naming it: %s', async (query, variables, role) => {
+    const token = role === 'admin' ? await adminToken('acme') : service;
+    const response = await server.graphql(query, variables, token);
+    expect(response.status).toBe(400);
+    expect(response.errors![0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+      message: expect.stringMatching(/^Variable "\$[fe]"/),
+    });
+  });
+
   it('refuses a body over the size limit', async () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
