@@ -19,7 +19,10 @@ describe('the README configuration table', () => {
     for (const file of sources(join(root, 'src')))
       for (const match of readFileSync(file, 'utf8').matchAll(READS)) read.add(match[1] ?? match[2] ?? match[3]);
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
+    const table = readme.slice(
+      readme.indexOf('## Configuration'),
+      readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5),
+    );
     const undocumented = [...read].filter((name) => !PLATFORM.has(name) && !table.includes(`\`${name}\``));
     expect(undocumented).toEqual([]);
     expect(read.size).toBeGreaterThan(20);

@@ -25,8 +25,16 @@ export async function alertLag(server: BenchServer, token: string): Promise<numb
   const ticks = LAG_SECONDS * 10;
   for (let tick = 0; tick < ticks; tick++) {
     const due = nowMs() + 100;
-    const events = makeSecurityEvents(900_000 + tick, 'lag-tenant', perTick - 1).map((event) => ({ ...event, tenantId: 'lag-tenant' }));
-    void postGraphQL(`${server.url}/graphql`, MUTATION, { events: [...events, escalationProbe('lag-tenant', tick)] }, token);
+    const events = makeSecurityEvents(900_000 + tick, 'lag-tenant', perTick - 1).map((event) => ({
+      ...event,
+      tenantId: 'lag-tenant',
+    }));
+    void postGraphQL(
+      `${server.url}/graphql`,
+      MUTATION,
+      { events: [...events, escalationProbe('lag-tenant', tick)] },
+      token,
+    );
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - nowMs())));
   }
   await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -38,4 +46,3 @@ export async function alertLag(server: BenchServer, token: string): Promise<numb
   if (rows.length < ticks) console.warn(`only ${rows.length} of ${ticks} probes raised an alert`);
   return rows.map((row: { lag: string }) => Number(row.lag));
 }
-

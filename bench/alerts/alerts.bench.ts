@@ -20,12 +20,15 @@ const ROUNDS = intFromEnv('BENCH_ROUNDS', 3);
 const MUTATION = `mutation Record($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded } }`;
 
 async function ingest(server: BenchServer, token: string, seed: number): Promise<number> {
-  const batches = Array.from({ length: BATCHES }, (_, index) => makeSecurityEvents(seed + index, `tenant-${index % WRITERS}`, BATCH));
+  const batches = Array.from({ length: BATCHES }, (_, index) =>
+    makeSecurityEvents(seed + index, `tenant-${index % WRITERS}`, BATCH),
+  );
   const started = nowMs();
   let next = 0;
   await Promise.all(
     Array.from({ length: WRITERS }, async () => {
-      while (next < batches.length) await postGraphQL(`${server.url}/graphql`, MUTATION, { events: batches[next++]! }, token);
+      while (next < batches.length)
+        await postGraphQL(`${server.url}/graphql`, MUTATION, { events: batches[next++]! }, token);
     }),
   );
   return (BATCHES * BATCH) / ((nowMs() - started) / 1000);
@@ -52,11 +55,17 @@ async function main(): Promise<void> {
     const backlogSeconds = await catchUp(on);
     const lags = await alertLag(on, token);
     console.log(`machine: ${machine()}`);
-    console.log(`ingest, detectors off: ${fmtInt(median(rates.off))} events/s (rounds ${rates.off.map(fmtInt).join(', ')})`);
-    console.log(`ingest, all built-in rules on: ${fmtInt(median(rates.on))} events/s (rounds ${rates.on.map(fmtInt).join(', ')})`);
+    console.log(
+      `ingest, detectors off: ${fmtInt(median(rates.off))} events/s (rounds ${rates.off.map(fmtInt).join(', ')})`,
+    );
+    console.log(
+      `ingest, all built-in rules on: ${fmtInt(median(rates.on))} events/s (rounds ${rates.on.map(fmtInt).join(', ')})`,
+    );
     console.log(`ratio on/off: ${fmt(median(rates.on) / median(rates.off), 3)} (required >= 0.9)`);
     console.log(`detectors' backlog after the throughput rounds evaluated in ${fmt(backlogSeconds)} s more`);
-    console.log(`alert lag at ${RATE} events/s over ${LAG_SECONDS} s: p50 ${fmt(quantile(lags, 0.5) * 1000, 0)} ms, p99 ${fmt(quantile(lags, 0.99) * 1000, 0)} ms, max ${fmt(Math.max(...lags) * 1000, 0)} ms (${lags.length} alerts; required p99 < 2000 ms)`);
+    console.log(
+      `alert lag at ${RATE} events/s over ${LAG_SECONDS} s: p50 ${fmt(quantile(lags, 0.5) * 1000, 0)} ms, p99 ${fmt(quantile(lags, 0.99) * 1000, 0)} ms, max ${fmt(Math.max(...lags) * 1000, 0)} ms (${lags.length} alerts; required p99 < 2000 ms)`,
+    );
   } finally {
     await off.stop();
     await on.stop();

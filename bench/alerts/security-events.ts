@@ -25,7 +25,11 @@ export function makeSecurityEvents(seed: number, tenantId: string, count: number
       case 13:
         return { ...event, action: 'DELETE', changes: [] };
       case 4:
-        return { ...event, action: 'ROLE_CHANGE', changes: [{ field: 'role', oldValue: 'SALES_REP', newValue: index % 40 === 4 ? 'ADMIN' : 'SALES_MANAGER' }] };
+        return {
+          ...event,
+          action: 'ROLE_CHANGE',
+          changes: [{ field: 'role', oldValue: 'SALES_REP', newValue: index % 40 === 4 ? 'ADMIN' : 'SALES_MANAGER' }],
+        };
       default:
         return { ...event };
     }
