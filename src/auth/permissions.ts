@@ -46,6 +46,7 @@ const RESULT_TYPES = [
   'SessionEvent',
   'LoginLocation',
   'SavedFilter',
+  'TenantSettings',
   ...ALERT_RESULT_TYPES,
 ];
 
@@ -72,6 +73,7 @@ export const rules: IRules = {
     securityOverview: isAdmin,
     savedFilters: isAdmin,
     savedFilter: isAdmin,
+    tenantSettings: isAdmin,
     ...Object.fromEntries(ALERT_QUERY_FIELDS.map((field) => [field, isAdmin])),
   },
   Mutation: {
@@ -81,6 +83,7 @@ export const rules: IRules = {
     renameSavedFilter: isAdmin,
     shareSavedFilter: isAdmin,
     deleteSavedFilter: isAdmin,
+    setTenantTimeZone: isAdmin,
     ...Object.fromEntries(ALERT_MUTATION_FIELDS.map((field) => [field, isAdmin])),
   },
   Subscription: {

@@ -10,6 +10,7 @@ import { EventsResolver } from '../events/events.resolver';
 import { crmEntityClasses } from '../history/crm-entities';
 import { historyResolvers } from '../history/history.resolver';
 import { IntegrityResolver } from '../integrity/integrity.resolver';
+import { TenantSettingsResolver } from '../tenants/tenant-settings.resolver';
 import { LiveEventsResolver } from '../live/live-events.resolver';
 import { RevertResolver } from '../revert/revert.resolver';
 import { SavedFilterMutationsResolver } from '../saved-filters/saved-filter-mutations.resolver';
@@ -59,6 +60,7 @@ export function buildClassSchema(): Promise<GraphQLSchema> {
       SavedFilterQueriesResolver,
       SavedFilterMutationsResolver,
       ...alertResolvers,
+      TenantSettingsResolver,
     ],
     orphanedTypes: Object.values(crmEntityClasses),
     validate: false,

@@ -7,6 +7,7 @@ import { loginLocations } from './login-locations';
 import { failedLoginTrend } from './security-window';
 import { DailyCount, LoginLocation, SecurityOverview, SessionTimeline, UserDevices } from './security.types';
 import { sessionTimelines } from './session-timelines';
+import { tenantTimeZone } from '../tenants/tenant-settings';
 import { checkTimeZone } from './time-zone';
 
 const DAY_MS = 24 * 3600_000;
@@ -23,8 +24,11 @@ export class SecurityOverviewResolver {
   @Query(() => SecurityOverview, { description: 'Login security of the tenant between `from` and `to`.' })
   async securityOverview(
     @Ctx() context: RequestContext,
-    @Arg('timeZone', () => String, { defaultValue: 'UTC', description: 'The IANA time zone days are cut in.' })
-    timeZone: string,
+    @Arg('timeZone', () => String, {
+      nullable: true,
+      description: 'The IANA time zone days are cut in; defaults to the tenant’s (`tenantSettings`).',
+    })
+    timeZone: string | null,
     @Arg('to', () => DateTimeScalar, { nullable: true, description: 'End of the window; defaults to now.' })
     to: Date | null,
     @Arg('from', () => DateTimeScalar, {
@@ -38,7 +42,8 @@ export class SecurityOverviewResolver {
     if (start > end) throw new BadUserInputError('from', 'must not be after `to`');
     if (end.getTime() - start.getTime() > MAX_DAYS * DAY_MS)
       throw new BadUserInputError('from', `must be at most ${MAX_DAYS} days before \`to\``);
-    const zone = await checkTimeZone(context.services.knex, timeZone);
+    const { knex } = context.services;
+    const zone = timeZone ? await checkTimeZone(knex, timeZone) : await tenantTimeZone(knex, tenantOf(context));
     return { from: start, to: end, timeZone: zone, tenantId: tenantOf(context) };
   }
 

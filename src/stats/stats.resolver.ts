@@ -5,6 +5,7 @@ import { resolveSavedFilter } from '../saved-filters/resolve-saved-filter';
 import { tenantOf, type RequestContext } from '../server/context';
 import { queryStats } from './stats-query';
 import { AuditStats, AuditStatsDimension, StatsInterval } from './stats.types';
+import { tenantTimeZone } from '../tenants/tenant-settings';
 import { checkTimeZone } from './time-zone';
 
 const MAX_GROUPS = 10_000;
@@ -20,10 +21,10 @@ export class StatsResolver {
     @Arg('limit', () => Int, { defaultValue: 1000, description: `Most groups returned, 1 to ${MAX_GROUPS}.` })
     limit: number,
     @Arg('timeZone', () => String, {
-      defaultValue: 'UTC',
-      description: 'The IANA time zone in which buckets are cut (the tenant’s own, e.g. Europe/Paris).',
+      nullable: true,
+      description: 'The IANA time zone in which buckets are cut; defaults to the tenant’s (`tenantSettings`).',
     })
-    timeZone: string,
+    timeZone: string | null,
     @Arg('savedFilterId', () => ID, {
       nullable: true,
       description: 'A saved filter to AND with `filter` and `search`.',
@@ -51,7 +52,7 @@ export class StatsResolver {
       saved,
       groupBy,
       interval: interval ?? null,
-      timeZone: await checkTimeZone(knex, timeZone),
+      timeZone: timeZone ? await checkTimeZone(knex, timeZone) : await tenantTimeZone(knex, tenantId),
       limit,
     });
   }
