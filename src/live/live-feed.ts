@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { Authenticate } from '../auth/verify-token';
+import type { Limits } from '../config';
 import type { Database } from '../db/database';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -23,6 +24,7 @@ export interface LiveFeed {
 export interface LiveFeedDeps {
   httpServer: Server;
   schema: GraphQLSchema;
+  limits: Limits;
   authenticate: Authenticate;
   services: Services;
   db: Database;
@@ -38,6 +40,7 @@ export interface LiveFeedDeps {
 export async function startLiveFeed({
   httpServer,
   schema,
+  limits,
   authenticate,
   services,
   db,
@@ -62,6 +65,7 @@ export async function startLiveFeed({
   };
   const sockets = startSubscriptionServer(httpServer, {
     schema,
+    limits,
     authenticate,
     services,
     hub,

@@ -1,11 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { parse, validate, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { adminProblem } from '../auth/admin-problem';
 import type { Authenticate } from '../auth/verify-token';
 import type { Authentication } from '../auth/principal';
+import type { Limits } from '../config';
 import { UnauthenticatedError } from '../errors';
+import { checkOperationLimits } from '../server/query-limits';
 import { createRequestContext, type Services } from '../server/context';
 import type { LiveHub } from './live-hub';
 import type { LiveMetrics } from './live-metrics';
@@ -25,6 +27,8 @@ export interface SocketExtra {
 
 export interface LiveServerDeps {
   schema: GraphQLSchema;
+  /** The same depth and cost limits as over HTTP. */
+  limits: Limits;
   authenticate: Authenticate;
   services: Services;
   hub: LiveHub;
@@ -33,6 +37,7 @@ export interface LiveServerDeps {
 
 export function liveServerOptions({
   schema,
+  limits,
   authenticate,
   services,
   hub,
@@ -61,6 +66,14 @@ export function liveServerOptions({
       }
       const errors = validate(schema, document);
       if (errors.length > 0) return errors;
+      try {
+        const { operationName, variables } = payload;
+        const operation = getOperationAST(document, operationName);
+        checkOperationLimits(schema, limits, { document, operation, operationName, variables });
+      } catch (error) {
+        if (error instanceof GraphQLError) return [error];
+        throw error;
+      }
       const problem = subscribesToLiveField(document, payload.operationName) ? adminProblem(auth) : null;
       if (problem) return [problem];
       return { schema, document, operationName: payload.operationName, variableValues: payload.variables };

@@ -79,7 +79,16 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
     }),
   );
 
-  const live = await startLiveFeed({ httpServer, schema, authenticate, services, db, metrics, logger });
+  const live = await startLiveFeed({
+    httpServer,
+    schema,
+    limits: config.limits,
+    authenticate,
+    services,
+    db,
+    metrics,
+    logger,
+  });
   const alerts = await startAlerts({ ...config.alerts, geoipDbPath: config.geoipDbPath }, db, services, logger);
 
   const partitionTimer = setInterval(() => {

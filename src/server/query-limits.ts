@@ -75,7 +75,7 @@ export function queryDepth(document: DocumentNode, operationName?: string | null
  */
 function variablesToEstimate(
   schema: GraphQLSchema,
-  operation: OperationDefinitionNode | undefined,
+  operation: OperationDefinitionNode | null | undefined,
   variables: Record<string, unknown>,
 ): Record<string, unknown> {
   let estimated = variables;
@@ -108,33 +108,50 @@ function estimateOrRefuseVariables(estimate: () => number): number {
   }
 }
 
+export interface OperationRequest {
+  document: DocumentNode;
+  operation?: OperationDefinitionNode | null;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+/**
+ * Checks an operation against the limits, over HTTP and over WebSocket alike.
+ * @throws GraphQLError QUERY_TOO_COMPLEX when it is too deep or too costly, BAD_USER_INPUT for a
+ * malformed variable.
+ */
+export function checkOperationLimits(schema: GraphQLSchema, limits: Limits, request: OperationRequest): void {
+  const { document, operation, operationName, variables } = request;
+  const depth = queryDepth(document, operationName);
+  if (depth.data > limits.maxQueryDepth)
+    throw tooComplex(`The query is nested ${depth.data} levels deep; at most ${limits.maxQueryDepth} are allowed`);
+  if (depth.all > INTROSPECTION_DEPTH)
+    throw tooComplex(`The query is nested ${depth.all} levels deep; at most ${INTROSPECTION_DEPTH} are allowed`);
+  const cost = estimateOrRefuseVariables(() =>
+    getComplexity({
+      schema,
+      query: document,
+      variables: variablesToEstimate(schema, operation, variables ?? {}),
+      operationName: operationName ?? undefined,
+      estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    }),
+  );
+  if (cost > limits.maxQueryComplexity)
+    throw tooComplex(`The query would cost ${cost}; at most ${limits.maxQueryComplexity} is allowed`);
+}
+
 /** Refuses operations nested deeper or estimated costlier than the limits, before anything runs. */
 export function queryLimitsPlugin(schema: () => GraphQLSchema, limits: Limits): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request }) {
-          const depth = queryDepth(document, request.operationName);
-          if (depth.data > limits.maxQueryDepth)
-            throw tooComplex(
-              `The query is nested ${depth.data} levels deep; at most ${limits.maxQueryDepth} are allowed`,
-            );
-          if (depth.all > INTROSPECTION_DEPTH)
-            throw tooComplex(
-              `The query is nested ${depth.all} levels deep; at most ${INTROSPECTION_DEPTH} are allowed`,
-            );
-          const current = schema();
-          const cost = estimateOrRefuseVariables(() =>
-            getComplexity({
-              schema: current,
-              query: document,
-              variables: variablesToEstimate(current, operation, request.variables ?? {}),
-              operationName: request.operationName ?? undefined,
-              estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            }),
-          );
-          if (cost > limits.maxQueryComplexity)
-            throw tooComplex(`The query would cost ${cost}; at most ${limits.maxQueryComplexity} is allowed`);
+          checkOperationLimits(schema(), limits, {
+            document,
+            operation,
+            operationName: request.operationName,
+            variables: request.variables,
+          });
         },
       };
     },
