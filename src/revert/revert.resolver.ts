@@ -3,7 +3,7 @@ import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { AuditAction } from '../events/enums';
 import { ErrorCode } from '../errors';
 import { findEvent } from '../reading/event-reader';
-import { recordAdminEvent } from '../saved-filters/admin-event';
+import { recordAdminEvent } from '../events/admin-event';
 import { tenantOf, type RequestContext } from '../server/context';
 import { changedSinceError } from './revert-errors';
 import { planRevert } from './revert-plan';

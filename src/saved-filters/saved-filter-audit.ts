@@ -1,8 +1,4 @@
-import type { Principal } from '../auth/principal';
-import { AuditAction } from '../events/enums';
-import { diffRecords } from '../events/field-diff';
-import type { EventWriter } from '../events/record-events';
-import { recordAdminEvent } from './admin-event';
+import type { ConfigChange } from '../events/config-change';
 import type { SavedFilterEntity } from './saved-filter.entity';
 
 export type SavedFilterOperation = 'create' | 'rename' | 'share' | 'unshare' | 'delete';
@@ -13,22 +9,12 @@ export function savedFilterFields(entity: SavedFilterEntity): Record<string, unk
   return JSON.parse(JSON.stringify({ name, filter, search, shared })) as Record<string, unknown>;
 }
 
-/** Records a saved filter's change as a CONFIG_CHANGE on entity type `SavedFilter`, by the admin who made it. */
-export async function auditSavedFilterChange(
-  writer: EventWriter,
-  admin: Principal,
-  change: {
-    operation: SavedFilterOperation;
-    id: string;
-    before: Record<string, unknown> | null;
-    after: Record<string, unknown> | null;
-  },
-): Promise<void> {
-  await recordAdminEvent(writer, admin, {
-    action: AuditAction.CONFIG_CHANGE,
-    entityType: 'SavedFilter',
-    entityId: change.id,
-    changes: diffRecords(change.before, change.after),
-    metadata: { setting: 'savedFilter', operation: change.operation },
-  });
+/** A saved filter's change as a CONFIG_CHANGE on entity type `SavedFilter` (see `withConfigChange`). */
+export function savedFilterChange(
+  entity: SavedFilterEntity,
+  operation: SavedFilterOperation,
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+): ConfigChange<SavedFilterEntity> {
+  return { result: entity, entityType: 'SavedFilter', entityId: entity.id, operation, before, after };
 }

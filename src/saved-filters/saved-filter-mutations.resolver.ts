@@ -2,14 +2,15 @@ import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { BadUserInputError } from '../errors';
 import { toEventFilter } from '../reading/filter.input';
 import type { RequestContext } from '../server/context';
-import { auditSavedFilterChange, savedFilterFields, type SavedFilterOperation } from './saved-filter-audit';
+import { withConfigChange } from '../events/config-change';
+import { savedFilterChange, savedFilterFields, type SavedFilterOperation } from './saved-filter-audit';
 import { checkSavedCriteria } from './saved-filter-codec';
 import { savedFilterScope } from './saved-filter-context';
 import type { SavedFilterEntity } from './saved-filter.entity';
 import { findOwnFilter, insertFilter } from './saved-filter.repository';
 import { SavedFilter, SavedFilterInput } from './saved-filter.type';
 
-/** Every change is audited as a CONFIG_CHANGE once stored. */
+/** Every change is stored together with its CONFIG_CHANGE event, in one transaction. */
 @Resolver(() => SavedFilter)
 export class SavedFilterMutationsResolver {
   @Mutation(() => SavedFilter, { description: 'Saves a filter, private to the caller unless `input.shared`.' })
@@ -17,19 +18,15 @@ export class SavedFilterMutationsResolver {
     @Ctx() context: RequestContext,
     @Arg('input', () => SavedFilterInput, { description: 'What to save.' }) input: SavedFilterInput,
   ): Promise<SavedFilter> {
-    const { em, viewer, admin } = savedFilterScope(context);
+    const { viewer, admin } = savedFilterScope(context);
     const criteria = { filter: toEventFilter(input.filter), search: input.search ?? null };
     if (!input.name.trim() || input.name.length > 200)
       throw new BadUserInputError('input.name', 'must hold 1 to 200 characters');
     checkSavedCriteria(context.services.knex, criteria);
-    const saved = await insertFilter(em, viewer, { name: input.name, ...criteria, shared: input.shared ?? false });
-    await auditSavedFilterChange(context.services, admin, {
-      operation: 'create',
-      id: saved.id,
-      before: null,
-      after: savedFilterFields(saved),
+    return withConfigChange(context.services, admin, async (em) => {
+      const saved = await insertFilter(em, viewer, { name: input.name, ...criteria, shared: input.shared ?? false });
+      return savedFilterChange(saved, 'create', null, savedFilterFields(saved));
     });
-    return saved;
   }
 
   @Mutation(() => SavedFilter, { description: 'Renames one of the caller’s saved filters.' })
@@ -58,12 +55,13 @@ export class SavedFilterMutationsResolver {
     @Ctx() context: RequestContext,
     @Arg('id', () => ID, { description: 'The saved filter’s id.' }) id: string,
   ): Promise<boolean> {
-    const { em, viewer, admin } = savedFilterScope(context);
-    const entity = await findOwnFilter(em, viewer, id);
-    const before = savedFilterFields(entity);
-    await em.removeAndFlush(entity);
-    await auditSavedFilterChange(context.services, admin, { operation: 'delete', id: entity.id, before, after: null });
-    return true;
+    const { viewer, admin } = savedFilterScope(context);
+    return withConfigChange(context.services, admin, async (em) => {
+      const entity = await findOwnFilter(em, viewer, id);
+      const before = savedFilterFields(entity);
+      em.remove(entity);
+      return { ...savedFilterChange(entity, 'delete', before, null), result: true };
+    });
   }
 
   private async change(
@@ -72,18 +70,13 @@ export class SavedFilterMutationsResolver {
     operation: SavedFilterOperation,
     apply: (entity: SavedFilterEntity) => void,
   ): Promise<SavedFilter> {
-    const { em, viewer, admin } = savedFilterScope(context);
-    const entity = await findOwnFilter(em, viewer, id);
-    const before = savedFilterFields(entity);
-    apply(entity);
-    entity.updatedAt = new Date();
-    await em.flush();
-    await auditSavedFilterChange(context.services, admin, {
-      operation,
-      id: entity.id,
-      before,
-      after: savedFilterFields(entity),
+    const { viewer, admin } = savedFilterScope(context);
+    return withConfigChange(context.services, admin, async (em) => {
+      const entity = await findOwnFilter(em, viewer, id);
+      const before = savedFilterFields(entity);
+      apply(entity);
+      entity.updatedAt = new Date();
+      return savedFilterChange(entity, operation, before, savedFilterFields(entity));
     });
-    return entity;
   }
 }

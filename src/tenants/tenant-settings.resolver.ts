@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { recordAdminEvent } from '../saved-filters/admin-event';
+import type { Knex } from '@mikro-orm/postgresql';
+import { withConfigChange } from '../events/config-change';
 import { tenantOf, type RequestContext } from '../server/context';
 import { checkTimeZone } from '../stats/time-zone';
 import { storeTenantTimeZone, tenantTimeZone } from './tenant-settings';
@@ -20,7 +21,8 @@ export class TenantSettingsResolver {
   }
 
   @Mutation(() => TenantSettings, {
-    description: 'Sets the tenant’s time zone (ADMIN only); recorded as a CONFIG_CHANGE event with old and new values.',
+    description:
+      'Sets the tenant’s time zone (ADMIN only); recorded as a CONFIG_CHANGE event with old and new values, in the same transaction.',
   })
   async setTenantTimeZone(
     @Ctx() context: RequestContext,
@@ -29,15 +31,17 @@ export class TenantSettingsResolver {
     const { knex } = context.services;
     const admin = context.auth.principal!;
     const zone = await checkTimeZone(knex, timeZone);
-    const previous = await storeTenantTimeZone(knex, admin.tenantId, zone, admin.subject);
-    if (previous !== zone)
-      await recordAdminEvent(context.services, admin, {
-        action: 'CONFIG_CHANGE',
+    return withConfigChange(context.services, admin, async (em) => {
+      const trx = em.getTransactionContext<Knex.Transaction>()!;
+      const previous = await storeTenantTimeZone(trx, admin.tenantId, zone, admin.subject);
+      return {
+        result: { timeZone: zone },
         entityType: 'TenantSettings',
         entityId: admin.tenantId,
-        changes: [{ field: 'timeZone', oldValue: previous, newValue: zone }],
-        metadata: {},
-      });
-    return { timeZone: zone };
+        operation: 'setTimeZone',
+        before: { timeZone: previous },
+        after: { timeZone: zone },
+      };
+    });
   }
 }

@@ -8,21 +8,19 @@ export async function tenantTimeZone(knex: Knex, tenantId: string): Promise<stri
   return row?.time_zone ?? DEFAULT_TIME_ZONE;
 }
 
-/** Stores the tenant's time zone (already checked); returns the one it replaces. */
+/** Stores the tenant's time zone (already checked) inside the caller's transaction; returns the one it replaces. */
 export async function storeTenantTimeZone(
-  knex: Knex,
+  trx: Knex.Transaction,
   tenantId: string,
   timeZone: string,
   adminId: string,
 ): Promise<string> {
-  return knex.transaction(async (trx) => {
-    const previous = await tenantTimeZone(trx, tenantId);
-    await trx.raw(
-      `INSERT INTO tenant_settings (tenant_id, time_zone, updated_by) VALUES (?, ?, ?)
-       ON CONFLICT (tenant_id) DO UPDATE SET time_zone = EXCLUDED.time_zone, updated_by = EXCLUDED.updated_by,
-         updated_at = now()`,
-      [tenantId, timeZone, adminId],
-    );
-    return previous;
-  });
+  const previous = await tenantTimeZone(trx, tenantId);
+  await trx.raw(
+    `INSERT INTO tenant_settings (tenant_id, time_zone, updated_by) VALUES (?, ?, ?)
+     ON CONFLICT (tenant_id) DO UPDATE SET time_zone = EXCLUDED.time_zone, updated_by = EXCLUDED.updated_by,
+       updated_at = now()`,
+    [tenantId, timeZone, adminId],
+  );
+  return previous;
 }

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { BadUserInputError } from '../../errors';
 import { tenantOf, type RequestContext } from '../../server/context';
-import { withConfigChange } from '../config-change';
+import { withConfigChange } from '../../events/config-change';
 import { AlertRuleInput } from './alert-rule.input';
 import { AlertRuleRepository, ruleSnapshot } from './alert-rule.repository';
 import { AlertRule, toAlertRule } from './alert-rule.type';

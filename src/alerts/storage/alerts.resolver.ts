@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { AuditEvent } from '../../events/audit-event.type';
 import { tenantOf, type RequestContext } from '../../server/context';
 import { AlertSeverity, AlertStatus } from '../alert-enums';
-import { withConfigChange } from '../config-change';
+import { withConfigChange } from '../../events/config-change';
 import { AlertRuleRepository } from '../rules/alert-rule.repository';
 import { AlertRule, toAlertRule } from '../rules/alert-rule.type';
 import { alertSnapshot, changeAlertStatus } from './alert-status-change';

@@ -1,13 +1,15 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
-import { ActorType, AuditAction, AuditSource } from '../events/enums';
-import type { AuditEventInput } from '../events/audit-event.input';
-import { recordEvents } from '../events/record-events';
 import type { Services } from '../server/context';
+import type { AuditEventInput } from './audit-event.input';
+import { adminActor } from './admin-event';
+import { AuditAction, AuditSource } from './enums';
+import { recordEvents } from './record-events';
 
 export interface ConfigChange<T> {
   result: T;
-  entityType: 'AlertRule' | 'AuditAlert';
+  /** What was configured: `AlertRule`, `AuditAlert`, `SavedFilter`, `TenantSettings`. */
+  entityType: string;
   entityId: string;
   operation: string;
   before: Record<string, unknown> | null;
@@ -16,7 +18,7 @@ export interface ConfigChange<T> {
 }
 
 /**
- * Runs `work` and records its CONFIG_CHANGE event (old and new values) in the tenant's own log,
+ * Runs an admin's change to this service's own settings and records its CONFIG_CHANGE event (old and new values) in the tenant's own log,
  * in one transaction: a change without its audit event, or the reverse, is never stored.
  */
 export async function withConfigChange<T>(
@@ -24,7 +26,7 @@ export async function withConfigChange<T>(
   caller: Principal,
   work: (em: EntityManager) => Promise<ConfigChange<T>>,
 ): Promise<T> {
-  if (!services.orm) throw new Error('alerts need services.orm');
+  if (!services.orm) throw new Error('configuration changes need services.orm');
   const { result, heads } = await services.orm.em.fork().transactional(async (em) => {
     const change = await work(em);
     await em.flush();
@@ -41,7 +43,7 @@ export async function withConfigChange<T>(
 
 function toEventInput<T>(caller: Principal, change: ConfigChange<T>): AuditEventInput {
   return {
-    actor: { id: caller.subject, email: caller.email, role: caller.role, type: ActorType.USER },
+    actor: adminActor(caller),
     action: AuditAction.CONFIG_CHANGE,
     entityType: change.entityType,
     entityId: change.entityId,
