@@ -62,9 +62,9 @@ export async function startAlerts(
   );
   if (config.detectorsEnabled) {
     const previous = services.onCommitted;
-    services.onCommitted = (heads) => {
-      previous?.(heads);
-      evaluator.wake(heads.keys());
+    services.onCommitted = (batch) => {
+      previous?.(batch);
+      evaluator.committed(batch);
     };
     evaluator.start();
   }

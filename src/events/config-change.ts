@@ -27,7 +27,7 @@ export async function withConfigChange<T>(
   work: (em: EntityManager) => Promise<ConfigChange<T>>,
 ): Promise<T> {
   if (!services.orm) throw new Error('configuration changes need services.orm');
-  const { result, heads } = await services.orm.em.fork().transactional(async (em) => {
+  const { result, committed } = await services.orm.em.fork().transactional(async (em) => {
     const change = await work(em);
     await em.flush();
     const trx = em.getTransactionContext<Knex.Transaction>()!;
@@ -35,9 +35,9 @@ export async function withConfigChange<T>(
     const recorded = await recordEvents({ ...services, knex: trx, onCommitted: undefined }, caller, [
       toEventInput(caller, change),
     ]);
-    return { result: change.result, heads: recorded.heads };
+    return { result: change.result, committed: recorded };
   });
-  if (heads.size > 0) services.onCommitted?.(heads);
+  if (committed.heads.size > 0) services.onCommitted?.(committed);
   return result;
 }
 

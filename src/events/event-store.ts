@@ -1,18 +1,25 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../errors';
 import type { AuditEvent } from './audit-event.type';
+import type { AuditAction } from './enums';
 import { eventColumns, toAuditEvent, type AuditEventRow } from './event-row';
 import { claimIds, insertEvents } from './insert-batch';
 import type { NewEvent } from './new-event';
 import { lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
 
-export interface RecordResult {
+/** What a committed batch tells the live feeds and the alert evaluator. */
+export interface CommittedBatch {
+  /** Per tenant, the last sequence this batch wrote. */
+  heads: Map<string, string>;
+  /** Per tenant, the actions of the events this batch stored. */
+  actions: Map<string, Set<AuditAction>>;
+}
+
+export interface RecordResult extends CommittedBatch {
   /** In input order; a duplicate is the event stored earlier. */
   events: AuditEvent[];
   recorded: number;
   duplicates: number;
-  /** Per tenant, the last sequence this batch wrote (for live fan-out). */
-  heads: Map<string, string>;
 }
 
 /** Announces a committed batch from inside its transaction: PostgreSQL delivers the NOTIFY at commit, or never. */
@@ -47,6 +54,11 @@ export async function storeEvents(knex: Knex, batch: NewEvent[], announcer?: Com
     await insertEvents(trx, sequenced);
     await saveHeads(trx, heads);
 
+    const actions = new Map<string, Set<AuditAction>>();
+    for (const { event } of sequenced) {
+      const tenantActions = actions.get(event.tenantId) ?? new Set();
+      actions.set(event.tenantId, tenantActions.add(event.action));
+    }
     const changedHeads = new Map(
       [...heads].filter(([, head]) => head.changed).map(([tenant, head]) => [tenant, head.sequence.toString()]),
     );
@@ -69,6 +81,7 @@ export async function storeEvents(knex: Knex, batch: NewEvent[], announcer?: Com
       recorded: sequenced.length,
       duplicates: batch.length - sequenced.length,
       heads: changedHeads,
+      actions,
     };
   });
 }

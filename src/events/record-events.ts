@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import { BadUserInputError } from '../errors';
 import type { Metrics } from '../observability/metrics';
 import type { AuditEventInput } from './audit-event.input';
-import { storeEvents, type CommitAnnouncer, type RecordResult } from './event-store';
+import { storeEvents, type CommitAnnouncer, type CommittedBatch, type RecordResult } from './event-store';
 import { EVENT_LIMITS } from './limits';
 import { normalizeEvent } from './normalize-event';
 import type { PartitionKeeper } from './partitions';
@@ -12,8 +12,8 @@ export interface EventWriter {
   knex: Knex;
   partitions: PartitionKeeper;
   metrics: Metrics;
-  /** Told after each committed batch, with each tenant's new last sequence. */
-  onCommitted?: (heads: Map<string, string>) => void;
+  /** Told after each committed batch that stored events. */
+  onCommitted?: (batch: CommittedBatch) => void;
   /** Sends a notice inside each write transaction (live fan-out over PostgreSQL). */
   announcer?: CommitAnnouncer;
 }
@@ -44,7 +44,7 @@ export async function recordEvents(
     metrics.eventsWritten.inc(result.recorded);
     metrics.eventDuplicates.inc(result.duplicates);
     metrics.batches.inc({ outcome: 'stored' });
-    if (result.heads.size > 0) writer.onCommitted?.(result.heads);
+    if (result.heads.size > 0) writer.onCommitted?.(result);
     return result;
   } catch (error) {
     const rejected = error instanceof BadUserInputError;

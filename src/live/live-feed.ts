@@ -59,9 +59,9 @@ export async function startLiveFeed({
   await transport.start(hub);
   services.announcer = transport.announcer;
   const previous = services.onCommitted;
-  services.onCommitted = (heads) => {
-    previous?.(heads);
-    transport.published(heads);
+  services.onCommitted = (batch) => {
+    previous?.(batch);
+    transport.published(batch.heads);
   };
   const sockets = startSubscriptionServer(httpServer, {
     schema,

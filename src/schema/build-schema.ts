@@ -6,7 +6,7 @@ import gql from 'graphql-tag';
 import { buildSchema, createResolversMap } from 'type-graphql';
 import { applyPermissions } from '../auth/permissions';
 import { resolveAuditEventReference } from '../events/audit-event.reference';
-import { EventsResolver } from '../events/events.resolver';
+import { EventsResolver, passEventsAsCoerced } from '../events/events.resolver';
 import { crmEntityClasses } from '../history/crm-entities';
 import { historyResolvers } from '../history/history.resolver';
 import { IntegrityResolver } from '../integrity/integrity.resolver';
@@ -33,6 +33,7 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
  */
 export async function buildAuditSchema(): Promise<GraphQLSchema> {
   const classSchema = await buildClassSchema();
+  passEventsAsCoerced(classSchema);
   const resolvers = createResolversMap(applyPermissions(classSchema)) as GraphQLResolverMap<unknown>;
   resolvers.AuditEvent = { ...(resolvers.AuditEvent as object), __resolveReference: resolveAuditEventReference };
   resolvers.AuditAlert = { ...(resolvers.AuditAlert as object), __resolveReference: resolveAuditAlertReference };

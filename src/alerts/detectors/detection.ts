@@ -24,7 +24,10 @@ export interface AlertCandidate {
   coalesceSeconds?: number;
 }
 
-/** One evaluation step: the tenant's events in (fromSequence, toSequence], in sequence order. */
+/**
+ * One evaluation step: the tenant's events in (fromSequence, toSequence]. `newEvents` holds, in
+ * sequence order, only those of the actions a per-event detector reads (`actionsReadBy`).
+ */
 export interface Detection {
   trx: Knex.Transaction;
   tenantId: string;

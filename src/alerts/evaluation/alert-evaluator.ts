@@ -1,9 +1,15 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { CommittedBatch } from '../../events/event-store';
+import { AuditCategory, categoryOfAction } from '../../events/enums';
+import { BUILT_IN_ACTIONS } from '../detectors/detector-for-rule';
 import type { StoredAlert } from './store-alerts';
 import { evaluateTenant, type EvaluationDeps } from './evaluate-tenant';
 
 export interface EvaluatorOptions {
-  /** The safety net: how often tenants whose checkpoint lags their log are looked for. */
+  /**
+   * How often tenants whose checkpoint lags their log are looked for: the safety net, and the pace at
+   * which events that no rule looks at are passed.
+   */
   intervalMs: number;
   /** Another replica holds a tenant: look again this soon, in case it stopped before our events. */
   busyRetryMs: number;
@@ -17,6 +23,8 @@ export interface EvaluatorOptions {
 export class AlertEvaluator {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** Per tenant evaluated here, whether it had enabled custom rules then. */
+  private readonly customRules = new Map<string, boolean>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -29,6 +37,26 @@ export class AlertEvaluator {
     this.timer = setInterval(() => void this.sweep(), this.options.intervalMs);
     this.timer.unref();
     void this.sweep();
+  }
+
+  /**
+   * After a commit of this replica: evaluates at once the tenants where an alert may follow (an
+   * action a built-in rule looks at, custom rules, or a tenant not evaluated here yet). A
+   * configuration change may be a rule's, so it refreshes what is known of the tenant's rules.
+   * The rest, usually record changes, waits for the sweep: one evaluation per tenant and interval
+   * instead of one per batch, for events that no rule of theirs can raise an alert from.
+   */
+  committed(batch: CommittedBatch): void {
+    const urgent = [...batch.actions]
+      .filter(
+        ([tenant, actions]) =>
+          this.customRules.get(tenant) !== false ||
+          [...actions].some(
+            (action) => BUILT_IN_ACTIONS.has(action) || categoryOfAction(action) === AuditCategory.CONFIG,
+          ),
+      )
+      .map(([tenant]) => tenant);
+    this.wake(urgent);
   }
 
   wake(tenants: Iterable<string>): void {
@@ -78,6 +106,7 @@ export class AlertEvaluator {
         }
         if (outcome.status === 'idle') return;
         if (outcome.status !== 'done' && outcome.status !== 'more') return;
+        this.customRules.set(tenant, outcome.customRules);
         if (outcome.alerts.length > 0) this.options.onRaised?.(outcome.alerts);
         if (outcome.status === 'done') return;
       }

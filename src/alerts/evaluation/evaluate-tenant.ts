@@ -1,10 +1,11 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Logger } from '../../observability/logger';
-import type { AlertCandidate, Detection } from '../detectors/detection';
-import { detectorFor } from '../detectors/detector-for-rule';
+import type { AlertCandidate, Detection, Detector } from '../detectors/detection';
+import type { AlertRuleEntity } from '../rules/alert-rule.entity';
+import { actionsReadBy, detectorFor } from '../detectors/detector-for-rule';
 import type { GeoLocator } from '../detectors/geo-locator';
 import { ensureBuiltInRules } from '../rules/alert-rule.repository';
-import { readEnabledRules, readEventsAfter } from './evaluation-reads';
+import { nextStep, readEnabledRules, readStepEvents } from './evaluation-reads';
 import { storeAlerts, type StoredAlert } from './store-alerts';
 
 /** Told inside the evaluation's transaction, so that the notice leaves at its commit or never. */
@@ -20,7 +21,8 @@ export interface EvaluationDeps {
 
 /** `busy`: another replica holds the tenant; `more`: a full batch was evaluated and more may follow. */
 export type EvaluationOutcome =
-  { status: 'busy' | 'idle' } | { status: 'done' | 'more'; alerts: StoredAlert[]; evaluated: number };
+  | { status: 'busy' | 'idle' }
+  | { status: 'done' | 'more'; alerts: StoredAlert[]; evaluated: number; customRules: boolean };
 
 /** The checkpoint's row, locked until commit; null when another replica holds it. */
 async function lockCheckpoint(trx: Knex.Transaction, tenantId: string): Promise<string | null> {
@@ -46,23 +48,26 @@ export async function evaluateTenant(tenantId: string, deps: EvaluationDeps): Pr
   return deps.knex.transaction(async (trx) => {
     const checkpoint = await lockCheckpoint(trx, tenantId);
     if (checkpoint === null) return { status: 'busy' };
-    const newEvents = await readEventsAfter(trx, tenantId, checkpoint, deps.batchSize);
-    if (newEvents.length === 0) return { status: 'idle' };
-    const toSequence = newEvents.at(-1)!.sequence;
+    const step = await nextStep(trx, tenantId, checkpoint, deps.batchSize);
+    if (step === null) return { status: 'idle' };
+    const { toSequence, count } = step;
     await ensureBuiltInRules(trx, tenantId);
-    const rules = await readEnabledRules(trx, tenantId);
-    const detection: Detection = { trx, tenantId, fromSequence: checkpoint, toSequence, newEvents, geo: deps.geo };
+    const enabledRules = await readEnabledRules(trx, tenantId);
+    const customRules = enabledRules.some((rule) => !rule.builtIn);
+    const rules = enabledRules
+      .map((rule) => ({ rule, detect: detectorFor(rule, step.actions) }))
+      .filter((active): active is { rule: AlertRuleEntity; detect: Detector } => active.detect !== null);
+    const range = { fromSequence: checkpoint, toSequence };
+    const newEvents = await readStepEvents(trx, tenantId, range, actionsReadBy(rules.map(({ rule }) => rule)));
+    const detection: Detection = { trx, tenantId, ...range, newEvents, geo: deps.geo };
     const candidates: AlertCandidate[] = [];
-    for (const rule of rules) {
-      const detect = detectorFor(rule);
-      if (detect) candidates.push(...(await detect(rule, detection)));
-    }
+    for (const { rule, detect } of rules) candidates.push(...(await detect(rule, detection)));
     const alerts = await storeAlerts(trx, tenantId, candidates);
     await trx.raw(
       'UPDATE alert_checkpoints SET last_sequence = ?, evaluated_at = clock_timestamp() WHERE tenant_id = ?',
       [toSequence, tenantId],
     );
     if (alerts.length > 0) await deps.announce?.(trx, tenantId, alerts.at(-1)!.serial);
-    return { status: newEvents.length === deps.batchSize ? 'more' : 'done', alerts, evaluated: newEvents.length };
+    return { status: count === deps.batchSize ? 'more' : 'done', alerts, evaluated: count, customRules };
   });
 }
