@@ -4,16 +4,19 @@
  */
 import '../support/production-env';
 import 'reflect-metadata';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { Client } from 'pg';
 import { openDatabase } from '../../src/db/database';
 import { ownCpuSeconds, postgresCpuSeconds, settle } from '../support/cpu';
 import { attribute, profileDuring, saveProfile } from '../support/cpu-profile';
 import { createDatabase, databaseUrl, describeServer, dropDatabase } from '../support/postgres';
-import { postBody, startBenchServer } from '../support/server';
+import { startBenchServer } from '../support/server';
 import { fmt, fmtInt, intFromEnv, loadAverage, machine, median, nowMs, p95 } from '../support/stats';
 import { signBenchToken } from '../support/tokens';
 import { makeEvents, multiRowInsertSql, rawRowValues, type EventInput } from './events';
+import type { PreparedBatch, WritersCommand, WritersRun } from './http-writers';
 
 const BATCH = intFromEnv('BENCH_BATCH', 500);
 const WRITERS = intFromEnv('BENCH_WRITERS', 4);
@@ -39,7 +42,6 @@ const MUTATION = `mutation Record($events: [AuditEventInput!]!) { recordAuditEve
 
 /** How the profiled round's CPU is split: each sample goes to the first category found on its stack. */
 const INGEST_CATEGORIES: Array<[string, RegExp]> = [
-  ['bench client: fetch sending the batch (undici)', / undici$/],
   ['alert evaluation (background, src/alerts)', / src\/alerts\//],
   ['live fan-out (src/live)', / src\/live\//],
   ['complexity plugin: getComplexity', /^getComplexity /],
@@ -96,21 +98,57 @@ function prepareBatches(round: number, count: number, sequences: Map<string, num
   });
 }
 
-/** Runs the batches with WRITERS concurrent writers, each sending its own batches one after another. */
-async function runPhase(batches: Batch[], send: (batch: Batch) => Promise<void>): Promise<PhaseResult> {
-  const batchMs: number[] = [];
+/** Runs WRITERS concurrent writers, each sending its own batches one after another; resolves with each batch's ms. */
+type Writers = () => Promise<number[]>;
+
+/** The raw baseline's writers: `pg` clients of this process. */
+function inProcessWriters(batches: Batch[], send: (batch: Batch) => Promise<void>): Writers {
+  return async () => {
+    const batchMs: number[] = [];
+    await Promise.all(
+      Array.from({ length: WRITERS }, async (_, writer) => {
+        for (const batch of batches.filter((b) => b.writer === writer)) {
+          const t0 = nowMs();
+          await send(batch);
+          batchMs.push(nowMs() - t0);
+        }
+      }),
+    );
+    return batchMs;
+  };
+}
+
+/**
+ * The service's writers: HTTP producers in a child process (http-writers.ts), loaded with the
+ * phase's bodies before the clock starts.
+ */
+async function childWriters(endpoint: string, token: string, batches: Batch[]): Promise<Writers & { close(): void }> {
+  const child = fork(path.join(__dirname, 'http-writers.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+  });
+  const ask = <T>(command: WritersCommand, reply: string) =>
+    new Promise<T>((resolve) => {
+      const listener = (message: { cmd: string }) =>
+        message.cmd === reply && (child.off('message', listener), resolve(message as T));
+      child.on('message', listener);
+      child.send(command);
+    });
+  const prepared: PreparedBatch[] = batches.map(({ writer, body }) => ({ writer, body }));
+  await ask({ cmd: 'load', endpoint, token, writers: WRITERS, expected: BATCH, batches: prepared }, 'loaded');
+  const writers = async () => {
+    const result = await ask<WritersRun>({ cmd: 'run' }, 'done');
+    if (result.error) throw new Error(result.error);
+    return result.batchMs;
+  };
+  return Object.assign(writers, { close: () => child.send({ cmd: 'close' } satisfies WritersCommand) });
+}
+
+/** Runs one phase: the batches' events, wall time, latencies, and the CPU of this process and of PostgreSQL. */
+async function runPhase(batches: Batch[], writers: Writers): Promise<PhaseResult> {
   const cpu0 = ownCpuSeconds();
   const pg0 = postgresCpuSeconds();
   const started = nowMs();
-  await Promise.all(
-    Array.from({ length: WRITERS }, async (_, writer) => {
-      for (const batch of batches.filter((b) => b.writer === writer)) {
-        const t0 = nowMs();
-        await send(batch);
-        batchMs.push(nowMs() - t0);
-      }
-    }),
-  );
+  const batchMs = await writers();
   const seconds = (nowMs() - started) / 1000;
   const nodeCpu = ownCpuSeconds() - cpu0;
   const postgresCpu = postgresCpuSeconds() - pg0;
@@ -159,26 +197,29 @@ async function main(): Promise<void> {
     const endpoint = `${server.url}/graphql`;
     const insertSql = multiRowInsertSql(BATCH);
 
-    const viaApi = async (batch: Batch) => {
-      const data = await postBody<{ recordAuditEvents: { recorded?: number } }>(endpoint, batch.body, token);
-      if (data.recordAuditEvents.recorded !== undefined && data.recordAuditEvents.recorded !== BATCH)
-        throw new Error(`expected ${BATCH} events recorded, got ${data.recordAuditEvents.recorded}`);
-    };
-    const viaRaw = async (batch: Batch) => {
-      await rawClients[batch.writer].query(insertSql, batch.values);
+    const viaRaw = (batches: Batch[]) =>
+      inProcessWriters(batches, async (batch) => {
+        await rawClients[batch.writer].query(insertSql, batch.values);
+      });
+    /** Runs the phase through the service, its producers loaded in their own process first. */
+    const runApiPhase = async (batches: Batch[]) => {
+      const writers = await childWriters(endpoint, token, batches);
+      try {
+        return await runPhase(batches, writers);
+      } finally {
+        writers.close();
+      }
     };
 
     const loadBefore = loadAverage();
     const sequencesApi = new Map<string, number>();
     const warmup = prepareBatches(0, WARMUP_BATCHES, sequencesApi);
-    await runPhase(warmup, viaRaw);
-    await runPhase(warmup, viaApi);
+    await runPhase(warmup, viaRaw(warmup));
+    await runApiPhase(warmup);
     if (ONLY) {
       for (let round = 1; round <= ROUNDS; round++) {
-        const result = await runPhase(
-          prepareBatches(round, BATCHES_PER_ROUND, sequencesApi),
-          ONLY === 'api' ? viaApi : viaRaw,
-        );
+        const batches = prepareBatches(round, BATCHES_PER_ROUND, sequencesApi);
+        const result = ONLY === 'api' ? await runApiPhase(batches) : await runPhase(batches, viaRaw(batches));
         console.log(`round ${round}: ${ONLY} ${fmtInt(result.events / result.seconds)} events/s`);
       }
       return;
@@ -191,8 +232,8 @@ async function main(): Promise<void> {
       // Alternate which side goes first, so that neither always meets a warmer cache or a busier autovacuum.
       const order = round % 2 === 1 ? (['raw', 'api'] as const) : (['api', 'raw'] as const);
       for (const side of order) {
-        if (side === 'api') api.push(await runPhase(batches, viaApi));
-        else raw.push(await runPhase(batches, viaRaw));
+        if (side === 'api') api.push(await runApiPhase(batches));
+        else raw.push(await runPhase(batches, viaRaw(batches)));
       }
       const a = api.at(-1)!;
       const r = raw.at(-1)!;
@@ -253,7 +294,8 @@ async function main(): Promise<void> {
     if (PROFILE) {
       // One more round through the service under the sampling profiler (not counted above).
       const batches = prepareBatches(ROUNDS + 1, BATCHES_PER_ROUND, sequencesApi);
-      const { result, profile } = await profileDuring(() => runPhase(batches, viaApi));
+      const writers = await childWriters(endpoint, token, batches);
+      const { result, profile } = await profileDuring(() => runPhase(batches, writers)).finally(writers.close);
       const split = attribute(profile, INGEST_CATEGORIES);
       const file = saveProfile('ingest', profile);
       const busy = split.reduce((sum, [, ms]) => sum + ms, 0);

@@ -6,14 +6,15 @@ import type { Knex } from '@mikro-orm/postgresql';
  * seen (an import of old events, or the first write of a new month).
  */
 export class PartitionKeeper {
-  private readonly known = new Set<string>();
+  /** Months as year × 12 + month. */
+  private readonly known = new Set<number>();
 
   constructor(private readonly knex: Knex) {}
 
   async ensureFor(instants: Iterable<Date>): Promise<void> {
-    const missing = new Map<string, Date>();
+    const missing = new Map<number, Date>();
     for (const at of instants) {
-      const month = at.toISOString().slice(0, 7);
+      const month = at.getUTCFullYear() * 12 + at.getUTCMonth();
       if (!this.known.has(month) && !missing.has(month)) missing.set(month, at);
     }
     for (const [month, at] of missing) {

@@ -46,7 +46,7 @@ export async function verifyChain(knex: Knex, tenantId: string, from?: Date, to?
       const event = toAuditEvent(row);
       event.ipAddress = row.ip_address === null ? null : normalizeIpAddress(row.ip_address);
       // The same bytes as the writer hashed: canonical JSON undoes jsonb's reordering and respelling.
-      const hash = chainHash(previousHash, event, contentDigest(canonicalContent(event)));
+      const hash = chainHash(previousHash, event, contentDigest(canonicalContent(event).text));
       if (hash !== row.hash.toString('hex')) return broken(checked, expected);
       previousHash = hash;
       checked += 1;

@@ -65,6 +65,42 @@ describe('recordAuditEvents', () => {
     expect(events[1]).toMatchObject({ sequence: '2', category: 'DATA_EXPORT', source: 'API', changes: [] });
   });
 
+  it('stores text and JSON holding tabs, newlines, backslashes and quotes exactly as sent', async () => {
+    const tricky = 'tab\there, line\nbreak, cr\r, back\\slash \\N, "quoted", {braces}, é ✓ 😀';
+    const field = 'notes\\"odd,field}';
+    const event = {
+      actor: { id: `actor ${tricky}`, email: 'x@y.z', role: tricky },
+      action: 'UPDATE',
+      entityType: 'Lead',
+      entityId: tricky,
+      changes: [{ field, oldValue: { [tricky]: [tricky, 1.5, null] }, newValue: tricky }],
+      userAgent: tricky,
+      sessionId: tricky,
+      location: { city: tricky, country: 'FR' },
+      metadata: { note: tricky, nested: { '\\': '\t' } },
+    };
+    const writer = await serviceToken('escapes');
+    const reader = await adminToken('escapes');
+    const written = await server.graphql(RECORD, { events: [event] }, writer);
+    expect(written.errors).toBeUndefined();
+    const READ = `query($filter: AuditEventFilter) { auditEvents(filter: $filter) { edges { node {
+      entityId userAgent sessionId actor { id role } changes { field oldValue newValue } location { city } metadata } } } }`;
+    const read = await server.graphql(READ, { filter: { field } }, reader);
+    expect(read.data!.auditEvents.edges.map((edge: { node: unknown }) => edge.node)).toEqual([
+      {
+        entityId: tricky,
+        userAgent: tricky,
+        sessionId: tricky,
+        actor: { id: `actor ${tricky}`, role: tricky },
+        changes: event.changes,
+        location: { city: tricky },
+        metadata: event.metadata,
+      },
+    ]);
+    const integrity = await server.graphql('{ auditLogIntegrity { ok eventsChecked } }', {}, reader);
+    expect(integrity.data!.auditLogIntegrity).toEqual({ ok: true, eventsChecked: 1 });
+  });
+
   it('stores the same id once and counts the resend as a duplicate', async () => {
     const event = { id: '7d7e4c35-7f0a-4d8e-9d59-6f3b2c1a0b11', actor: { id: 'u1' }, action: 'LOGIN' };
     const first = await server.graphql(RECORD, { events: [event] }, service);

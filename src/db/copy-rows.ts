@@ -1,0 +1,36 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { finished } from 'node:stream/promises';
+import type { ClientBase } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/**
+ * Streams rows, already in COPY's text format (`copyText`), into `table` over the transaction's own
+ * connection. COPY costs PostgreSQL about half the CPU of an INSERT of the same rows, which on a
+ * shared machine is throughput for the whole write path.
+ * @throws what PostgreSQL answers; the transaction is then aborted, as after any failed statement.
+ */
+export async function copyRows(
+  trx: Knex.Transaction,
+  table: string,
+  columns: readonly string[],
+  rows: string,
+): Promise<void> {
+  const connection = (await trx.client.acquireConnection()) as ClientBase;
+  const stream = connection.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  stream.end(rows);
+  await finished(stream);
+}
+
+const SPECIAL = /[\\\n\r\t]/;
+const ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A value in COPY's text format: NULL as `\N`; backslash, newline, carriage return and tab escaped. */
+export function copyText(value: string | null): string {
+  if (value === null) return '\\N';
+  return SPECIAL.test(value) ? value.replace(/[\\\n\r\t]/g, (char) => ESCAPED[char]!) : value;
+}
+
+/** A `text[]` literal: every item quoted, its quotes and backslashes escaped. */
+export function textArrayLiteral(items: readonly string[]): string {
+  return `{${items.map((item) => `"${item.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+}
