@@ -1,0 +1,75 @@
+import { recordEvents } from '../support/events';
+import { startTestServer, type TestServer } from '../support/server';
+import { newTenant, sleep, waitForAlerts } from './alert-support';
+
+// The sweep runs at start and then once a minute: whatever is evaluated sooner was woken by a commit.
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ env: { ALERT_EVALUATION_INTERVAL_MS: '60000' } });
+});
+afterAll(() => server.stop());
+
+const update = (i: number) => ({ actor: { id: 'rep' }, action: 'UPDATE', entityType: 'Lead', entityId: `l-${i}` });
+
+async function checkpointOf(org: string): Promise<number> {
+  const { rows } = await server.app.services.knex.raw(
+    'SELECT last_sequence FROM alert_checkpoints WHERE tenant_id = ?',
+    [org],
+  );
+  return rows.length ? Number(rows[0].last_sequence) : 0;
+}
+
+async function waitForCheckpoint(org: string, sequence: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await checkpointOf(org)) < sequence) {
+    if (Date.now() > deadline) throw new Error(`checkpoint of ${org} did not reach ${sequence}`);
+    await sleep(50);
+  }
+}
+
+describe('when the detectors run', () => {
+  it('leaves record changes to the sweep, and evaluates at once a commit that a rule looks at', async () => {
+    const tenant = await newTenant();
+    await recordEvents(server, tenant.service, [update(0)]);
+    await waitForCheckpoint(tenant.org, 1); // a tenant not evaluated here yet is evaluated at once
+
+    await recordEvents(server, tenant.service, [update(1), update(2)]);
+    await sleep(1500);
+    expect(await checkpointOf(tenant.org)).toBe(1);
+
+    const failures = Array.from({ length: 5 }, () => ({
+      actor: { id: 'mallory' },
+      action: 'LOGIN_FAILED',
+      ipAddress: '203.0.113.5',
+    }));
+    await recordEvents(server, tenant.service, failures);
+    const alerts = await waitForAlerts(server, tenant.admin, (all) => all.length > 0, 10_000);
+    expect(alerts.map((alert) => alert.rule.key)).toEqual(['multiple-failed-logins']);
+    expect(await checkpointOf(tenant.org)).toBe(8);
+  });
+
+  it('evaluates every commit at once for a tenant with custom rules, from the rule’s creation on', async () => {
+    const tenant = await newTenant();
+    await recordEvents(server, tenant.service, [update(0)]);
+    await waitForCheckpoint(tenant.org, 1);
+    const created = await server.graphql(
+      `mutation C($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`,
+      {
+        input: {
+          name: 'lead edits',
+          match: 'action:UPDATE entity:Lead',
+          threshold: 2,
+          windowSeconds: 600,
+          severity: 'LOW',
+          groupBy: 'ACTOR',
+        },
+      },
+      tenant.admin,
+    );
+    expect(created.errors).toBeUndefined();
+
+    await recordEvents(server, tenant.service, [update(1), update(2)]);
+    const alerts = await waitForAlerts(server, tenant.admin, (all) => all.length > 0, 10_000);
+    expect(alerts.map((alert) => alert.rule.builtIn)).toEqual([false]);
+  });
+});
