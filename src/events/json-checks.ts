@@ -1,17 +1,33 @@
+import { LONE_SURROGATE, NOT_UNICODE } from './text-checks';
+
+const SURROGATE_ESCAPE = /\\ud[89a-f]/i;
+
 /** Why a JSON value cannot be stored, or null when it can. */
 export function jsonProblem(value: unknown, maxBytes: number, maxDepth: number): string | null {
   // Most values are short strings or numbers: no need to serialise them to know they fit. A string
   // takes at most 6 bytes of JSON per UTF-16 unit (`\u001f`), plus its quotes; its JSON holds
   // `\u0000` exactly when it holds a NUL or the six characters \u0000 (whose backslash is escaped).
-  if (typeof value === 'string' && value.length * 6 + 2 <= maxBytes)
-    return value.includes('\u0000') || value.includes('\\u0000') ? 'contains a NUL character' : null;
+  if (typeof value === 'string' && value.length * 6 + 2 <= maxBytes) {
+    if (value.includes('\u0000') || value.includes('\\u0000')) return 'contains a NUL character';
+    return LONE_SURROGATE.test(value) ? NOT_UNICODE : null;
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return null;
   const text = JSON.stringify(value);
   if (text === undefined) return null;
   if (Buffer.byteLength(text) > maxBytes) return `is larger than ${maxBytes} bytes of JSON`;
   if (text.includes('\\u0000')) return 'contains a NUL character';
+  // JSON.stringify writes a lone surrogate as an escape (\ud800), which PostgreSQL's jsonb refuses:
+  // the rare text holding such an escape is walked to tell a real one from a literal backslash.
+  if (SURROGATE_ESCAPE.test(text) && holdsLoneSurrogate(value)) return NOT_UNICODE;
   if (depthOf(value) > maxDepth) return `is nested deeper than ${maxDepth} levels`;
   return null;
+}
+
+function holdsLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
+  return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || holdsLoneSurrogate(item));
 }
 
 function depthOf(value: unknown): number {

@@ -3,7 +3,9 @@ import type { GeoLocationInput } from './audit-event.input';
 import { EVENT_LIMITS as L } from './limits';
 
 /** Half of a UTF-16 surrogate pair without its other half: no UTF-8 text can hold it. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export const NOT_UNICODE = 'is not valid Unicode (a lone surrogate)';
 
 /** Why a text cannot be stored (too long, empty where required, holding a NUL or a lone surrogate), or null. */
 export function textProblem(value: string | null | undefined, maxLength: number, required = false): string | null {
@@ -12,7 +14,7 @@ export function textProblem(value: string | null | undefined, maxLength: number,
   if (value.length > maxLength) return `is longer than ${maxLength} characters`;
   if (value.includes('\u0000')) return 'contains a NUL character';
   // The row's JSON would be refused by PostgreSQL: say which field, rather than fail the batch with a 500.
-  if (LONE_SURROGATE.test(value)) return 'is not valid Unicode (a lone surrogate)';
+  if (LONE_SURROGATE.test(value)) return NOT_UNICODE;
   return null;
 }
 

@@ -149,6 +149,17 @@ describe('recordAuditEvents', () => {
     [{ actor: { id: 'u1' }, action: 'UPDATE', id: 'not-a-uuid' }, 'events[1].id'],
     [{ actor: { id: 'u1\u0000' }, action: 'UPDATE' }, 'events[1].actor.id'],
     [{ actor: { id: 'u1' }, action: 'LOGIN', location: { latitude: 91, longitude: 0 } }, 'events[1].location.latitude'],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', metadata: { note: 'half \ud800 a pair' } }, 'events[1].metadata'],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', metadata: { ['key \udc00']: 1 } }, 'events[1].metadata'],
+    [
+      { actor: { id: 'u1' }, action: 'UPDATE', changes: [{ field: 'a', oldValue: ['ok', { deep: '\udbff' }] }] },
+      'events[1].changes[0].oldValue',
+    ],
+    [
+      { actor: { id: 'u1' }, action: 'UPDATE', changes: [{ field: 'a', newValue: '\ud83d' }] },
+      'events[1].changes[0].newValue',
+    ],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', before: { a: 1 }, after: { a: 'x\udfff' } }, 'events[1].after'],
   ])('rejects bad input naming $1 and stores nothing', async (bad, argument) => {
     const marker = `batch-${Math.random()}`;
     const response = await server.graphql(
