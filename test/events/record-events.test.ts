@@ -101,6 +101,31 @@ describe('recordAuditEvents', () => {
     expect(integrity.data!.auditLogIntegrity).toEqual({ ok: true, eventsChecked: 1 });
   });
 
+  it('makes the monthly partition of an old import on demand, and keeps the next three months ready', async () => {
+    const writer = await serviceToken('importer');
+    const occurredAt = '2003-04-05T06:07:08.000Z';
+    const written = await server.graphql(
+      RECORD,
+      { events: [{ actor: { id: 'legacy' }, action: 'BULK_IMPORT', occurredAt }] },
+      writer,
+    );
+    expect(written.errors).toBeUndefined();
+    expect(written.data!.recordAuditEvents.events[0].occurredAt).toBe(occurredAt);
+    const { rows } = await server.app.services.knex.raw(
+      `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = 'audit_events'::regclass ORDER BY 1`,
+    );
+    const partitions = rows.map((row: { relname: string }) => row.relname);
+    const month = (offset: number) => {
+      const now = new Date();
+      const at = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+      return `audit_events_${at.getUTCFullYear()}_${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
+    };
+    expect(partitions).toEqual(
+      expect.arrayContaining(['audit_events_2003_04', month(0), month(1), month(2), month(3)]),
+    );
+  });
+
   it('stores the same id once and counts the resend as a duplicate', async () => {
     const event = { id: '7d7e4c35-7f0a-4d8e-9d59-6f3b2c1a0b11', actor: { id: 'u1' }, action: 'LOGIN' };
     const first = await server.graphql(RECORD, { events: [event] }, service);
