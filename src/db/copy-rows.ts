@@ -30,6 +30,15 @@ export function copyText(value: string | null): string {
   return SPECIAL.test(value) ? value.replace(/[\\\n\r\t]/g, (char) => ESCAPED[char]!) : value;
 }
 
+/**
+ * `copyText` of JSON as `JSON.stringify` writes it, which escapes control characters: only its
+ * backslashes need doubling.
+ */
+export function copyJson(json: string | null): string {
+  if (json === null) return '\\N';
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+}
+
 /** A `text[]` literal: every item quoted, its quotes and backslashes escaped. */
 export function textArrayLiteral(items: readonly string[]): string {
   return `{${items.map((item) => `"${item.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;

@@ -9,12 +9,12 @@ const sha256: (data: string) => string =
     ? (data) => hash('sha256', data)
     : (data) => createHash('sha256').update(data).digest('hex');
 
-/** Where an event sits in its tenant's chain. */
+/** Where an event sits in its tenant's chain; instants as `Date.prototype.toISOString` writes them. */
 export interface ChainPosition {
   sequence: string;
   id: string;
-  occurredAt: Date;
-  recordedAt: Date;
+  occurredAt: string;
+  recordedAt: string;
 }
 
 const text = (value: string | null) => JSON.stringify(value);
@@ -31,8 +31,8 @@ export function contentDigest(content: string): string {
  */
 export function chainHash(previousHash: string, at: ChainPosition, digest: string): string {
   return sha256(
-    `{"content":"${digest}","id":${text(at.id)},"occurredAt":"${at.occurredAt.toISOString()}",` +
-      `"previousHash":"${previousHash}","recordedAt":"${at.recordedAt.toISOString()}","sequence":${text(at.sequence)}}`,
+    `{"content":"${digest}","id":${text(at.id)},"occurredAt":"${at.occurredAt}",` +
+      `"previousHash":"${previousHash}","recordedAt":"${at.recordedAt}","sequence":${text(at.sequence)}}`,
   );
 }
 

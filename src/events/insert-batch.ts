@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { copyRows, copyText, textArrayLiteral } from '../db/copy-rows';
+import { copyJson, copyRows, copyText, textArrayLiteral } from '../db/copy-rows';
 import type { NewEvent } from './new-event';
 import type { SequencedEvent } from './sequencing';
 
@@ -58,7 +58,7 @@ const EVENT_COLUMNS = [
   'hash',
 ] as const;
 
-const jsonColumn = (canonical: string) => (canonical === 'null' ? '\\N' : copyText(canonical));
+const jsonColumn = (canonical: string) => copyJson(canonical === 'null' ? null : canonical);
 
 /**
  * Copies sequenced events into `audit_events`. The JSON columns are the canonical JSON that was
@@ -67,13 +67,13 @@ const jsonColumn = (canonical: string) => (canonical === 'null' ? '\\N' : copyTe
 export async function insertEvents(trx: Knex.Transaction, events: SequencedEvent[]): Promise<void> {
   if (events.length === 0) return;
   let rows = '';
-  for (const { event, sequence, recordedAt, hash } of events) {
+  for (const { event, sequence, recordedAtText, occurredAtText, hash } of events) {
     const { actor, content } = event;
     rows +=
-      `${copyText(event.tenantId)}\t${sequence}\t${event.id}\t${event.occurredAt.toISOString()}\t` +
-      `${recordedAt.toISOString()}\t${copyText(actor.id)}\t${copyText(actor.email)}\t${copyText(actor.role)}\t` +
+      `${copyText(event.tenantId)}\t${sequence}\t${event.id}\t${occurredAtText}\t` +
+      `${recordedAtText}\t${copyText(actor.id)}\t${copyText(actor.email)}\t${copyText(actor.role)}\t` +
       `${actor.type}\t${copyText(actor.impersonatorId)}\t${event.action}\t${event.category}\t` +
-      `${copyText(event.entityType)}\t${copyText(event.entityId)}\t${copyText(content.changes)}\t` +
+      `${copyText(event.entityType)}\t${copyText(event.entityId)}\t${copyJson(content.changes)}\t` +
       `${copyText(textArrayLiteral(event.changes.map((change) => change.field)))}\t${event.source}\t` +
       `${copyText(event.ipAddress)}\t${copyText(event.userAgent)}\t${copyText(event.sessionId)}\t` +
       `${jsonColumn(content.location)}\t${jsonColumn(content.metadata)}\t\\\\x${hash}\n`;

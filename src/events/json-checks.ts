@@ -1,4 +1,4 @@
-import { LONE_SURROGATE, NOT_UNICODE } from './text-checks';
+import { NOT_UNICODE } from './text-checks';
 
 const SURROGATE_ESCAPE = /\\ud[89a-f]/i;
 
@@ -9,7 +9,7 @@ export function jsonProblem(value: unknown, maxBytes: number, maxDepth: number):
   // `\u0000` exactly when it holds a NUL or the six characters \u0000 (whose backslash is escaped).
   if (typeof value === 'string' && value.length * 6 + 2 <= maxBytes) {
     if (value.includes('\u0000') || value.includes('\\u0000')) return 'contains a NUL character';
-    return LONE_SURROGATE.test(value) ? NOT_UNICODE : null;
+    return value.isWellFormed() ? null : NOT_UNICODE;
   }
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return null;
   const text = JSON.stringify(value);
@@ -24,10 +24,10 @@ export function jsonProblem(value: unknown, maxBytes: number, maxDepth: number):
 }
 
 function holdsLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (typeof value === 'string') return !value.isWellFormed();
   if (typeof value !== 'object' || value === null) return false;
   if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
-  return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || holdsLoneSurrogate(item));
+  return Object.entries(value).some(([key, item]) => !key.isWellFormed() || holdsLoneSurrogate(item));
 }
 
 function depthOf(value: unknown): number {

@@ -18,6 +18,9 @@ export interface SequencedEvent {
   event: NewEvent;
   sequence: string;
   recordedAt: Date;
+  /** `recordedAt` and the event's `occurredAt` as ISO-8601 text: written once, hashed and stored. */
+  recordedAtText: string;
+  occurredAtText: string;
   /** Hex. */
   hash: string;
 }
@@ -74,20 +77,24 @@ export async function saveHeads(trx: Knex.Transaction, heads: Map<string, Tenant
 
 /** Gives each event its tenant's next sequence, in input order, and extends the tenant's hash chain. */
 export function sequenceAndHash(events: NewEvent[], heads: Map<string, TenantHead>): SequencedEvent[] {
+  const recordedByTenant = new Map<string, { at: Date; text: string }>();
   return events.map((event) => {
     const head = heads.get(event.tenantId)!;
-    // Never behind the previous batch, even if the database clock stepped back.
-    const recordedAt = head.recordedAt > head.now ? head.recordedAt : head.now;
+    let recorded = recordedByTenant.get(event.tenantId);
+    if (!recorded) {
+      // Never behind the previous batch, even if the database clock stepped back.
+      const at = head.recordedAt > head.now ? head.recordedAt : head.now;
+      recorded = { at, text: at.toISOString() };
+      recordedByTenant.set(event.tenantId, recorded);
+    }
     head.sequence += 1n;
     const sequence = head.sequence.toString();
-    const hash = chainHash(
-      head.hash,
-      { sequence, id: event.id, occurredAt: event.occurredAt, recordedAt },
-      event.digest,
-    );
+    const occurredAtText = event.occurredAt.toISOString();
+    const position = { sequence, id: event.id, occurredAt: occurredAtText, recordedAt: recorded.text };
+    const hash = chainHash(head.hash, position, event.digest);
     head.hash = hash;
-    head.recordedAt = recordedAt;
+    head.recordedAt = recorded.at;
     head.changed = true;
-    return { event, sequence, recordedAt, hash };
+    return { event, sequence, recordedAt: recorded.at, recordedAtText: recorded.text, occurredAtText, hash };
   });
 }

@@ -2,9 +2,7 @@ import { BadUserInputError } from '../errors';
 import type { GeoLocationInput } from './audit-event.input';
 import { EVENT_LIMITS as L } from './limits';
 
-/** Half of a UTF-16 surrogate pair without its other half: no UTF-8 text can hold it. */
-export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
+/** For a text holding half of a UTF-16 surrogate pair without its other half (`!isWellFormed()`): no UTF-8 text can hold it. */
 export const NOT_UNICODE = 'is not valid Unicode (a lone surrogate)';
 
 /** Why a text cannot be stored (too long, empty where required, holding a NUL or a lone surrogate), or null. */
@@ -14,7 +12,7 @@ export function textProblem(value: string | null | undefined, maxLength: number,
   if (value.length > maxLength) return `is longer than ${maxLength} characters`;
   if (value.includes('\u0000')) return 'contains a NUL character';
   // The row's JSON would be refused by PostgreSQL: say which field, rather than fail the batch with a 500.
-  if (LONE_SURROGATE.test(value)) return NOT_UNICODE;
+  if (!value.isWellFormed()) return NOT_UNICODE;
   return null;
 }
 

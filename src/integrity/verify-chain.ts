@@ -46,7 +46,13 @@ export async function verifyChain(knex: Knex, tenantId: string, from?: Date, to?
       const event = toAuditEvent(row);
       event.ipAddress = row.ip_address === null ? null : normalizeIpAddress(row.ip_address);
       // The same bytes as the writer hashed: canonical JSON undoes jsonb's reordering and respelling.
-      const hash = chainHash(previousHash, event, contentDigest(canonicalContent(event).text));
+      const position = {
+        sequence: event.sequence,
+        id: event.id,
+        occurredAt: event.occurredAt.toISOString(),
+        recordedAt: event.recordedAt.toISOString(),
+      };
+      const hash = chainHash(previousHash, position, contentDigest(canonicalContent(event).text));
       if (hash !== row.hash.toString('hex')) return broken(checked, expected);
       previousHash = hash;
       checked += 1;

@@ -1,4 +1,4 @@
-import { copyRows, copyText, textArrayLiteral } from '../../src/db/copy-rows';
+import { copyJson, copyRows, copyText, textArrayLiteral } from '../../src/db/copy-rows';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let database: TestDatabase;
@@ -12,18 +12,19 @@ describe('copyRows', () => {
   it('copies rows in the text format inside the transaction, escapes and NULLs intact', async () => {
     const { knex } = database.db;
     const label = 'tab\there\nnew line \\ backslash \\N';
+    const doc = { k: 'v\\w', text: 'line\nbreak\ttab \\N "quoted"', nested: [{ '\\': null }] };
     await knex.transaction((trx) =>
       copyRows(
         trx,
         'copied',
         ['label', 'tags', 'doc'],
-        `${copyText(label)}\t${copyText(textArrayLiteral(['a "b"', 'c\\d', '{e}']))}\t${copyText('{"k":"v\\\\w"}')}\n` +
+        `${copyText(label)}\t${copyText(textArrayLiteral(['a "b"', 'c\\d', '{e}']))}\t${copyJson(JSON.stringify(doc))}\n` +
           `${copyText(null)}\t${copyText(null)}\t${copyText(null)}\n`,
       ),
     );
     const { rows } = await knex.raw('SELECT label, tags, doc FROM copied ORDER BY label NULLS LAST');
     expect(rows).toEqual([
-      { label, tags: ['a "b"', 'c\\d', '{e}'], doc: { k: 'v\\w' } },
+      { label, tags: ['a "b"', 'c\\d', '{e}'], doc },
       { label: null, tags: null, doc: null },
     ]);
   });

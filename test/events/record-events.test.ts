@@ -174,6 +174,7 @@ describe('recordAuditEvents', () => {
     [{ actor: { id: 'u1' }, action: 'UPDATE', id: 'not-a-uuid' }, 'events[1].id'],
     [{ actor: { id: 'u1\u0000' }, action: 'UPDATE' }, 'events[1].actor.id'],
     [{ actor: { id: 'u1' }, action: 'LOGIN', location: { latitude: 91, longitude: 0 } }, 'events[1].location.latitude'],
+    [{ actor: { id: 'u1' }, action: 'UPDATE', userAgent: 'agent \udc00 half' }, 'events[1].userAgent'],
     [{ actor: { id: 'u1' }, action: 'UPDATE', metadata: { note: 'half \ud800 a pair' } }, 'events[1].metadata'],
     [{ actor: { id: 'u1' }, action: 'UPDATE', metadata: { ['key \udc00']: 1 } }, 'events[1].metadata'],
     [
