@@ -1,21 +1,19 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import { finished } from 'node:stream/promises';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
 /**
- * Streams rows, already in COPY's text format (`copyText`), into `table` over the transaction's own
- * connection. COPY costs PostgreSQL about half the CPU of an INSERT of the same rows, which on a
- * shared machine is throughput for the whole write path.
+ * Streams rows, already in COPY's text format (`copyText`), into `table` over a transaction's
+ * connection (`connectionOf` in transaction-connection.ts). COPY costs PostgreSQL about half the CPU of an INSERT of the same
+ * rows, which on a shared machine is throughput for the whole write path.
  * @throws what PostgreSQL answers; the transaction is then aborted, as after any failed statement.
  */
 export async function copyRows(
-  trx: Knex.Transaction,
+  connection: ClientBase,
   table: string,
   columns: readonly string[],
   rows: string,
 ): Promise<void> {
-  const connection = (await trx.client.acquireConnection()) as ClientBase;
   const stream = connection.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   stream.end(rows);
   await finished(stream);

@@ -3,6 +3,7 @@ import { BadUserInputError } from '../errors';
 import type { AuditEvent } from './audit-event.type';
 import type { AuditAction } from './enums';
 import { eventColumns, toAuditEvent, type AuditEventRow } from './event-row';
+import { connectionOf } from '../db/transaction-connection';
 import { claimIds, insertEvents } from './insert-batch';
 import type { NewEvent } from './new-event';
 import { lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
@@ -44,15 +45,16 @@ export async function storeEvents(knex: Knex, batch: NewEvent[], announcer?: Com
     });
     const unique = [...firstIndexById.values()].map((index) => batch[index]);
 
-    const heads = await lockTenantHeads(trx, [...new Set(unique.map((event) => event.tenantId))]);
-    const storedBefore = await claimIds(trx, unique);
+    const connection = await connectionOf(trx);
+    const heads = await lockTenantHeads(connection, [...new Set(unique.map((event) => event.tenantId))]);
+    const storedBefore = await claimIds(connection, unique);
     const earlier = unique.filter((event) => storedBefore.has(event.id));
     const stored = await loadEarlier(trx, earlier, batch, firstIndexById);
 
     const fresh = storedBefore.size === 0 ? unique : unique.filter((event) => !storedBefore.has(event.id));
     const sequenced = sequenceAndHash(fresh, heads);
-    await insertEvents(trx, sequenced);
-    await saveHeads(trx, heads);
+    await insertEvents(connection, sequenced);
+    await saveHeads(connection, heads);
 
     const actions = new Map<string, Set<AuditAction>>();
     for (const { event } of sequenced) {
@@ -64,7 +66,7 @@ export async function storeEvents(knex: Knex, batch: NewEvent[], announcer?: Com
     );
     // One notice per batch, never per row: NOTIFY takes a lock held until commit.
     if (announcer && changedHeads.size > 0)
-      await trx.raw('SELECT pg_notify(?, ?)', [announcer.channel, announcer.payload(changedHeads)]);
+      await connection.query('SELECT pg_notify($1, $2)', [announcer.channel, announcer.payload(changedHeads)]);
 
     // The payload's events are assembled only if read: a producer asking for the counts alone
     // (the usual case) does not pay for a copy of the batch.

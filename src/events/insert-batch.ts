@@ -1,4 +1,4 @@
-import type { Knex } from '@mikro-orm/postgresql';
+import type { ClientBase } from 'pg';
 import { copyJson, copyRows, copyText, textArrayLiteral } from '../db/copy-rows';
 import type { NewEvent } from './new-event';
 import type { SequencedEvent } from './sequencing';
@@ -10,7 +10,7 @@ import type { SequencedEvent } from './sequencing';
  * Inserts the ids in a fixed order (so concurrent batches cannot deadlock); returns those that were
  * already stored (usually none: the answer stays small).
  */
-export async function claimIds(trx: Knex.Transaction, events: NewEvent[]): Promise<Set<string>> {
+export async function claimIds(connection: ClientBase, events: NewEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   // Written out rather than JSON.stringify'd objects: ids are lowercase UUIDs, fingerprints hex.
   let keys = '';
@@ -18,9 +18,9 @@ export async function claimIds(trx: Knex.Transaction, events: NewEvent[]): Promi
     keys +=
       `${keys ? ',' : ''}{"id":"${event.id}","tenant_id":${JSON.stringify(event.tenantId)},` +
       `"occurred_at":"${event.occurredAt.toISOString()}","fingerprint":"${event.fingerprint}"}`;
-  const { rows } = await trx.raw(
+  const { rows } = await connection.query(
     `WITH batch AS (
-       SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, tenant_id text, occurred_at timestamptz, fingerprint text)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, tenant_id text, occurred_at timestamptz, fingerprint text)
      ), claimed AS (
        INSERT INTO audit_event_keys (id, tenant_id, occurred_at, fingerprint)
        SELECT id, tenant_id, occurred_at, decode(fingerprint, 'hex') FROM batch ORDER BY id
@@ -64,7 +64,7 @@ const jsonColumn = (canonical: string) => copyJson(canonical === 'null' ? null :
  * Copies sequenced events into `audit_events`. The JSON columns are the canonical JSON that was
  * hashed, not serialised again; validation has refused the NUL characters that COPY cannot carry.
  */
-export async function insertEvents(trx: Knex.Transaction, events: SequencedEvent[]): Promise<void> {
+export async function insertEvents(connection: ClientBase, events: SequencedEvent[]): Promise<void> {
   if (events.length === 0) return;
   let rows = '';
   for (const { event, sequence, recordedAtText, occurredAtText, hash } of events) {
@@ -78,5 +78,5 @@ export async function insertEvents(trx: Knex.Transaction, events: SequencedEvent
       `${copyText(event.ipAddress)}\t${copyText(event.userAgent)}\t${copyText(event.sessionId)}\t` +
       `${jsonColumn(content.location)}\t${jsonColumn(content.metadata)}\t\\\\x${hash}\n`;
   }
-  await copyRows(trx, 'audit_events', EVENT_COLUMNS, rows);
+  await copyRows(connection, 'audit_events', EVENT_COLUMNS, rows);
 }

@@ -1,4 +1,4 @@
-import type { Knex } from '@mikro-orm/postgresql';
+import type { ClientBase } from 'pg';
 import { toDate } from '../db/timestamps';
 import { chainHash, GENESIS_HASH } from './event-hash';
 import type { NewEvent } from './new-event';
@@ -30,20 +30,20 @@ export interface SequencedEvent {
  * spanning several tenants cannot deadlock. Holding the lock from sequencing to commit is what
  * makes a tenant's sequence rise in commit order.
  */
-export async function lockTenantHeads(trx: Knex.Transaction, tenants: string[]): Promise<Map<string, TenantHead>> {
+export async function lockTenantHeads(connection: ClientBase, tenants: string[]): Promise<Map<string, TenantHead>> {
   const heads = new Map<string, TenantHead>();
   if (tenants.length === 0) return heads;
   const select = () =>
-    trx.raw(
+    connection.query(
       `SELECT tenant_id, last_sequence, encode(last_hash, 'hex') AS last_hash, last_recorded_at, clock_timestamp() AS now
-       FROM audit_log_heads WHERE tenant_id = ANY(?::text[]) ORDER BY tenant_id FOR UPDATE`,
+       FROM audit_log_heads WHERE tenant_id = ANY($1::text[]) ORDER BY tenant_id FOR UPDATE`,
       [tenants],
     );
   let { rows } = await select();
   if (rows.length < tenants.length) {
-    await trx.raw(
+    await connection.query(
       `INSERT INTO audit_log_heads (tenant_id, last_sequence, last_hash, last_recorded_at)
-       SELECT unnest(?::text[]), 0, decode(?, 'hex'), '-infinity' ON CONFLICT (tenant_id) DO NOTHING`,
+       SELECT unnest($1::text[]), 0, decode($2, 'hex'), '-infinity' ON CONFLICT (tenant_id) DO NOTHING`,
       [tenants, GENESIS_HASH],
     );
     ({ rows } = await select());
@@ -60,12 +60,12 @@ export async function lockTenantHeads(trx: Knex.Transaction, tenants: string[]):
 }
 
 /** Writes back the heads this batch moved. */
-export async function saveHeads(trx: Knex.Transaction, heads: Map<string, TenantHead>): Promise<void> {
+export async function saveHeads(connection: ClientBase, heads: Map<string, TenantHead>): Promise<void> {
   const changed = [...heads].filter(([, head]) => head.changed);
   if (changed.length === 0) return;
-  await trx.raw(
+  await connection.query(
     `UPDATE audit_log_heads h SET last_sequence = v.s, last_hash = decode(v.h, 'hex'), last_recorded_at = v.r
-     FROM unnest(?::text[], ?::bigint[], ?::text[], ?::timestamptz[]) AS v(t, s, h, r) WHERE h.tenant_id = v.t`,
+     FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[]) AS v(t, s, h, r) WHERE h.tenant_id = v.t`,
     [
       changed.map(([tenant]) => tenant),
       changed.map(([, head]) => head.sequence.toString()),

@@ -1,4 +1,5 @@
 import { copyJson, copyRows, copyText, textArrayLiteral } from '../../src/db/copy-rows';
+import { connectionOf } from '../../src/db/transaction-connection';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let database: TestDatabase;
@@ -13,9 +14,9 @@ describe('copyRows', () => {
     const { knex } = database.db;
     const label = 'tab\there\nnew line \\ backslash \\N';
     const doc = { k: 'v\\w', text: 'line\nbreak\ttab \\N "quoted"', nested: [{ '\\': null }] };
-    await knex.transaction((trx) =>
+    await knex.transaction(async (trx) =>
       copyRows(
-        trx,
+        await connectionOf(trx),
         'copied',
         ['label', 'tags', 'doc'],
         `${copyText(label)}\t${copyText(textArrayLiteral(['a "b"', 'c\\d', '{e}']))}\t${copyJson(JSON.stringify(doc))}\n` +
@@ -34,7 +35,7 @@ describe('copyRows', () => {
     const before = (await knex.raw('SELECT count(*)::int AS n FROM copied')).rows[0].n;
     const failing = knex.transaction(async (trx) => {
       await trx.raw(`INSERT INTO copied (label) VALUES ('in the same transaction')`);
-      await copyRows(trx, 'copied', ['label', 'tags', 'doc'], 'ok\t{}\tnot json\n');
+      await copyRows(await connectionOf(trx), 'copied', ['label', 'tags', 'doc'], 'ok\t{}\tnot json\n');
     });
     await expect(failing).rejects.toThrow(/json/i);
     // Every connection of the pool still answers (a connection left mid-COPY would not).
