@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { seededRandom, seededUuid } from '../support/stats';
+import { EVENT_COLUMNS } from '../../src/events/insert-batch';
 
 /** One event as a producer sends it to `recordAuditEvents` (an `AuditEventInput`). */
 export interface EventInput {
@@ -105,32 +106,8 @@ export function makeEvents(seed: number, tenantId: string, count: number, now = 
   });
 }
 
-/** The `audit_events` columns the raw baseline inserts: every column the service writes. */
-export const RAW_COLUMNS = [
-  'tenant_id',
-  'sequence',
-  'id',
-  'occurred_at',
-  'recorded_at',
-  'actor_id',
-  'actor_email',
-  'actor_role',
-  'actor_type',
-  'impersonator_id',
-  'action',
-  'category',
-  'entity_type',
-  'entity_id',
-  'changes',
-  'changed_fields',
-  'source',
-  'ip_address',
-  'user_agent',
-  'session_id',
-  'location',
-  'metadata',
-  'hash',
-] as const;
+/** The `audit_events` columns the raw baseline inserts: every column the service writes, in its order. */
+export const RAW_COLUMNS = EVENT_COLUMNS;
 
 /**
  * The row the service would store for `event` (same values; the hash is random bytes of the

@@ -32,7 +32,8 @@ export async function claimIds(connection: ClientBase, events: NewEvent[]): Prom
   return new Set(rows.map((row: { id: string }) => row.id));
 }
 
-const EVENT_COLUMNS = [
+/** The columns of `audit_events` a stored event fills, in the order its COPY rows give them. */
+export const EVENT_COLUMNS = [
   'tenant_id',
   'sequence',
   'id',
