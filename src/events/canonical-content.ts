@@ -17,12 +17,16 @@ export interface EventContent {
   metadata: unknown;
 }
 
-/** The canonical JSON of an event's content, and of the parts that are stored as JSON columns. */
-export interface CanonicalContent {
-  text: string;
+/** The canonical JSON of the content's parts that are stored as JSON columns. */
+export interface CanonicalParts {
   changes: string;
   location: string;
   metadata: string;
+}
+
+/** The canonical JSON of an event's content, and of its stored parts. */
+export interface CanonicalContent extends CanonicalParts {
+  text: string;
 }
 
 const json = (value: unknown) => JSON.stringify(value);

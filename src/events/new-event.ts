@@ -1,5 +1,5 @@
 import type { ActorType, AuditAction, AuditCategory, AuditSource } from './enums';
-import type { CanonicalContent } from './canonical-content';
+import type { CanonicalParts } from './canonical-content';
 import type { FieldDiff } from './field-diff';
 
 /** A validated event, ready to be sequenced, hashed and stored. */
@@ -19,9 +19,9 @@ export interface NewEvent {
   sessionId: string | null;
   location: Record<string, string | number | null> | null;
   metadata: unknown;
-  /** The content as canonical JSON (`canonicalContent`): digested, and its parts stored as they are. */
-  content: CanonicalContent;
-  /** sha256 of `content.text`, hex: the fingerprint and the chain hash cover it. */
+  /** The canonical JSON of the stored parts (`canonicalContent`), stored as they are. */
+  content: CanonicalParts;
+  /** sha256 of the content's canonical JSON, hex: the fingerprint and the chain hash cover it. */
   digest: string;
   /** Identifies the input as sent (see `fingerprint`), hex. */
   fingerprint: string;

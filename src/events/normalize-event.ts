@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from './audit-event.input';
 import { ActorType, AuditSource, categoryOfAction, RECORD_COUNT_ACTIONS } from './enums';
-import { canonicalContent, type CanonicalContent } from './canonical-content';
+import { canonicalContent, type CanonicalParts } from './canonical-content';
 import { contentDigest, fingerprint } from './event-hash';
 import { changesOf } from './input-changes';
 import { failInput } from './input-problem';
@@ -13,7 +13,7 @@ import { checkLocation, textProblem } from './text-checks';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ENTITY_TYPE = /^[A-Za-z][A-Za-z0-9_]*$/;
-const NO_CONTENT_YET: CanonicalContent = { text: '', changes: '', location: '', metadata: '' };
+const NO_CONTENT_YET: CanonicalParts = { changes: '', location: '', metadata: '' };
 
 function checkField(index: number, field: string, value: string | null | undefined, max: number, required = false) {
   const problem = textProblem(value, max, required);
@@ -89,8 +89,10 @@ export function normalizeEvent(input: AuditEventInput, index: number, tenantId: 
   };
   // Serialised and digested once: the fingerprint, the chain hash and the stored row all use it.
   // Filled in place: a copy of this 19-field object per event would be garbage the batch does not need.
-  event.content = canonicalContent(event);
-  event.digest = contentDigest(event.content.text);
+  // The whole text is only digested: not kept, it is garbage at once rather than for the request's life.
+  const { text, ...parts } = canonicalContent(event);
+  event.content = parts;
+  event.digest = contentDigest(text);
   event.fingerprint = fingerprint(event.digest, input.id ?? null, input.occurredAt ?? null);
   return event;
 }
