@@ -1,9 +1,9 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { connectionOf } from '../db/transaction-connection';
 import { BadUserInputError } from '../errors';
 import type { AuditEvent } from './audit-event.type';
 import type { AuditAction } from './enums';
 import { eventColumns, toAuditEvent, type AuditEventRow } from './event-row';
-import { connectionOf } from '../db/transaction-connection';
 import { claimIds, insertEvents } from './insert-batch';
 import type { NewEvent } from './new-event';
 import { lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
