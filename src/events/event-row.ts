@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { toDate } from '../db/timestamps';
-import type { AuditEvent } from './audit-event.type';
+import type { AuditActor, AuditEvent } from './audit-event.type';
 import type { ActorType, AuditAction, AuditCategory, AuditSource } from './enums';
 
 /** An `audit_events` row as `EVENT_COLUMNS` selects it. */
@@ -61,6 +61,23 @@ export function toAuditEventNode(row: AuditEventRow): AuditEventNode {
   return eventOf(row, row.occurred_at, row.recorded_at);
 }
 
+/** The columns of `audit_events` that describe the actor. */
+export type ActorColumns = Pick<
+  AuditEventRow,
+  'actor_id' | 'actor_email' | 'actor_role' | 'actor_type' | 'impersonator_id'
+>;
+
+/** The actor of a row that selected the actor columns. */
+export function actorOf(row: ActorColumns): AuditActor {
+  return {
+    id: row.actor_id,
+    email: row.actor_email,
+    role: row.actor_role,
+    type: row.actor_type,
+    impersonatorId: row.impersonator_id,
+  };
+}
+
 function eventOf<T extends Date | string>(row: AuditEventRow, occurredAt: T, recordedAt: T) {
   return {
     id: row.id,
@@ -68,13 +85,7 @@ function eventOf<T extends Date | string>(row: AuditEventRow, occurredAt: T, rec
     sequence: row.sequence,
     occurredAt,
     recordedAt,
-    actor: {
-      id: row.actor_id,
-      email: row.actor_email,
-      role: row.actor_role,
-      type: row.actor_type,
-      impersonatorId: row.impersonator_id,
-    },
+    actor: actorOf(row),
     action: row.action,
     category: row.category,
     entityType: row.entity_type,

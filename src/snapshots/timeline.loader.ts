@@ -2,7 +2,8 @@ import type { Knex } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { AuditActor } from '../events/audit-event.type';
 import { toDate } from '../db/timestamps';
-import type { ActorType, AuditAction } from '../events/enums';
+import type { AuditAction } from '../events/enums';
+import { actorOf, type ActorColumns } from '../events/event-row';
 import type { FieldDiff } from '../events/field-diff';
 
 /** A record's events up to an instant (inclusive). */
@@ -21,16 +22,11 @@ export interface TimelineEvent {
   changes: FieldDiff[];
 }
 
-interface TimelineRow {
+interface TimelineRow extends ActorColumns {
   ord: string;
   id: string;
   occurred_at: string;
   action: AuditAction;
-  actor_id: string;
-  actor_email: string | null;
-  actor_role: string | null;
-  actor_type: ActorType;
-  impersonator_id: string | null;
   changes: FieldDiff[];
 }
 
@@ -65,13 +61,7 @@ function toTimelineEvent(row: TimelineRow): TimelineEvent {
     id: row.id,
     occurredAt: toDate(row.occurred_at),
     action: row.action,
-    actor: {
-      id: row.actor_id,
-      email: row.actor_email,
-      role: row.actor_role,
-      type: row.actor_type,
-      impersonatorId: row.impersonator_id,
-    },
+    actor: actorOf(row),
     changes: row.changes,
   };
 }
