@@ -4,7 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 
 /**
  * Streams rows, already in COPY's text format (`copyText`), into `table` over a transaction's
- * connection (`connectionOf` in transaction-connection.ts). COPY costs PostgreSQL about half the CPU of an INSERT of the same
+ * connection (`connectionOf`). COPY costs PostgreSQL about half the CPU of an INSERT of the same
  * rows, which on a shared machine is throughput for the whole write path.
  * @throws what PostgreSQL answers; the transaction is then aborted, as after any failed statement.
  */

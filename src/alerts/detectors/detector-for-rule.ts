@@ -42,7 +42,7 @@ const builtInOf = (rule: AlertRuleEntity): BuiltInDetector | undefined =>
  */
 export function detectorFor(rule: AlertRuleEntity, stepActions: ReadonlySet<string>): Detector | null {
   if (!rule.builtIn) return customRule;
-  const builtIn = builtInOf(rule);
+  const builtIn = BUILT_IN[rule.key as BuiltInKey];
   return builtIn && builtIn.actions.some((action) => stepActions.has(action)) ? builtIn.detect : null;
 }
 
