@@ -15,6 +15,7 @@ import { createDatabase, databaseUrl, describeServer, dropDatabase } from '../su
 import { startBenchServer } from '../support/server';
 import { fmt, fmtInt, intFromEnv, loadAverage, machine, median, nowMs, p95 } from '../support/stats';
 import { signBenchToken } from '../support/tokens';
+import { ensureDataset } from '../history/dataset';
 import { makeEvents, multiRowInsertSql, rawRowValues, type EventInput } from './events';
 import type { PreparedBatch, WritersCommand, WritersRun } from './http-writers';
 
@@ -35,6 +36,13 @@ const SELECTION = process.env.BENCH_SELECTION || 'recorded duplicates';
 const ALERT_DETECTORS = process.env.BENCH_ALERT_DETECTORS;
 /** 0: skip the profiled extra round that splits the service's CPU time per batch. */
 const PROFILE = process.env.BENCH_PROFILE !== '0';
+/**
+ * Both databases start as copies of the history bench's dataset (1,100,000 stored events, its ids
+ * claimed, reused or built by bench/history/dataset.ts) so that writes meet indexes of a log that
+ * has grown; BENCH_PRELOAD=0 starts them empty.
+ */
+const PRELOAD = process.env.BENCH_PRELOAD !== '0';
+const PRELOAD_DB = process.env.BENCH_HISTORY_DB || 'audit_bench_history';
 /** For profiling one side alone: `api` or `raw` (the ratio is then not printed). */
 const ONLY = process.env.BENCH_ONLY as 'api' | 'raw' | undefined;
 
@@ -176,9 +184,15 @@ async function main(): Promise<void> {
       `${ROUNDS} rounds × ${BATCHES_PER_ROUND} batches per side (+ ${WARMUP_BATCHES} warm-up batches)`,
   );
 
-  // Two fresh databases, migrated alike: the service writes one, the raw baseline the other.
-  await createDatabase(apiDbName);
-  await createDatabase(rawDbName);
+  // Two databases, alike and migrated alike: the service writes one, the raw baseline the other.
+  const stored = PRELOAD ? (await ensureDataset(PRELOAD_DB, (line) => console.log(line))).totalEvents : 0;
+  await createDatabase(apiDbName, PRELOAD ? PRELOAD_DB : undefined);
+  await createDatabase(rawDbName, PRELOAD ? PRELOAD_DB : undefined);
+  console.log(
+    PRELOAD
+      ? `both databases start with ${fmtInt(stored)} stored events (copies of ${PRELOAD_DB})`
+      : 'both databases start empty',
+  );
   let server: Awaited<ReturnType<typeof startBenchServer>> | undefined;
   const rawClients: Client[] = [];
   try {
@@ -246,7 +260,9 @@ async function main(): Promise<void> {
       [apiDbName, rawDbName].map(async (name) => {
         const client = new Client({ connectionString: databaseUrl(name) });
         await client.connect();
-        const { rows } = await client.query('SELECT count(*)::int AS n FROM audit_events');
+        const { rows } = await client.query(
+          `SELECT count(*)::int AS n FROM audit_events WHERE tenant_id LIKE 'bench-tenant-%'`,
+        );
         await client.end();
         return rows[0].n as number;
       }),
@@ -267,7 +283,8 @@ async function main(): Promise<void> {
     console.log(`ingest (${machine()}; load average before/after ${loadBefore} / ${loadAverage()})`);
     console.log(
       `  ${fmtInt(a.events)} events per side, batches of ${BATCH}, ${WRITERS} writers, ${TENANTS} tenant(s), ` +
-        `alert detectors ${ALERT_DETECTORS ?? 'as configured (on)'}, rows checked: ${counts[0]} = ${counts[1]}`,
+        `alert detectors ${ALERT_DETECTORS ?? 'as configured (on)'}, rows checked: ${counts[0]} = ${counts[1]}, ` +
+        `on top of ${fmtInt(stored)} stored events`,
     );
     console.log(
       `  recordAuditEvents (HTTP) ${fmtInt(apiRate).padStart(8)} events/s  batch p50 ${fmt(median(a.batchMs))} ms  p95 ${fmt(p95(a.batchMs))} ms  (${cpu(a)})`,

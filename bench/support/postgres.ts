@@ -39,8 +39,11 @@ export const databaseExists = (name: string) =>
       (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [checkName(name)])).rowCount === 1,
   );
 
-export const createDatabase = (name: string) =>
-  withAdmin((client) => client.query(`CREATE DATABASE ${checkName(name)}`)).then(() => undefined);
+/** Creates `name`, empty or as a copy of `template` (which must have no connections meanwhile). */
+export const createDatabase = (name: string, template?: string) =>
+  withAdmin((client) =>
+    client.query(`CREATE DATABASE ${checkName(name)}${template ? ` TEMPLATE ${checkName(template)}` : ''}`),
+  ).then(() => undefined);
 
 export const dropDatabase = (name: string) =>
   withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${checkName(name)} WITH (FORCE)`)).then(() => undefined);
