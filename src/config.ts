@@ -1,7 +1,41 @@
-import { loadAlertsConfig, type AlertsConfig } from './alerts/alerts-config';
-import { loadRevertSettings, type RevertSettings } from './revert/revert-settings';
+import { count, flag, positive, Settings, text, type SettingsSpec } from './core/settings';
 
-/** Process settings, read once from the environment. See the README's configuration table. */
+/** The server's own environment variables; each module declares its own (`AuditModule.settings`). */
+export const serverSettings = {
+  PORT: count({ default: 4001, desc: 'listen port' }),
+  DATABASE_URL: text({
+    default: undefined,
+    desc: 'PostgreSQL connection string (`npm start` without it: an embedded PostgreSQL under `./.data/`)',
+  }),
+  NODE_ENV: text({
+    default: undefined,
+    desc: '`production` refuses the development secret and tokens, hides the explorer and introspection',
+  }),
+  AUTH_JWT_SECRET: text({
+    default: undefined,
+    desc: 'HS256 secret for bearer tokens (unset: a development secret with a warning; refused when `NODE_ENV=production`)',
+  }),
+  AUTH_JWKS_URL: text({ default: undefined, desc: 'RS256/ES256 keys from a JWKS endpoint (instead of the secret)' }),
+  AUTH_ISSUER: text({ default: undefined, desc: 'the tokens’ `iss`, checked when set' }),
+  AUTH_AUDIENCE: text({ default: undefined, desc: 'the tokens’ `aud`, checked when set' }),
+  LOG_LEVEL: text({ default: undefined, desc: 'pino level (default `info`, `silent` when `NODE_ENV=test`)' }),
+  MAX_BODY_BYTES: positive({ default: 5 * 1024 * 1024, desc: 'largest HTTP body, in bytes' }),
+  MAX_QUERY_DEPTH: positive({ default: 12, desc: 'deepest selection' }),
+  MAX_QUERY_COMPLEXITY: positive({
+    default: 50_000,
+    desc: 'highest estimated cost (list fields multiply by `first` or by the gateway’s representations)',
+  }),
+  GRAPHQL_EXECUTOR: text<'jit' | 'graphql-js'>({
+    choices: ['jit', 'graphql-js'] as const,
+    default: 'jit',
+    desc: '`jit`: operations compiled by graphql-jit (graphql-js runs what it cannot compile); `graphql-js`: graphql-js alone',
+  }),
+  EXPLORER_ENABLED: flag({
+    default: undefined,
+    desc: 'GraphiQL on `GET /graphql` from a browser (default: on unless `NODE_ENV=production`)',
+  }),
+} satisfies SettingsSpec;
+
 export interface AuthConfig {
   /** HS256 secret; ignored when `jwksUrl` is set. */
   jwtSecret?: string;
@@ -22,68 +56,49 @@ export interface Limits {
 
 export interface AppConfig {
   port: number;
-  /** Unset: an embedded PostgreSQL under `./.data/`. */
+  /** Unset: the caller provides a database (an embedded one in development). */
   databaseUrl?: string;
   production: boolean;
   auth: AuthConfig;
   limits: Limits;
-  geoipDbPath?: string;
-  alerts: AlertsConfig;
   logLevel: string;
-  /** GraphiQL on `GET /graphql` from a browser (EXPLORER_ENABLED); default on unless NODE_ENV=production. */
   explorerEnabled: boolean;
-  /** Per entity type endpoints that apply `revertAuditChange`. */
-  revert: RevertSettings;
+  /** What runs GraphQL operations. */
+  executor: 'jit' | 'graphql-js';
+  /** Every variable of every module, read once: each module takes its own with `settings.of(spec)`. */
+  settings: Settings;
 }
 
 /** Only for development and tests: printed as a warning, refused in production. */
 export const DEVELOPMENT_JWT_SECRET = 'audit-subgraph-development-secret-do-not-use-in-production';
 
-const defaultLimits: Limits = {
-  maxBodyBytes: 5 * 1024 * 1024,
-  maxQueryDepth: 12,
-  maxQueryComplexity: 50_000,
-};
-
-function intFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return value;
-}
-
-function booleanFromEnv(name: string, fallback: boolean, env: NodeJS.ProcessEnv): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-  if (['false', '0', 'no', 'off'].includes(raw)) return false;
-  throw new Error(`${name} must be true or false, got "${env[name]}"`);
-}
-
-/** @throws Error when a setting is malformed, or when production runs without a real JWT key. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const production = env.NODE_ENV === 'production';
-  const jwksUrl = env.AUTH_JWKS_URL || undefined;
-  let jwtSecret = env.AUTH_JWT_SECRET || undefined;
+/**
+ * Reads the server's variables and the modules' at once.
+ * @throws Error naming each malformed variable, or when production runs without a real JWT key.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, moduleSettings: readonly SettingsSpec[]): AppConfig {
+  const settings = Settings.read(env, [serverSettings, ...moduleSettings]);
+  const server = settings.of(serverSettings);
+  const production = server.NODE_ENV === 'production';
+  const jwksUrl = server.AUTH_JWKS_URL;
+  let jwtSecret = server.AUTH_JWT_SECRET;
   if (!jwtSecret && !jwksUrl) {
     if (production) throw new Error('AUTH_JWT_SECRET or AUTH_JWKS_URL must be set when NODE_ENV=production');
     jwtSecret = DEVELOPMENT_JWT_SECRET;
   }
   return {
-    port: intFromEnv('PORT', 4001, env),
-    databaseUrl: env.DATABASE_URL || undefined,
+    port: server.PORT,
+    databaseUrl: server.DATABASE_URL,
     production,
-    auth: { jwtSecret, jwksUrl, issuer: env.AUTH_ISSUER || undefined, audience: env.AUTH_AUDIENCE || undefined },
+    auth: { jwtSecret, jwksUrl, issuer: server.AUTH_ISSUER, audience: server.AUTH_AUDIENCE },
     limits: {
-      maxBodyBytes: intFromEnv('MAX_BODY_BYTES', defaultLimits.maxBodyBytes, env),
-      maxQueryDepth: intFromEnv('MAX_QUERY_DEPTH', defaultLimits.maxQueryDepth, env),
-      maxQueryComplexity: intFromEnv('MAX_QUERY_COMPLEXITY', defaultLimits.maxQueryComplexity, env),
+      maxBodyBytes: server.MAX_BODY_BYTES,
+      maxQueryDepth: server.MAX_QUERY_DEPTH,
+      maxQueryComplexity: server.MAX_QUERY_COMPLEXITY,
     },
-    geoipDbPath: env.GEOIP_DB_PATH || undefined,
-    alerts: loadAlertsConfig(env),
-    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-    explorerEnabled: booleanFromEnv('EXPLORER_ENABLED', !production, env),
-    revert: loadRevertSettings(env),
+    logLevel: server.LOG_LEVEL ?? (server.NODE_ENV === 'test' ? 'silent' : 'info'),
+    explorerEnabled: server.EXPLORER_ENABLED ?? !production,
+    executor: server.GRAPHQL_EXECUTOR,
+    settings,
   };
 }

@@ -1,10 +1,14 @@
-import { GraphQLError } from 'graphql';
-
-/** Every error a client can see carries one of these in `extensions.code`. */
+/**
+ * Every error a client can see carries one of these as `code`, over GraphQL (HTTP and WebSocket)
+ * and any other transport. Domain code throws {@link AuditError}s; each transport maps them in
+ * one place (src/execution/graphql-errors.ts for GraphQL).
+ */
 export enum ErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
   BadUserInput = 'BAD_USER_INPUT',
+  /** The request itself could not be read: malformed JSON, a bad encoding, a body too large. */
+  BadRequest = 'BAD_REQUEST',
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
   QueryTooComplex = 'QUERY_TOO_COMPLEX',
@@ -14,24 +18,55 @@ export enum ErrorCode {
   RevertTimeout = 'REVERT_TIMEOUT',
   /** No owner endpoint is configured for the entity type, or it could not be reached. */
   RevertUnavailable = 'REVERT_UNAVAILABLE',
+  /** A live subscriber fell too far behind; it resumes with `resumeAfterSequence`. */
+  SubscriberTooSlow = 'SUBSCRIBER_TOO_SLOW',
+  /** A capability this instance does not run (e.g. a subscription field over HTTP). */
+  NotServedHere = 'NOT_SERVED_HERE',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
 }
 
-export class UnauthenticatedError extends GraphQLError {
-  constructor(message = 'A valid bearer token is required') {
-    super(message, { extensions: { code: ErrorCode.Unauthenticated } });
+/** An error the caller can act on: a stable code and details, independent of the transport. */
+export class AuditError extends Error {
+  /** `code` plus details; GraphQL copies these into the error's `extensions`. */
+  readonly extensions: Readonly<Record<string, unknown>> & { readonly code: ErrorCode };
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.extensions = { ...details, code };
   }
 }
 
-export class ForbiddenError extends GraphQLError {
+export class UnauthenticatedError extends AuditError {
+  constructor(message = 'A valid bearer token is required', details: Record<string, unknown> = {}) {
+    super(ErrorCode.Unauthenticated, message, details);
+  }
+}
+
+export class ForbiddenError extends AuditError {
   constructor(message = 'Your role may not do this') {
-    super(message, { extensions: { code: ErrorCode.Forbidden } });
+    super(ErrorCode.Forbidden, message);
   }
 }
 
 /** Bad input; `argument` names where it is, e.g. `events[3].ipAddress`. */
-export class BadUserInputError extends GraphQLError {
-  constructor(argument: string, problem: string, extra: Record<string, unknown> = {}) {
-    super(`${argument}: ${problem}`, { extensions: { code: ErrorCode.BadUserInput, argument, ...extra } });
+export class BadUserInputError extends AuditError {
+  constructor(
+    readonly argument: string,
+    problem: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(ErrorCode.BadUserInput, `${argument}: ${problem}`, { argument, ...extra });
+  }
+}
+
+/** `argument` names an id that matches nothing the caller may see (another tenant's ids look the same). */
+export class NotFoundError extends AuditError {
+  constructor(argument: string, what: string) {
+    super(ErrorCode.NotFound, `${argument}: no ${what} with this id is visible to you`, { argument });
   }
 }

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { openDatabase } from '../../src/db/database';
+import { openAuditDatabase } from '../../src/modules';
 import { CRM_ENTITY_TYPES } from '../../src/history/crm-entity-types';
 import { createDatabase, databaseExists, databaseUrl, dropDatabase } from '../support/postgres';
 import { fmtInt, nowMs } from '../support/stats';
@@ -128,7 +128,7 @@ export async function ensureDataset(name: string, log: (line: string) => void): 
     await load(url, log);
   }
   // Migrations added since the load run now (the server would run them at start anyway).
-  const db = await openDatabase({ url });
+  const db = await openAuditDatabase({ url });
   await db.migrate();
   await db.close();
 
@@ -157,7 +157,7 @@ export async function ensureDataset(name: string, log: (line: string) => void): 
 }
 
 async function load(url: string, log: (line: string) => void): Promise<void> {
-  const db = await openDatabase({ url });
+  const db = await openAuditDatabase({ url });
   await db.migrate();
   await db.close();
 

@@ -2,10 +2,11 @@ import DataLoader from 'dataloader';
 import { execute, parse, type ExecutionResult } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { QueryResult } from 'pg';
-import { createHistoryLoader, type HistoryKey } from '../../src/history/history.loader';
+import { createHistoryLoader, HISTORY_LOADER, type HistoryKey } from '../../src/history/history.loader';
 import type { AuditEventConnection } from '../../src/reading/connection.type';
+import { createRequestContext, type LoaderKey, type RequestContext } from '../../src/core/context';
+import { modules } from '../../src/modules';
 import { buildAuditSchema } from '../../src/schema/build-schema';
-import { createRequestContext, type RequestContext } from '../../src/server/context';
 import { attribute, profileDuring, saveProfile } from '../support/cpu-profile';
 import type { BenchServer } from '../support/server';
 import { countFields, garbagePerCall, timeProbes } from '../support/probes';
@@ -53,7 +54,7 @@ export async function profileHistory({ server, endpoint, token, rawQuery, ...inp
   const auth = {
     principal: { subject: 'admin@acme', tenantId: DATASET.tenant, role: 'ADMIN' as const, email: null, expiresAt },
   };
-  const schema = await buildAuditSchema();
+  const schema = await buildAuditSchema(modules);
   const document = parse(HISTORY_QUERY);
   const variables = sets.map((ids) => ({ representations: representationsOf(ids) }));
   const keysOf = (ids: string[]): HistoryKey[] =>
@@ -67,7 +68,12 @@ export async function profileHistory({ server, endpoint, token, rawQuery, ...inp
       async (keys) => keys.map((key) => answers.get(key.id)!),
       { cacheKeyFn: (key) => `${key.by}:${key.entityType}:${key.id}` },
     );
-    return { ...createRequestContext(services, auth, 'bench-profile'), historyLoader: () => loader };
+    const context = createRequestContext(services, auth, 'bench-profile');
+    return {
+      ...context,
+      loader: <K, V>(key: LoaderKey<K, V>) =>
+        (key.name === HISTORY_LOADER.name ? loader : context.loader(key)) as DataLoader<K, V, string>,
+    };
   };
   const executeStubbed = async (i: number) => {
     const contextValue = stubContext();

@@ -8,7 +8,7 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'pg';
-import { openDatabase } from '../../src/db/database';
+import { openAuditDatabase } from '../../src/modules';
 import { ownCpuSeconds, postgresCpuSeconds, settle } from '../support/cpu';
 import { attribute, profileDuring, saveProfile } from '../support/cpu-profile';
 import { createDatabase, databaseUrl, describeServer, dropDatabase } from '../support/postgres';
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
   let server: Awaited<ReturnType<typeof startBenchServer>> | undefined;
   const rawClients: Client[] = [];
   try {
-    const rawDb = await openDatabase({ url: databaseUrl(rawDbName) });
+    const rawDb = await openAuditDatabase({ url: databaseUrl(rawDbName) });
     await rawDb.migrate();
     await rawDb.close();
     server = await startBenchServer(databaseUrl(apiDbName), ALERT_DETECTORS ? { ALERT_DETECTORS } : {});

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { openDatabase } from '../../src/db/database';
+import { openAuditDatabase } from '../../src/modules';
 import { createDatabase, databaseExists, databaseUrl, dropDatabase } from '../support/postgres';
 import { fmtInt, nowMs } from '../support/stats';
 
@@ -36,7 +36,7 @@ export interface StatsWindow {
 }
 
 async function load(url: string, log: (line: string) => void): Promise<StatsWindow> {
-  const db = await openDatabase({ url });
+  const db = await openAuditDatabase({ url });
   await db.migrate();
   await db.close();
   const client = new Client({ connectionString: url });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { loadConfig } from '../../src/config';
-import { openDatabase, type Database } from '../../src/db/database';
+import type { Database } from '../../src/db/database';
+import { loadAppConfig, modules, openAuditDatabase } from '../../src/modules';
 import { createLogger } from '../../src/observability/logger';
 import { createApp, type App } from '../../src/server/app';
 import { BENCH_JWT_SECRET } from './tokens';
@@ -20,16 +20,16 @@ export interface BenchServer {
  * BENCH_LOG_LEVEL says otherwise.
  */
 export async function startBenchServer(databaseUrl: string, env: Record<string, string> = {}): Promise<BenchServer> {
-  const db = await openDatabase({ url: databaseUrl });
+  const db = await openAuditDatabase({ url: databaseUrl });
   await db.migrate();
-  const config = loadConfig({
+  const config = loadAppConfig({
     NODE_ENV: 'production',
     AUTH_JWT_SECRET: BENCH_JWT_SECRET,
     ALERT_WEBHOOK_SECRET: BENCH_JWT_SECRET,
     DATABASE_URL: databaseUrl,
     ...env,
   });
-  const app = await createApp(config, db, createLogger(process.env.BENCH_LOG_LEVEL || 'silent'));
+  const app = await createApp(config, db, createLogger(process.env.BENCH_LOG_LEVEL || 'silent'), modules);
   const url = await app.listen(0, '127.0.0.1');
   return {
     url,

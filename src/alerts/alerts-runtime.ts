@@ -1,8 +1,7 @@
-import type { Database } from '../db/database';
+import { serviceKey } from '../core/context';
+import type { ModuleRuntime, RunningModule } from '../core/module';
 import { PostgresFanout } from '../live/postgres-fanout';
-import type { Logger } from '../observability/logger';
-import type { Services } from '../server/context';
-import type { AlertsConfig } from './alerts-config';
+import { alertSettings, alertsConfigFrom } from './alerts-config';
 import { GeoLocator } from './detectors/geo-locator';
 import { AlertEvaluator } from './evaluation/alert-evaluator';
 import { AlertHub } from './live/alert-hub';
@@ -11,26 +10,16 @@ import { WebhookWorker } from './webhooks/webhook-worker';
 /** The channel of "alerts raised": tenant and last alert serial, like the live feed's commit notices. */
 export const ALERT_CHANNEL = 'audit_alerts_raised';
 
-/** What the request handlers reach through `services.alerts`. */
-export interface AlertsRuntime {
-  hub: AlertHub;
-}
-
-export interface RunningAlerts {
-  stop(): Promise<void>;
-}
+/** What `auditAlertRaised` subscribes to. */
+export const ALERT_HUB = serviceKey<AlertHub>('alerts.hub');
 
 /**
  * Starts the evaluator (woken by this replica's commits and by a timer), the webhook worker and the
  * alert fan-out that feeds `auditAlertRaised` on every replica.
  * @throws when GEOIP_DB_PATH names a file that is not an MMDB database.
  */
-export async function startAlerts(
-  config: AlertsConfig & { geoipDbPath?: string },
-  db: Database,
-  services: Services,
-  logger: Logger,
-): Promise<RunningAlerts> {
+export async function startAlerts({ config: app, db, services, bus, logger }: ModuleRuntime): Promise<RunningModule> {
+  const config = alertsConfigFrom(app.settings.of(alertSettings), app.production);
   const log = logger.child({ feature: 'alerts' });
   if (config.webhook.secret === null)
     log.error('ALERT_WEBHOOK_SECRET is not set: webhook deliveries are kept, and sent once it is set');
@@ -40,7 +29,7 @@ export async function startAlerts(
   const fanout = new PostgresFanout(db.orm.config.getClientUrl(), log, ALERT_CHANNEL);
   const hub = new AlertHub(() => db.orm.em.fork(), log);
   await fanout.start(hub);
-  services.alerts = { hub };
+  services.provide(ALERT_HUB, hub);
   const { secret } = config.webhook;
   const webhooks = secret === null ? null : new WebhookWorker(db.knex, { ...config.webhook, secret }, log);
   webhooks?.start();
@@ -60,16 +49,11 @@ export async function startAlerts(
     },
     { intervalMs: config.evaluationIntervalMs, busyRetryMs: 200, onRaised: () => webhooks?.wake() },
   );
-  if (config.detectorsEnabled) {
-    const previous = services.onCommitted;
-    services.onCommitted = (batch) => {
-      previous?.(batch);
-      evaluator.committed(batch);
-    };
-    evaluator.start();
-  }
+  const stopFollowing = config.detectorsEnabled ? bus.follow((batch) => evaluator.committed(batch)) : () => {};
+  if (config.detectorsEnabled) evaluator.start();
   return {
     async stop() {
+      stopFollowing();
       await evaluator.stop();
       await webhooks?.stop();
       await fanout.stop();

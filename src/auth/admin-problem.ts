@@ -1,9 +1,8 @@
-import type { GraphQLError } from 'graphql';
-import { ForbiddenError, UnauthenticatedError } from '../errors';
+import { ForbiddenError, UnauthenticatedError, type AuditError } from '../errors';
 import { Role, type Authentication } from './principal';
 
 /** Why this caller may not act in `role`, or null when it may. */
-export function roleProblem(auth: Authentication, role: string, refusal: string): GraphQLError | null {
+export function roleProblem(auth: Authentication, role: string, refusal: string): AuditError | null {
   if (!auth.principal) return new UnauthenticatedError(`A valid bearer token is required: ${auth.problem}`);
   if (auth.principal.role !== role) return new ForbiddenError(refusal);
   return null;

@@ -1,9 +1,10 @@
+import type { AnyEntity, EntityClass, EntitySchema, MigrationObject } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Knex } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { migrationsList } from '../../migrations';
-import { alertEntities } from '../alerts/alert-entities';
-import { SavedFilterEntity } from '../saved-filters/saved-filter.entity';
+
+/** A configuration table's mapping: a decorated class or a schema. */
+export type ModuleEntity = EntityClass<AnyEntity> | EntitySchema;
 
 /** The PostgreSQL connection shared by every feature; the audit log itself is read and written through `knex`. */
 export interface Database {
@@ -18,19 +19,34 @@ export interface Database {
 
 export interface DatabaseOptions {
   url: string;
+  /** The modules' entity schemas (configuration tables). */
+  entities: readonly ModuleEntity[];
+  /** The modules' migrations, run in the order of their names. */
+  migrations: readonly MigrationObject[];
   poolSize?: number;
   /** Where MikroORM's own messages (migrations applied) go. */
   log?: (message: string) => void;
 }
 
 /** @throws when the server cannot be reached. */
-export async function openDatabase({ url, poolSize = 10, log = () => {} }: DatabaseOptions): Promise<Database> {
+export async function openDatabase({
+  url,
+  entities,
+  migrations,
+  poolSize = 10,
+  log = () => {},
+}: DatabaseOptions): Promise<Database> {
   const orm = await MikroORM.init({
     clientUrl: url,
-    entities: [SavedFilterEntity, ...alertEntities],
+    entities: [...entities],
     discovery: { warnWhenNoEntities: false },
     extensions: [Migrator],
-    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+    migrations: {
+      migrationsList: [...migrations].sort((a, b) => a.name.localeCompare(b.name)),
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
     pool: { min: 0, max: poolSize },
     allowGlobalContext: false,
     logger: log,

@@ -1,6 +1,6 @@
 import { adminProblem } from '../auth/admin-problem';
 import { findEvent } from '../reading/event-reader';
-import type { RequestContext } from '../server/context';
+import type { RequestContext } from '../core/context';
 import type { AuditEvent } from './audit-event.type';
 
 /** `_entities` is open to the gateway, but an event behind it is for the tenant's admins only. */

@@ -1,10 +1,10 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
-import type { Services } from '../server/context';
+import type { Services } from '../core/context';
 import type { AuditEventInput } from './audit-event.input';
 import { adminActor } from './admin-event';
 import { AuditAction, AuditSource } from './enums';
-import { recordEvents } from './record-events';
+import { recordEvents, writerOf } from './record-events';
 
 export interface ConfigChange<T> {
   result: T;
@@ -26,18 +26,14 @@ export async function withConfigChange<T>(
   caller: Principal,
   work: (em: EntityManager) => Promise<ConfigChange<T>>,
 ): Promise<T> {
-  if (!services.orm) throw new Error('configuration changes need services.orm');
   const { result, committed } = await services.orm.em.fork().transactional(async (em) => {
     const change = await work(em);
     await em.flush();
     const trx = em.getTransactionContext<Knex.Transaction>()!;
-    // A nested transaction (savepoint) of ours; commit listeners are told after the outer commit.
-    const recorded = await recordEvents({ ...services, knex: trx, onCommitted: undefined }, caller, [
-      toEventInput(caller, change),
-    ]);
+    const recorded = await recordEvents(writerOf(services, trx), caller, [toEventInput(caller, change)]);
     return { result: change.result, committed: recorded };
   });
-  if (committed.heads.size > 0) services.onCommitted?.(committed);
+  if (committed.heads.size > 0) services.bus.committed(committed);
   return result;
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { CommitAnnouncer, CommittedBatch } from '../core/commit-bus';
 import { connectionOf } from '../db/transaction-connection';
 import { BadUserInputError } from '../errors';
 import type { AuditEvent } from './audit-event.type';
@@ -8,25 +9,13 @@ import { claimIds, insertEvents } from './insert-batch';
 import type { NewEvent } from './new-event';
 import { lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
 
-/** What a committed batch tells the live feeds and the alert evaluator. */
-export interface CommittedBatch {
-  /** Per tenant, the last sequence this batch wrote. */
-  heads: Map<string, string>;
-  /** Per tenant, the actions of the events this batch stored. */
-  actions: Map<string, Set<AuditAction>>;
-}
-
 export interface RecordResult extends CommittedBatch {
+  heads: Map<string, string>;
+  actions: Map<string, Set<AuditAction>>;
   /** In input order; a duplicate is the event stored earlier. */
   events: AuditEvent[];
   recorded: number;
   duplicates: number;
-}
-
-/** Announces a committed batch from inside its transaction: PostgreSQL delivers the NOTIFY at commit, or never. */
-export interface CommitAnnouncer {
-  channel: string;
-  payload(heads: Map<string, string>): string;
 }
 
 /**
@@ -34,7 +23,11 @@ export interface CommitAnnouncer {
  * duplicates; an id reused with other content fails the batch.
  * @throws BadUserInputError naming `events[i].id` on a conflicting id.
  */
-export async function storeEvents(knex: Knex, batch: NewEvent[], announcer?: CommitAnnouncer): Promise<RecordResult> {
+export async function storeEvents(
+  knex: Knex,
+  batch: NewEvent[],
+  announcers: readonly CommitAnnouncer[],
+): Promise<RecordResult> {
   return knex.transaction(async (trx) => {
     const firstIndexById = new Map<string, number>();
     batch.forEach((event, index) => {
@@ -65,8 +58,9 @@ export async function storeEvents(knex: Knex, batch: NewEvent[], announcer?: Com
       [...heads].filter(([, head]) => head.changed).map(([tenant, head]) => [tenant, head.sequence.toString()]),
     );
     // One notice per batch, never per row: NOTIFY takes a lock held until commit.
-    if (announcer && changedHeads.size > 0)
-      await connection.query('SELECT pg_notify($1, $2)', [announcer.channel, announcer.payload(changedHeads)]);
+    if (changedHeads.size > 0)
+      for (const announcer of announcers)
+        await connection.query('SELECT pg_notify($1, $2)', [announcer.channel, announcer.payload(changedHeads)]);
 
     // The payload's events are assembled only if read: a producer asking for the counts alone
     // (the usual case) does not pay for a copy of the batch.

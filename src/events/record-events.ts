@@ -1,21 +1,38 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
+import type { CommitBus } from '../core/commit-bus';
+import { serviceKey, type Services } from '../core/context';
 import { BadUserInputError } from '../errors';
 import type { Metrics } from '../observability/metrics';
 import type { AuditEventInput } from './audit-event.input';
-import { storeEvents, type CommitAnnouncer, type CommittedBatch, type RecordResult } from './event-store';
+import { storeEvents, type RecordResult } from './event-store';
 import { EVENT_LIMITS } from './limits';
 import { normalizeEvent } from './normalize-event';
 import type { PartitionKeeper } from './partitions';
+
+/** Provided by the events module: the partitions the write path creates ahead and on demand. */
+export const PARTITIONS = serviceKey<PartitionKeeper>('events.partitions');
 
 export interface EventWriter {
   knex: Knex;
   partitions: PartitionKeeper;
   metrics: Metrics;
-  /** Told after each committed batch that stored events. */
-  onCommitted?: (batch: CommittedBatch) => void;
-  /** Sends a notice inside each write transaction (live fan-out over PostgreSQL). */
-  announcer?: CommitAnnouncer;
+  /** Its announcers run inside each write transaction; its followers are told after each commit. */
+  bus: CommitBus;
+  /**
+   * Set when `knex` is a transaction the caller commits: the followers are then the caller's to
+   * tell, after that commit (see `withConfigChange`).
+   */
+  outerTransaction?: boolean;
+}
+
+/** The service's own writer; `knex` may be a transaction of the caller's. */
+export function writerOf(services: Services, knex?: Knex.Transaction): EventWriter {
+  const { metrics, bus } = services;
+  const partitions = services.get(PARTITIONS);
+  return knex
+    ? { knex, partitions, metrics, bus, outerTransaction: true }
+    : { knex: services.knex, partitions, metrics, bus };
 }
 
 /**
@@ -40,11 +57,11 @@ export async function recordEvents(
       return normalizeEvent(input, index, tenantId, now);
     });
     await writer.partitions.ensureFor(batch.map((event) => event.occurredAt));
-    const result = await storeEvents(writer.knex, batch, writer.announcer);
+    const result = await storeEvents(writer.knex, batch, writer.bus.transactionAnnouncers);
     metrics.eventsWritten.inc(result.recorded);
     metrics.eventDuplicates.inc(result.duplicates);
     metrics.batches.inc({ outcome: 'stored' });
-    if (result.heads.size > 0) writer.onCommitted?.(result);
+    if (result.heads.size > 0 && !writer.outerTransaction) writer.bus.committed(result);
     return result;
   } catch (error) {
     const rejected = error instanceof BadUserInputError;

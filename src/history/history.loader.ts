@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import canonicalize from 'canonicalize';
 import DataLoader from 'dataloader';
+import { loaderKey } from '../core/context';
 import { eventColumns, type AuditEventRow } from '../events/event-row';
 import type { AuditEventConnection } from '../reading/connection.type';
 import type { Cursor } from '../reading/cursor';
@@ -81,3 +82,8 @@ async function loadPages(knex: Knex, tenantId: string, keys: readonly HistoryKey
   for (const row of rows as Array<AuditEventRow & { ord: string }>) rowsByKey[Number(row.ord) - 1].push(row);
   return keys.map((key, index) => toConnection(rowsByKey[index], first, key.cursor));
 }
+
+/** The request's history loader. */
+export const HISTORY_LOADER = loaderKey('history', (services, principal) =>
+  createHistoryLoader(services.knex, principal.tenantId),
+);

@@ -2,10 +2,10 @@ import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { AuditEventConnection } from '../reading/connection.type';
 import { AuditEventFilter, RecordHistoryFilter, toEventFilter } from '../reading/filter.input';
 import { checkPageArgs } from '../reading/page';
-import type { RequestContext } from '../server/context';
+import type { RequestContext } from '../core/context';
 import { crmEntityClasses, type CrmRecord } from './crm-entities';
 import { CRM_ENTITY_TYPES, type CrmEntityType } from './crm-entity-types';
-import type { HistoryKey } from './history.loader';
+import { HISTORY_LOADER, type HistoryKey } from './history.loader';
 
 function loadPage(
   context: RequestContext,
@@ -13,7 +13,7 @@ function loadPage(
   page: { first: number; after: string | null; filter: AuditEventFilter | RecordHistoryFilter | null },
 ): Promise<AuditEventConnection> {
   const { cursor } = checkPageArgs(page);
-  return context.historyLoader().load({ ...key, first: page.first, cursor, filter: toEventFilter(page.filter) });
+  return context.loader(HISTORY_LOADER).load({ ...key, first: page.first, cursor, filter: toEventFilter(page.filter) });
 }
 
 function historyResolver(name: CrmEntityType) {

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import { BadUserInputError } from '../errors';
 import { DateTimeScalar } from '../schema/scalars';
-import { tenantOf, type RequestContext } from '../server/context';
+import { tenantOf, type RequestContext } from '../core/context';
 import { IntegrityReport } from './integrity-report.type';
 import { verifyChain } from './verify-chain';
 

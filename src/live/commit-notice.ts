@@ -11,7 +11,7 @@ export interface CommitNotice {
   committedAt: number;
 }
 
-export function encodeCommitNotice(heads: Map<string, string>, committedAt = Date.now()): string {
+export function encodeCommitNotice(heads: ReadonlyMap<string, string>, committedAt = Date.now()): string {
   const payload = JSON.stringify({ t: committedAt, h: Object.fromEntries(heads) });
   // A batch spanning many tenants: every feed re-reads, which is rare and still loses nothing.
   return payload.length <= MAX_PAYLOAD_CHARS ? payload : JSON.stringify({ t: committedAt, all: true });

@@ -1,4 +1,4 @@
-import type { CommitAnnouncer } from '../events/event-store';
+import type { CommitAnnouncer } from '../core/commit-bus';
 import type { CommitNotice } from './commit-notice';
 
 /** What a transport tells the instance it runs in. */
@@ -19,6 +19,6 @@ export interface FanoutTransport {
   /** Starts listening; keeps reconnecting by itself afterwards. */
   start(listener: FanoutListener): Promise<void>;
   /** Called after a commit, for transports that cannot take part in the transaction. */
-  published(heads: Map<string, string>): void;
+  published(heads: ReadonlyMap<string, string>): void;
   stop(): Promise<void>;
 }

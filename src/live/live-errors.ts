@@ -6,7 +6,7 @@ export function tooSlowError(limit: number, resumeAfterSequence: string): GraphQ
   return new GraphQLError(
     `You fell more than ${limit} events behind and were cut off from the live feed: ` +
       `subscribe again with afterSequence: "${resumeAfterSequence}" to get the rest.`,
-    { extensions: { code: 'SUBSCRIBER_TOO_SLOW', resumeAfterSequence } },
+    { extensions: { code: ErrorCode.SubscriberTooSlow, resumeAfterSequence } },
   );
 }
 
@@ -15,15 +15,5 @@ export function tokenExpiredError(resumeAfterSequence: string): GraphQLError {
   return new GraphQLError(
     `Your token expired: connect again with a fresh token and subscribe with afterSequence: "${resumeAfterSequence}".`,
     { extensions: { code: ErrorCode.Unauthenticated, resumeAfterSequence } },
-  );
-}
-
-/** The instance is shutting down; another replica takes over from the same sequence. */
-export function shuttingDownError(resumeAfterSequence: string): GraphQLError {
-  return new GraphQLError(
-    `This server is shutting down: subscribe again with afterSequence: "${resumeAfterSequence}".`,
-    {
-      extensions: { code: 'SERVER_SHUTTING_DOWN', resumeAfterSequence },
-    },
   );
 }

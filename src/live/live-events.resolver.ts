@@ -4,7 +4,7 @@ import { adminProblem } from '../auth/admin-problem';
 import { BadUserInputError } from '../errors';
 import { AuditEvent } from '../events/audit-event.type';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
-import { resolveSavedFilter } from '../saved-filters/resolve-saved-filter';
+import { savedCriteriaOf } from '../reading/saved-criteria';
 import { feedKeyOf, type LiveContext } from './live-operation';
 import type { SubscriptionEnd } from './subscription-end';
 
@@ -32,11 +32,9 @@ async function subscribeToEvents({
   if (after && !/^\d{1,19}$/.test(after))
     throw new BadUserInputError('afterSequence', 'must be the sequence of an event, such as "42"');
   const { hub, schema, document, operationName, variableValues, writer, subscriptionId } = context.live;
-  const { tenantId, subject } = context.auth.principal!;
+  const { tenantId } = context.auth.principal!;
   // Resolved once, at subscribe time: who may use the saved filter is checked for this admin.
-  const saved = args.savedFilterId
-    ? await resolveSavedFilter(context.services.knex, tenantId, subject, args.savedFilterId)
-    : null;
+  const saved = (await savedCriteriaOf(context, args.savedFilterId)) ?? null;
   const member = await hub.subscribe({
     tenantId,
     feedKey: feedKeyOf(context.live, info.fieldNodes[0]),

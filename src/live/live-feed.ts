@@ -1,16 +1,9 @@
-import type { Server } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
-import type { Authenticate } from '../auth/verify-token';
-import type { Limits } from '../config';
-import type { Database } from '../db/database';
-import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
-import type { Services } from '../server/context';
+import type { ModuleRuntime } from '../core/module';
 import type { FanoutTransport } from './fanout-transport';
 import { LiveHub } from './live-hub';
 import { LiveMetrics } from './live-metrics';
 import { openLiveReadPool } from './live-read-pool';
-import { loadLiveOptions } from './live-options';
+import { liveOptionsFrom, liveSettings } from './live-options';
 import { PostgresFanout } from './postgres-fanout';
 import { RedisFanout } from './redis-fanout';
 import { startSubscriptionServer } from './subscription-server';
@@ -21,52 +14,28 @@ export interface LiveFeed {
   stop(): Promise<void>;
 }
 
-export interface LiveFeedDeps {
-  httpServer: Server;
-  schema: GraphQLSchema;
-  limits: Limits;
-  authenticate: Authenticate;
-  services: Services;
-  db: Database;
-  metrics: Metrics;
-  logger: Logger;
-}
-
 /**
- * Serves `auditEventRecorded` over WebSocket and wires the writers to announce their commits.
- * Settings come from the environment (see live-options.ts).
- * @throws Error for a malformed setting, or when Redis is configured and cannot be reached.
+ * Serves the WebSocket endpoint (`auditEventRecorded`, and the other modules' subscriptions) and
+ * announces this replica's commits to the others.
+ * @throws Error when Redis is configured and cannot be reached.
  */
-export async function startLiveFeed({
-  httpServer,
-  schema,
-  limits,
-  authenticate,
-  services,
-  db,
-  metrics,
-  logger,
-}: LiveFeedDeps): Promise<LiveFeed> {
-  const options = loadLiveOptions();
+export async function startLiveFeed({ config, db, services, bus, logger, http }: ModuleRuntime): Promise<LiveFeed> {
+  const options = liveOptionsFrom(config.settings.of(liveSettings));
   const log = logger.child({ feature: 'live' });
   const url = db.orm.config.getClientUrl();
   const transport: FanoutTransport = options.redisUrl
     ? new RedisFanout(options.redisUrl, new URL(url).pathname.slice(1) || 'default', log)
     : new PostgresFanout(url, log);
-  const liveMetrics = new LiveMetrics(metrics.registry);
+  const liveMetrics = new LiveMetrics(services.metrics.registry);
   const reads = openLiveReadPool(db.knex, options.readPoolSize);
   const hub = new LiveHub(reads, options, liveMetrics, log);
   await transport.start(hub);
-  services.announcer = transport.announcer;
-  const previous = services.onCommitted;
-  services.onCommitted = (batch) => {
-    previous?.(batch);
-    transport.published(batch.heads);
-  };
-  const sockets = startSubscriptionServer(httpServer, {
-    schema,
-    limits,
-    authenticate,
+  const stopAnnouncing = transport.announcer ? bus.announceWith(transport.announcer) : () => {};
+  const stopFollowing = bus.follow((batch) => transport.published(batch.heads));
+  const sockets = startSubscriptionServer(http.server, {
+    schema: http.schema,
+    limits: config.limits,
+    authenticate: http.authenticate,
     services,
     hub,
     metrics: liveMetrics,
@@ -77,6 +46,8 @@ export async function startLiveFeed({
     transport,
     async stop() {
       await sockets.close();
+      stopFollowing();
+      stopAnnouncing();
       await transport.stop();
       await reads.destroy();
     },

@@ -1,6 +1,6 @@
 import canonicalize from 'canonicalize';
 import { Kind, type DocumentNode, type FieldNode, type GraphQLSchema } from 'graphql';
-import type { RequestContext } from '../server/context';
+import type { RequestContext } from '../core/context';
 import type { LiveHub } from './live-hub';
 import type { SocketWriter } from './socket-writer';
 

@@ -1,37 +1,51 @@
-/** How the live feed behaves; read from the environment when the server starts. */
+import { count, positive, text, type SettingsOf } from '../core/settings';
+
+/** How the live feed behaves; read with every other setting at start-up. */
+export const liveSettings = {
+  LIVE_BUFFER_EVENTS: positive({
+    default: 1000,
+    desc: 'events queued for one subscriber before it is cut off as too slow (it then resumes with `afterSequence`)',
+  }),
+  LIVE_PAGE_SIZE: positive({ default: 500, desc: 'events read per query while replaying or following the log' }),
+  LIVE_FLUSH_MS: count({
+    default: 20,
+    desc:
+      'least milliseconds between two flushes of the WebSocket writes: closer events leave in one write per socket ' +
+      '(`0`: every event loop turn)',
+  }),
+  LIVE_READ_POOL: positive({
+    default: 4,
+    desc: 'connections of the live feed’s own pool for reading new events, so that reads never queue behind writers',
+  }),
+  REDIS_URL: text({
+    default: undefined,
+    desc: 'carry the live fan-out over Redis instead of PostgreSQL `LISTEN/NOTIFY` (unset: PostgreSQL)',
+  }),
+};
+
 export interface LiveOptions {
-  /** Events queued for one subscriber before it is cut off as too slow (LIVE_BUFFER_EVENTS). */
+  /** Events queued for one subscriber before it is cut off as too slow. */
   bufferEvents: number;
-  /** Rows read per query, in replay and live (LIVE_PAGE_SIZE). */
+  /** Rows read per query, in replay and live. */
   pageSize: number;
   /**
-   * Least milliseconds between two flushes of the sockets (LIVE_FLUSH_MS; 0: every turn of the
-   * event loop). Events closer together than this leave in one write per socket: up to this much
-   * added latency under load, for about half the CPU per delivery at two events a write.
+   * Least milliseconds between two flushes of the sockets (0: every turn of the event loop).
+   * Events closer together leave in one write per socket: some latency under load, for about
+   * half the CPU per delivery.
    */
   flushIntervalMs: number;
-  /** Connections of the live feed's own pool, which reads new events (LIVE_READ_POOL). */
+  /** Connections of the live feed's own pool, which reads new events. */
   readPoolSize: number;
-  /** Redis carries the fan-out instead of PostgreSQL NOTIFY when set (REDIS_URL). */
+  /** Redis carries the fan-out instead of PostgreSQL NOTIFY when set. */
   redisUrl?: string;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: 0 | 1): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name} must be a ${min ? 'positive' : 'non-negative'} integer, got "${raw}"`);
-  return value;
-}
-
-/** @throws Error when a setting is malformed. */
-export function loadLiveOptions(env: NodeJS.ProcessEnv = process.env): LiveOptions {
+export function liveOptionsFrom(settings: SettingsOf<typeof liveSettings>): LiveOptions {
   return {
-    bufferEvents: integer(env, 'LIVE_BUFFER_EVENTS', 1000, 1),
-    pageSize: integer(env, 'LIVE_PAGE_SIZE', 500, 1),
-    flushIntervalMs: integer(env, 'LIVE_FLUSH_MS', 20, 0),
-    readPoolSize: integer(env, 'LIVE_READ_POOL', 4, 1),
-    redisUrl: env.REDIS_URL || undefined,
+    bufferEvents: settings.LIVE_BUFFER_EVENTS,
+    pageSize: settings.LIVE_PAGE_SIZE,
+    flushIntervalMs: settings.LIVE_FLUSH_MS,
+    readPoolSize: settings.LIVE_READ_POOL,
+    redisUrl: settings.REDIS_URL,
   };
 }

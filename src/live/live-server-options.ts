@@ -7,8 +7,9 @@ import type { Authenticate } from '../auth/verify-token';
 import type { Authentication } from '../auth/principal';
 import type { Limits } from '../config';
 import { UnauthenticatedError } from '../errors';
-import { checkOperationLimits } from '../server/query-limits';
-import { createRequestContext, type Services } from '../server/context';
+import { toGraphQLError } from '../execution/graphql-errors';
+import { checkOperationLimits } from '../execution/query-limits';
+import { createRequestContext, type Services } from '../core/context';
 import type { LiveHub } from './live-hub';
 import type { LiveMetrics } from './live-metrics';
 import { subscribesToLiveField, type LiveContext } from './live-operation';
@@ -57,7 +58,7 @@ export function liveServerOptions({
     onSubscribe(ctx, _id, payload) {
       const auth = ctx.extra.auth!;
       if (auth.principal && auth.principal.expiresAt * 1000 <= Date.now())
-        return [new UnauthenticatedError('Your token expired: connect again with a fresh token')];
+        return [toGraphQLError(new UnauthenticatedError('Your token expired: connect again with a fresh token'))];
       let document;
       try {
         document = parse(payload.query);
@@ -75,7 +76,7 @@ export function liveServerOptions({
         throw error;
       }
       const problem = subscribesToLiveField(document, payload.operationName) ? adminProblem(auth) : null;
-      if (problem) return [problem];
+      if (problem) return [toGraphQLError(problem)];
       return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
     },
     context(ctx, id, payload, args): LiveContext {

@@ -12,7 +12,7 @@ const RETRY_MS = { first: 100, max: 5000 };
 export class PostgresFanout implements FanoutTransport {
   readonly name = 'postgres';
   get announcer() {
-    return { channel: this.channel, payload: (heads: Map<string, string>) => encodeCommitNotice(heads) };
+    return { channel: this.channel, payload: (heads: ReadonlyMap<string, string>) => encodeCommitNotice(heads) };
   }
   /** The connection being opened or in use; errors of older ones are ignored. */
   private current: Client | null = null;

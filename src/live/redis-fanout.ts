@@ -44,7 +44,7 @@ export class RedisFanout implements FanoutTransport {
     listener.onResync();
   }
 
-  published(heads: Map<string, string>): void {
+  published(heads: ReadonlyMap<string, string>): void {
     this.publisher.publish(this.channel, encodeCommitNotice(heads)).catch((err) => {
       this.log.warn({ err }, 'live fan-out: a commit notice was not published; feeds catch up at the next one');
     });

@@ -1,9 +1,8 @@
-import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../errors';
+import { AuditError, ErrorCode } from '../errors';
 
 /** Why a revert did not happen; nothing was recorded. `extensions.reason` details it for clients. */
-export function revertError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extra } });
+export function revertError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AuditError {
+  return new AuditError(code, message, extra);
 }
 
 export interface LaterChange {
@@ -14,7 +13,7 @@ export interface LaterChange {
 }
 
 /** The fields changed again after the event: reverting them would overwrite newer work. */
-export function changedSinceError(later: LaterChange[]): GraphQLError {
+export function changedSinceError(later: LaterChange[]): AuditError {
   const fields = [...new Set(later.map((change) => change.field))];
   return revertError(
     ErrorCode.Conflict,

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { serviceKey } from '../core/context';
+import { positive, text, type SettingsOf } from '../core/settings';
 
 /** Where and how reverts are sent to the subgraphs that own the records. */
 export interface RevertSettings {
@@ -27,21 +29,35 @@ function parseEndpoints(text: string, origin: string): Record<string, string> {
   return endpoints;
 }
 
-/**
- * Reads `REVERT_ENDPOINTS` (JSON) or `REVERT_ENDPOINTS_FILE` (a JSON file; both may be given, the
- * variable wins per type), `REVERT_SIGNING_SECRET` and `REVERT_TIMEOUT_MS` (default 5000).
- * @throws Error on a malformed setting.
- */
-export function loadRevertSettings(env: NodeJS.ProcessEnv): RevertSettings {
-  const fromFile = env.REVERT_ENDPOINTS_FILE
-    ? parseEndpoints(readFileSync(env.REVERT_ENDPOINTS_FILE, 'utf8'), 'REVERT_ENDPOINTS_FILE')
+/** Where and how reverts are sent; see {@link revertSettingsFrom}. */
+export const revertSettings = {
+  REVERT_ENDPOINTS: text({
+    default: undefined,
+    desc: 'JSON object: entity type to the URL that applies a revert (`{"Lead":"http://crm:4000/audit/revert"}`); unset: revert refused as not configured',
+  }),
+  REVERT_ENDPOINTS_FILE: text({
+    default: undefined,
+    desc: 'the same in a JSON file (`REVERT_ENDPOINTS` wins per type)',
+  }),
+  REVERT_SIGNING_SECRET: text({
+    default: undefined,
+    desc: 'HMAC-SHA256 key of revert requests (`x-audit-signature`); unset: revert refused as not configured',
+  }),
+  REVERT_TIMEOUT_MS: positive({ default: 5000, desc: 'how long the owning subgraph has to answer a revert' }),
+};
+
+/** @throws Error when an endpoint list is malformed or its file cannot be read. */
+export function revertSettingsFrom(settings: SettingsOf<typeof revertSettings>): RevertSettings {
+  const fromFile = settings.REVERT_ENDPOINTS_FILE
+    ? parseEndpoints(readFileSync(settings.REVERT_ENDPOINTS_FILE, 'utf8'), 'REVERT_ENDPOINTS_FILE')
     : {};
-  const fromEnv = env.REVERT_ENDPOINTS ? parseEndpoints(env.REVERT_ENDPOINTS, 'REVERT_ENDPOINTS') : {};
-  const timeout = env.REVERT_TIMEOUT_MS ? Number(env.REVERT_TIMEOUT_MS) : 5000;
-  if (!Number.isInteger(timeout) || timeout <= 0) throw new Error('REVERT_TIMEOUT_MS must be a positive integer');
+  const fromEnv = settings.REVERT_ENDPOINTS ? parseEndpoints(settings.REVERT_ENDPOINTS, 'REVERT_ENDPOINTS') : {};
   return {
     endpoints: { ...fromFile, ...fromEnv },
-    signingSecret: env.REVERT_SIGNING_SECRET || undefined,
-    timeoutMs: timeout,
+    signingSecret: settings.REVERT_SIGNING_SECRET,
+    timeoutMs: settings.REVERT_TIMEOUT_MS,
   };
 }
+
+/** Provided by the revert module at start-up. */
+export const REVERT_SETTINGS = serviceKey<RevertSettings>('revert.settings');

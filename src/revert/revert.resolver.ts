@@ -1,13 +1,14 @@
-import { GraphQLError } from 'graphql';
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { AuditAction } from '../events/enums';
-import { ErrorCode } from '../errors';
-import { findEvent } from '../reading/event-reader';
+import { tenantOf, type RequestContext } from '../core/context';
 import { recordAdminEvent } from '../events/admin-event';
-import { tenantOf, type RequestContext } from '../server/context';
+import { AuditAction } from '../events/enums';
+import { writerOf } from '../events/record-events';
+import { NotFoundError } from '../errors';
+import { findEvent } from '../reading/event-reader';
 import { changedSinceError } from './revert-errors';
 import { planRevert } from './revert-plan';
 import { sendRevertRequest } from './revert-request';
+import { REVERT_SETTINGS } from './revert-settings';
 import { RevertResult } from './revert.types';
 
 @Resolver(() => RevertResult)
@@ -32,14 +33,11 @@ export class RevertResolver {
     const admin = context.auth.principal!;
     const { knex } = context.services;
     const event = await findEvent(knex, tenantOf(context), eventId);
-    if (!event)
-      throw new GraphQLError('eventId: no such event in your tenant', {
-        extensions: { code: ErrorCode.NotFound, argument: 'eventId' },
-      });
+    if (!event) throw new NotFoundError('eventId', 'event');
     const plan = await planRevert(knex, event, fields);
     if (plan.later.length > 0 && !force) throw changedSinceError(plan.later);
 
-    const requestId = await sendRevertRequest(context.services.revert, {
+    const requestId = await sendRevertRequest(context.services.get(REVERT_SETTINGS), {
       tenantId: event.tenantId,
       entityType: event.entityType!,
       entityId: event.entityId!,
@@ -53,7 +51,7 @@ export class RevertResolver {
       oldValue: current,
       newValue: value,
     }));
-    const recorded = await recordAdminEvent(context.services, admin, {
+    const recorded = await recordAdminEvent(writerOf(context.services), admin, {
       action: AuditAction.REVERT,
       entityType: event.entityType!,
       entityId: event.entityId!,

@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../errors';
-import { reviveFilter, type SavedCriteria } from './saved-filter-codec';
+import type { SavedCriteria } from '../reading/saved-criteria';
+import { reviveFilter } from './saved-filter-codec';
 
 /**
  * The criteria of a saved filter the admin may use (their own, or shared in their tenant), for

@@ -1,13 +1,8 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../errors';
 import { applyEventFilter, type EventFilter } from '../reading/event-filter';
+import type { SavedCriteria } from '../reading/saved-criteria';
 import { parseSearchArgument } from '../search/parse';
-
-/** What a saved filter applies, ready for `applyEventFilter` and `applySearch`. */
-export interface SavedCriteria {
-  filter: EventFilter;
-  search: string | null;
-}
 
 /**
  * Checks a filter and a search before they are saved, so that running them later cannot fail.

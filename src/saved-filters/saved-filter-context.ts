@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
-import type { RequestContext } from '../server/context';
+import type { RequestContext } from '../core/context';
 import type { FilterViewer } from './saved-filter.repository';
 
 /** A fresh unit of work for one saved-filter operation, and who it is for. Call behind isAdmin. */

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { BadUserInputError } from '../errors';
 import { toEventFilter } from '../reading/filter.input';
-import type { RequestContext } from '../server/context';
+import type { RequestContext } from '../core/context';
 import { withConfigChange } from '../events/config-change';
 import { savedFilterChange, savedFilterFields, type SavedFilterOperation } from './saved-filter-audit';
 import { checkSavedCriteria } from './saved-filter-codec';

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../server/context';
+import type { RequestContext } from '../core/context';
 import { savedFilterScope } from './saved-filter-context';
 import { findVisibleFilter, listVisibleFilters } from './saved-filter.repository';
 import { SavedFilter } from './saved-filter.type';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { GraphQLError } from 'graphql';
-import { ErrorCode, ForbiddenError } from '../errors';
+import { ForbiddenError, NotFoundError } from '../errors';
 import type { EventFilter } from '../reading/event-filter';
 import { SavedFilterEntity } from './saved-filter.entity';
 
@@ -11,10 +10,7 @@ export interface FilterViewer {
   adminId: string;
 }
 
-const notFound = () =>
-  new GraphQLError('id: no saved filter with this id is visible to you', {
-    extensions: { code: ErrorCode.NotFound, argument: 'id' },
-  });
+const notFound = () => new NotFoundError('id', 'saved filter');
 
 /** The viewer's own filters and those the tenant's other admins shared, newest first. */
 export function listVisibleFilters(em: EntityManager, viewer: FilterViewer): Promise<SavedFilterEntity[]> {

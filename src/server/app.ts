@@ -11,46 +11,51 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { createAuthenticator } from '../auth/verify-token';
 import type { AppConfig } from '../config';
+import { CommitBus } from '../core/commit-bus';
+import { createRequestContext, createServices, type RequestContext, type Services } from '../core/context';
+import type { AuditModule, RunningModule } from '../core/module';
 import type { Database } from '../db/database';
-import { PartitionKeeper } from '../events/partitions';
+import { executionOptions } from '../execution/executor';
+import { formatGraphQLError, logInternalErrors } from '../execution/graphql-errors';
+import { queryLimitsPlugin } from '../execution/query-limits';
 import { explorerRoutes } from '../explorer/explorer-routes';
-import { startLiveFeed } from '../live/live-feed';
-import { startAlerts } from '../alerts/alerts-runtime';
 import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { buildAuditSchema } from '../schema/build-schema';
-import { createRequestContext, type RequestContext, type Services } from './context';
-import { createErrorFormatter } from './format-error';
 import { healthRoutes } from './health-routes';
-import { jitGateway } from './jit-executor';
-import { queryLimitsPlugin } from './query-limits';
 
 export interface App {
   httpServer: Server;
   services: Services;
   /** Listens on `port` (0: any free port); resolves with the base URL. */
   listen(port: number, host?: string): Promise<string>;
-  /** Stops taking requests, lets those in flight finish (writes included), then returns. */
+  /** Stops taking requests, lets those in flight finish (writes included), then stops the modules. */
   stop(): Promise<void>;
 }
 
-/** Wires the features into one HTTP server; the database is the caller's to open and close. */
-export async function createApp(config: AppConfig, db: Database, logger: Logger): Promise<App> {
+/**
+ * Wires the modules into one HTTP server: their schema and rules, their background workers, and
+ * the commit bus between them. The database is the caller's to open and close.
+ */
+export async function createApp(
+  config: AppConfig,
+  db: Database,
+  logger: Logger,
+  modules: readonly AuditModule[],
+): Promise<App> {
   const metrics = new Metrics();
-  const partitions = new PartitionKeeper(db.knex);
-  await partitions.prepareAhead();
-  const services: Services = { knex: db.knex, orm: db.orm, partitions, metrics, logger, revert: config.revert };
+  const bus = new CommitBus(logger);
+  const services = createServices({ knex: db.knex, orm: db.orm, logger, metrics, bus });
   const authenticate = createAuthenticator(config.auth);
-  const schema = await buildAuditSchema();
+  const schema = await buildAuditSchema(modules);
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const apollo = new ApolloServer<RequestContext>({
-    // The schema, executed by compiled queries (graphql-jit): see jit-executor.ts.
-    gateway: jitGateway(schema),
+    ...executionOptions(schema, config.executor),
     logger,
-    formatError: createErrorFormatter(logger),
+    formatError: formatGraphQLError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals: it stops the app, then the database, in that order.
     stopOnTerminationSignals: false,
@@ -60,6 +65,15 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
       // No cache hints are set here; the default plugin cost ~5 µs on every field of every response.
       ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(() => schema, config.limits),
+      {
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ errors, contextValue }) {
+              logInternalErrors(contextValue.log, errors);
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();
@@ -79,21 +93,24 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
     }),
   );
 
-  const live = await startLiveFeed({
-    httpServer,
-    schema,
-    limits: config.limits,
-    authenticate,
-    services,
-    db,
-    metrics,
-    logger,
-  });
-  const alerts = await startAlerts({ ...config.alerts, geoipDbPath: config.geoipDbPath }, db, services, logger);
-
-  const partitionTimer = setInterval(() => {
-    partitions.prepareAhead().catch((err) => logger.error({ err }, 'could not create partitions ahead'));
-  }, 6 * 3600_000).unref();
+  const running: RunningModule[] = [];
+  try {
+    for (const module of modules) {
+      const worker = await module.start?.({
+        config,
+        db,
+        services,
+        bus,
+        logger,
+        http: { server: httpServer, schema, authenticate },
+      });
+      if (worker) running.push(worker);
+    }
+  } catch (error) {
+    await stopAll(running);
+    await apollo.stop();
+    throw error;
+  }
 
   return {
     httpServer,
@@ -106,10 +123,13 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
         });
       }),
     async stop() {
-      clearInterval(partitionTimer);
-      await alerts.stop();
-      await live.stop();
+      await stopAll(running);
       await apollo.stop();
     },
   };
+}
+
+/** In reverse order of start: a module stops before those it was started after. */
+async function stopAll(running: RunningModule[]): Promise<void> {
+  for (const worker of running.reverse()) await worker.stop();
 }

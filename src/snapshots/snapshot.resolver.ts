@@ -3,8 +3,9 @@ import { BadUserInputError } from '../errors';
 import { crmEntityClasses, type CrmRecord } from '../history/crm-entities';
 import { CRM_ENTITY_TYPES, type CrmEntityType } from '../history/crm-entity-types';
 import { DateTimeScalar } from '../schema/scalars';
-import type { RequestContext } from '../server/context';
+import type { RequestContext } from '../core/context';
 import { foldTimeline } from './record-state';
+import { TIMELINE_LOADER } from './timeline.loader';
 import { diffStates, toSnapshot } from './snapshot-views';
 import { FieldDiff, RecordSnapshot } from './snapshot.types';
 
@@ -20,7 +21,7 @@ function snapshotResolver(name: CrmEntityType) {
       @Ctx() context: RequestContext,
       @Arg('at', () => DateTimeScalar, { description: 'The instant to look at.' }) at: Date,
     ): Promise<RecordSnapshot> {
-      const events = await context.timelineLoader().load({ entityType: name, id: record.id, upTo: at });
+      const events = await context.loader(TIMELINE_LOADER).load({ entityType: name, id: record.id, upTo: at });
       return toSnapshot(foldTimeline(events, at), at);
     }
 
@@ -35,7 +36,7 @@ function snapshotResolver(name: CrmEntityType) {
       @Arg('from', () => DateTimeScalar, { description: 'The earlier instant.' }) from: Date,
     ): Promise<FieldDiff[]> {
       if (from > to) throw new BadUserInputError('from', 'must not be after `to`');
-      const events = await context.timelineLoader().load({ entityType: name, id: record.id, upTo: to });
+      const events = await context.loader(TIMELINE_LOADER).load({ entityType: name, id: record.id, upTo: to });
       return diffStates(foldTimeline(events, from), foldTimeline(events, to));
     }
   }

@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { loaderKey } from '../core/context';
 import type { AuditActor } from '../events/audit-event.type';
 import { toDate } from '../db/timestamps';
 import type { AuditAction } from '../events/enums';
@@ -65,3 +66,8 @@ function toTimelineEvent(row: TimelineRow): TimelineEvent {
     changes: row.changes,
   };
 }
+
+/** The request's timeline loader. */
+export const TIMELINE_LOADER = loaderKey('timelines', (services, principal) =>
+  createTimelineLoader(services.knex, principal.tenantId),
+);

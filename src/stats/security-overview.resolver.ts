@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { BadUserInputError } from '../errors';
 import { DateTimeScalar } from '../schema/scalars';
-import { tenantOf, type RequestContext } from '../server/context';
+import { tenantOf, type RequestContext } from '../core/context';
 import { devicesPerUser } from './device-summary';
 import { loginLocations } from './login-locations';
 import { failedLoginTrend } from './security-window';

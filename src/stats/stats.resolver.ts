@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { BadUserInputError } from '../errors';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
-import { resolveSavedFilter } from '../saved-filters/resolve-saved-filter';
-import { tenantOf, type RequestContext } from '../server/context';
+import { savedCriteriaOf } from '../reading/saved-criteria';
+import { tenantOf, type RequestContext } from '../core/context';
 import { queryStats } from './stats-query';
 import { AuditStats, AuditStatsDimension, StatsInterval } from './stats.types';
 import { tenantTimeZone } from '../tenants/tenant-settings';
@@ -43,9 +43,7 @@ export class StatsResolver {
       throw new BadUserInputError('limit', `must be between 1 and ${MAX_GROUPS}`);
     const { knex } = context.services;
     const tenantId = tenantOf(context);
-    const saved = savedFilterId
-      ? await resolveSavedFilter(knex, tenantId, context.auth.principal!.subject, savedFilterId)
-      : undefined;
+    const saved = await savedCriteriaOf(context, savedFilterId);
     return queryStats(knex, tenantId, {
       filter: toEventFilter(filter),
       search,

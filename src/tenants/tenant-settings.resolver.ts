@@ -1,7 +1,7 @@
 import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Knex } from '@mikro-orm/postgresql';
 import { withConfigChange } from '../events/config-change';
-import { tenantOf, type RequestContext } from '../server/context';
+import { tenantOf, type RequestContext } from '../core/context';
 import { checkTimeZone } from '../stats/time-zone';
 import { storeTenantTimeZone, tenantTimeZone } from './tenant-settings';
 

@@ -1,5 +1,6 @@
 import { execute, extendSchema, parse } from 'graphql';
-import { applyPermissions } from '../../src/auth/permissions';
+import { modules } from '../../src/modules';
+import { applyPermissions } from '../../src/schema/permissions';
 import { buildClassSchema } from '../../src/schema/build-schema';
 import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
@@ -97,11 +98,11 @@ describe('who may read and write, on every path', () => {
   });
 
   it('denies by default a field no rule names, even to an admin', async () => {
-    const schema = extendSchema(await buildClassSchema(), parse('extend type Query { unlistedProbe: String }'));
+    const schema = extendSchema(await buildClassSchema(modules), parse('extend type Query { unlistedProbe: String }'));
     schema.getQueryType()!.getFields().unlistedProbe.resolve = () => 'leaked';
     const principal = { subject: 'a', tenantId: 'acme', role: 'ADMIN', email: null, expiresAt: 0 };
     const result = await execute({
-      schema: applyPermissions(schema),
+      schema: applyPermissions(schema, modules),
       document: parse('{ unlistedProbe }'),
       contextValue: { auth: { principal } },
     });

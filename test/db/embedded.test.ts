@@ -3,8 +3,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
-import { resolveDatabaseUrl } from '../../src/db/resolve-database-url';
+import { startEmbeddedPostgres } from '../../dev/embedded';
+import { resolveDatabaseUrl } from '../../dev/resolve-database-url';
 
 async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
   const client = new Client({ connectionString: url });

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { loadConfig } from '../../src/config';
+import { loadAppConfig as loadConfig } from '../../src/modules';
 import { startTestServer, type TestServer } from '../support/server';
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };

@@ -1,4 +1,4 @@
-import { defaultStart, generateDemoHistory } from '../../src/seed/demo-history';
+import { defaultStart, generateDemoHistory } from '../../dev/seed/demo-history';
 
 const DAY = 86_400_000;
 

@@ -1,6 +1,7 @@
-import { generateDemoHistory } from '../../src/seed/demo-history';
-import { seedDemoHistory, type SeedReport } from '../../src/seed/seed-demo';
-import { graphqlTarget, writePathTarget } from '../../src/seed/seed-targets';
+import { generateDemoHistory } from '../../dev/seed/demo-history';
+import { seedDemoHistory, type SeedReport } from '../../dev/seed/seed-demo';
+import { graphqlTarget, writePathTarget } from '../../dev/seed/seed-targets';
+import { writerOf } from '../../src/events/record-events';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
 
@@ -104,9 +105,9 @@ describe('npm run seed, through GraphQL on a test server', () => {
   });
 
   it('writes the same way in-process (scripts/seed.ts), for any tenant', async () => {
-    const report = await seedDemoHistory(writePathTarget(server.app.services), { tenant: 'demo-copy' });
+    const report = await seedDemoHistory(writePathTarget(writerOf(server.app.services)), { tenant: 'demo-copy' });
     expect(report).toMatchObject({ tenant: 'demo-copy', fresh: true, duplicates: 0, recorded: report.events });
-    const again = await seedDemoHistory(writePathTarget(server.app.services), { tenant: 'demo-copy' });
+    const again = await seedDemoHistory(writePathTarget(writerOf(server.app.services)), { tenant: 'demo-copy' });
     expect(again).toMatchObject({ fresh: false, recorded: 0, duplicates: report.events });
     const copy = await server.graphql(
       '{ auditEvents(first: 1) { edges { node { id } } } }',

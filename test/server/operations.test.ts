@@ -112,7 +112,7 @@ describe('operating the service', () => {
       extensions: { code: 'QUERY_TOO_COMPLEX' },
       message: expect.stringMatching(/nested 2\d levels/),
     });
-    const { queryDepth } = await import('../../src/server/query-limits');
+    const { queryDepth } = await import('../../src/execution/query-limits');
     const deepData = parse(`fragment F on AuditEvent { actor { id } } { auditEvents { edges { node { ...F } } } }`);
     expect(queryDepth(deepData)).toEqual({ data: 5, all: 5 });
     const page =

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { openDatabase, type Database } from '../../src/db/database';
+import type { Database } from '../../src/db/database';
+import { openAuditDatabase } from '../../src/modules';
 
 /** A fresh, migrated database on the run's server; `drop()` removes it. */
 export interface TestDatabase {
@@ -38,7 +39,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `audit_test_${randomBytes(6).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE ${name}`));
   const url = withDatabase(serverUrl(), name);
-  const db = await openDatabase({ url });
+  const db = await openAuditDatabase({ url });
   await db.migrate();
   return {
     url,

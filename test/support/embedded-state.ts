@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import type { EmbeddedPostgres } from '../../src/db/embedded';
+import type { EmbeddedPostgres } from '../../dev/embedded';
 
 /** Jest runs globalSetup and globalTeardown in the same process: the embedded server is handed over here. */
 interface State {

@@ -1,4 +1,5 @@
-import { loadConfig, type AppConfig } from '../../src/config';
+import type { AppConfig } from '../../src/config';
+import { loadAppConfig, modules } from '../../src/modules';
 import { createLogger } from '../../src/observability/logger';
 import { createApp, type App } from '../../src/server/app';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -37,7 +38,7 @@ export async function startTestServer({
   logLines?: string[];
 } = {}): Promise<TestServer> {
   const db = database ?? (await createTestDatabase());
-  const config: AppConfig = loadConfig({
+  const config: AppConfig = loadAppConfig({
     NODE_ENV: 'test',
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     ...env,
@@ -48,6 +49,7 @@ export async function startTestServer({
     logLines
       ? createLogger('debug', { write: (line: string) => logLines.push(line) })
       : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    modules,
   );
   const url = await app.listen(0, '127.0.0.1');
   return {

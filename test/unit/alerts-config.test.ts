@@ -1,4 +1,10 @@
-import { DEVELOPMENT_WEBHOOK_SECRET, loadAlertsConfig } from '../../src/alerts/alerts-config';
+import { alertSettings, alertsConfigFrom, DEVELOPMENT_WEBHOOK_SECRET } from '../../src/alerts/alerts-config';
+import { loadAppConfig } from '../../src/modules';
+
+function loadAlertsConfig(env: NodeJS.ProcessEnv) {
+  const config = loadAppConfig({ AUTH_JWT_SECRET: 'x', ...env });
+  return alertsConfigFrom(config.settings.of(alertSettings), config.production);
+}
 
 describe('alert webhook signing secret', () => {
   it('uses the development secret outside production', () => {

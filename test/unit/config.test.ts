@@ -1,4 +1,6 @@
-import { DEVELOPMENT_JWT_SECRET, loadConfig } from '../../src/config';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
+import { loadAppConfig as loadConfig } from '../../src/modules';
+import { alertSettings } from '../../src/alerts/alerts-config';
 
 describe('loadConfig', () => {
   it('defaults: port 4001, no DATABASE_URL (embedded PostgreSQL), the development secret', () => {
@@ -25,10 +27,10 @@ describe('loadConfig', () => {
       port: 8080,
       databaseUrl: 'postgresql://db/audit',
       auth: { jwtSecret: 's3cret', issuer: 'https://id.example.com/', audience: 'audit' },
-      geoipDbPath: '/geo.mmdb',
       logLevel: 'debug',
     });
     expect(config.limits.maxBodyBytes).toBe(1000);
+    expect(config.settings.of(alertSettings).GEOIP_DB_PATH).toBe('/geo.mmdb');
   });
 
   it('treats empty values as unset', () => {
@@ -42,7 +44,7 @@ describe('loadConfig', () => {
   });
 
   it('names a malformed number', () => {
-    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT must be a non-negative integer, got "abc"/);
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT must be an integer ≥ 0, got "abc"/);
     expect(() => loadConfig({ MAX_QUERY_DEPTH: '-1' })).toThrow(/MAX_QUERY_DEPTH/);
   });
 });

@@ -12,7 +12,7 @@ function runTokenScript(args: string[], env: Record<string, string> = {}) {
   delete childEnv.AUTH_JWT_SECRET;
   delete childEnv.AUTH_JWKS_URL;
   if (!('NODE_ENV' in env)) delete childEnv.NODE_ENV;
-  return spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/token.ts', ...args], {
+  return spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'dev/token.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...childEnv, ...env },
@@ -62,7 +62,7 @@ describe('signDevelopmentToken', () => {
   });
 });
 
-describe('scripts/token.ts', () => {
+describe('dev/token.ts', () => {
   it('prints only the token on stdout', async () => {
     const result = runTokenScript(['--role', 'ADMIN', '--org', 'demo', '--sub', 'alice', '--expires', '1h']);
     expect(result.status).toBe(0);

@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import type { CommittedBatch } from '../../events/event-store';
-import { AuditCategory, categoryOfAction } from '../../events/enums';
+import type { CommittedBatch } from '../../core/commit-bus';
+import { AuditCategory, categoryOfAction, type AuditAction } from '../../events/enums';
 import { BUILT_IN_ACTIONS } from '../detectors/detector-for-rule';
 import type { StoredAlert } from './store-alerts';
 import { evaluateTenant, type EvaluationDeps } from './evaluate-tenant';
@@ -51,7 +51,8 @@ export class AlertEvaluator {
       .filter(
         ([tenant, actions]) =>
           this.customRules.get(tenant) !== false ||
-          [...actions].some(
+          // The bus carries actions as text; they are the write path's AuditAction values.
+          [...(actions as ReadonlySet<AuditAction>)].some(
             (action) => BUILT_IN_ACTIONS.has(action) || categoryOfAction(action) === AuditCategory.CONFIG,
           ),
       )

@@ -3,6 +3,7 @@ import { Arg, Resolver, Root, Subscription, type SubscribeResolverData } from 't
 import { adminProblem } from '../../auth/admin-problem';
 import type { LiveContext } from '../../live/live-operation';
 import { AlertSeverity, SEVERITY_RANK } from '../alert-enums';
+import { ALERT_HUB } from '../alerts-runtime';
 import { AuditAlert } from '../storage/alert.type';
 import type { AlertSubscriber } from './alert-subscriber';
 
@@ -15,8 +16,7 @@ async function subscribeToAlerts({
     throw new GraphQLError('auditAlertRaised is served over WebSocket (graphql-transport-ws) on /graphql');
   const problem = adminProblem(context.auth);
   if (problem) throw problem;
-  const hub = context.services.alerts?.hub;
-  if (!hub) throw new GraphQLError('Alerts are not served by this instance');
+  const hub = context.services.get(ALERT_HUB);
   const principal = context.auth.principal!;
   return hub.subscribe(
     principal.tenantId,

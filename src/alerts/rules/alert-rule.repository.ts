@@ -49,7 +49,7 @@ export class AlertRuleRepository {
     const rule = UUID.test(id)
       ? await this.em.findOne(AlertRuleSchema, { id: id.toLowerCase(), tenantId: this.tenantId })
       : null;
-    if (!rule || (rule.deletedAt && !includeDeleted)) throw new AlertNotFoundError('rule', id);
+    if (!rule || (rule.deletedAt && !includeDeleted)) throw new AlertNotFoundError('rule');
     return rule;
   }
 

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { BadUserInputError } from '../../errors';
-import { tenantOf, type RequestContext } from '../../server/context';
+import { tenantOf, type RequestContext } from '../../core/context';
 import { withConfigChange } from '../../events/config-change';
 import { AlertRuleInput } from './alert-rule.input';
 import { AlertRuleRepository, ruleSnapshot } from './alert-rule.repository';

@@ -1,7 +1,7 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { AlertSeverity, AlertStatus } from '../alert-enums';
 
-/** A raised alert; its events are in `alert_events` (AlertEventSchema). */
+/** A raised alert; its events are in `alert_events`. */
 export interface AlertEntity {
   id: string;
   /** Global raising order: the live feed's and the pagination's cursor. */
@@ -23,13 +23,6 @@ export interface AlertEntity {
   acknowledgedBy: string | null;
   resolvedAt: Date | null;
   resolvedBy: string | null;
-}
-
-export interface AlertEventEntity {
-  alertId: string;
-  eventId: string;
-  occurredAt: Date;
-  sequence: string;
 }
 
 export const AlertSchema = new EntitySchema<AlertEntity>({
@@ -55,16 +48,5 @@ export const AlertSchema = new EntitySchema<AlertEntity>({
     acknowledgedBy: { type: 'string', nullable: true },
     resolvedAt: { type: 'datetime', nullable: true },
     resolvedBy: { type: 'string', nullable: true },
-  },
-});
-
-export const AlertEventSchema = new EntitySchema<AlertEventEntity>({
-  name: 'AlertEventEntity',
-  tableName: 'alert_events',
-  properties: {
-    alertId: { type: 'uuid', primary: true },
-    eventId: { type: 'uuid', primary: true },
-    occurredAt: { type: 'datetime' },
-    sequence: { type: 'bigint' },
   },
 });

@@ -1,5 +1,5 @@
 import { adminProblem } from '../../auth/admin-problem';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../core/context';
 import { AlertNotFoundError } from '../alert-errors';
 import { AlertRepository } from './alert.repository';
 import { toAuditAlert, type AuditAlert } from './alert.type';

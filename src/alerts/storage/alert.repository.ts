@@ -51,7 +51,7 @@ export class AlertRepository {
     const alert = UUID.test(id)
       ? await this.em.findOne(AlertSchema, { id: id.toLowerCase(), tenantId: this.tenantId })
       : null;
-    if (!alert) throw new AlertNotFoundError('alert', id);
+    if (!alert) throw new AlertNotFoundError('alert');
     return alert;
   }
 }

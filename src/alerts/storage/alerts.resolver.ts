@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { AuditEvent } from '../../events/audit-event.type';
-import { tenantOf, type RequestContext } from '../../server/context';
+import { tenantOf, type RequestContext } from '../../core/context';
 import { AlertSeverity, AlertStatus } from '../alert-enums';
 import { withConfigChange } from '../../events/config-change';
 import { AlertRuleRepository } from '../rules/alert-rule.repository';

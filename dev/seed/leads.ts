@@ -1,4 +1,4 @@
-import { AuditSource } from '../events/enums';
+import { AuditSource } from '../../src/events/enums';
 import { actorOf, by, PEOPLE, REPS, SERVICES, via, type Person } from './cast';
 import { change, on, type History } from './history';
 import { advanceLead, type Conversion } from './lead-lifecycle';

@@ -1,4 +1,4 @@
-import { ActorType, AuditSource } from '../events/enums';
+import { ActorType, AuditSource } from '../../src/events/enums';
 import { actorOf, by, PEOPLE, via } from './cast';
 import { change, on, type History } from './history';
 import { workdayFrom } from './schedule';

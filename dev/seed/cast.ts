@@ -1,5 +1,5 @@
-import type { AuditActorInput } from '../events/audit-event.input';
-import { ActorType, AuditSource } from '../events/enums';
+import type { AuditActorInput } from '../../src/events/audit-event.input';
+import { ActorType, AuditSource } from '../../src/events/enums';
 import { PLACES, USER_AGENTS as UA, type Place } from './places';
 
 export interface Person {

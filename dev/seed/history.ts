@@ -1,5 +1,5 @@
-import type { AuditEventInput } from '../events/audit-event.input';
-import type { AuditAction } from '../events/enums';
+import type { AuditEventInput } from '../../src/events/audit-event.input';
+import type { AuditAction } from '../../src/events/enums';
 import { stableUuid } from './random';
 
 /** One generated event: an `AuditEventInput` with its stable id and time set. */

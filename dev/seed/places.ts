@@ -1,4 +1,4 @@
-import type { GeoLocationInput } from '../events/audit-event.input';
+import type { GeoLocationInput } from '../../src/events/audit-event.input';
 
 /** Where someone signs in from: a location and the address seen there (documentation ranges only). */
 export interface Place {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client } from 'pg';
-import type { AppConfig } from '../config';
+import type { AppConfig } from '../src/config';
 import { startEmbeddedPostgres } from './embedded';
 
 /** The database the service uses inside the embedded server. */

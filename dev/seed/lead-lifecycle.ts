@@ -1,4 +1,4 @@
-import { AuditSource } from '../events/enums';
+import { AuditSource } from '../../src/events/enums';
 import { by, PEOPLE, SERVICES, via, type Person } from './cast';
 import { change, on, type Change, type History } from './history';
 import { UNQUALIFIED_REASONS } from './names';

@@ -8,15 +8,16 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/database';
-import { resolveDatabaseUrl } from '../src/db/resolve-database-url';
+import { CommitBus } from '../src/core/commit-bus';
+import { loadAppConfig, openAuditDatabase } from '../src/modules';
+import { createLogger } from '../src/observability/logger';
+import { resolveDatabaseUrl } from './resolve-database-url';
 import { PartitionKeeper } from '../src/events/partitions';
 import { encodeCommitNotice, LIVE_CHANNEL } from '../src/live/commit-notice';
 import { Metrics } from '../src/observability/metrics';
-import { DEMO_TENANT } from '../src/seed/demo-history';
-import { SeedConflictError, seedDemoHistory } from '../src/seed/seed-demo';
-import { writePathTarget } from '../src/seed/seed-targets';
+import { DEMO_TENANT } from './seed/demo-history';
+import { SeedConflictError, seedDemoHistory } from './seed/seed-demo';
+import { writePathTarget } from './seed/seed-targets';
 
 const usage = 'usage: npm run seed [-- --tenant <tenant id>]   (default tenant: demo)';
 /** The embedded server's own log, shown only when the seed fails. */
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const tenant = values.tenant!;
 
   const started = Date.now();
-  const config = loadConfig();
+  const config = loadAppConfig();
   const database = await resolveDatabaseUrl(config, {
     log: (line) => {
       if (!line.startsWith('postgres: ')) return void process.stderr.write(`${line}\n`);
@@ -41,15 +42,17 @@ async function main(): Promise<void> {
     },
   });
   try {
-    const db = await openDatabase({ url: database.url });
+    const db = await openAuditDatabase({ url: database.url });
     try {
       await db.migrate();
       const writer = {
         knex: db.knex,
         partitions: new PartitionKeeper(db.knex),
         metrics: new Metrics({ defaultMetrics: false }),
-        announcer: { channel: LIVE_CHANNEL, payload: (heads: Map<string, string>) => encodeCommitNotice(heads) },
+        bus: new CommitBus(createLogger('silent')),
       };
+      // Running servers hear of the seeded commits as of any other writer's.
+      writer.bus.announceWith({ channel: LIVE_CHANNEL, payload: (heads) => encodeCommitNotice(heads) });
       const report = await seedDemoHistory(writePathTarget(writer), {
         tenant,
         log: (line) => process.stdout.write(`${line}\n`),

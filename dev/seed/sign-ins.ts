@@ -1,4 +1,4 @@
-import { AuditSource } from '../events/enums';
+import { AuditSource } from '../../src/events/enums';
 import { actorOf, PEOPLE, type Person } from './cast';
 import { on, type History } from './history';
 import type { Place } from './places';

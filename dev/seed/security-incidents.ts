@@ -1,4 +1,4 @@
-import { AuditSource } from '../events/enums';
+import { AuditSource } from '../../src/events/enums';
 import { actorOf, by, PEOPLE, SERVICES, via, type Person } from './cast';
 import { on, type History } from './history';
 import { PLACES, USER_AGENTS, type Place } from './places';

@@ -6,7 +6,8 @@
  * Refused when NODE_ENV=production.
  */
 import { parseArgs } from 'node:util';
-import { DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
+import { DEVELOPMENT_JWT_SECRET } from '../src/config';
+import { loadAppConfig } from '../src/modules';
 import { signDevelopmentToken } from '../src/auth/sign-development-token';
 
 const usage = `usage: npm run -s token -- --role ADMIN|SERVICE|<other> --org <tenant> [--sub <id>] [--email <address>] [--expires 8h]`;
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const org = values.org as string | undefined;
   if (!role || !org) fail(`--role and --org are required\n${usage}`);
 
-  const config = loadConfig(process.env);
+  const config = loadAppConfig();
   if (config.auth.jwksUrl) {
     fail('AUTH_JWKS_URL is set: the server only accepts tokens from that identity provider, not development tokens');
   }

@@ -1,6 +1,6 @@
-import type { Principal } from '../auth/principal';
-import { recordEvents, type EventWriter } from '../events/record-events';
-import { findEvent } from '../reading/event-reader';
+import type { Principal } from '../../src/auth/principal';
+import { recordEvents, type EventWriter } from '../../src/events/record-events';
+import { findEvent } from '../../src/reading/event-reader';
 import type { SeedTarget } from './seed-demo';
 
 /** The service principal the seed writes as (SERVICE may give each event's tenantId). */

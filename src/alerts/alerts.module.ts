@@ -1,0 +1,35 @@
+import { isAdmin } from '../auth/rules';
+import type { AuditModule } from '../core/module';
+import { alertSettings } from './alerts-config';
+import { startAlerts } from './alerts-runtime';
+import { AlertSubscriptionResolver } from './live/alert-subscription.resolver';
+import { Migration20261122110000Alerts } from './migrations/Migration20261122110000_alerts';
+import { AlertRulesResolver } from './rules/alert-rules.resolver';
+import { AlertRuleSchema } from './rules/alert-rule.entity';
+import { AlertSchema } from './storage/alert.entity';
+import { resolveAuditAlertReference } from './storage/alert.reference';
+import { AlertsResolver } from './storage/alerts.resolver';
+
+/** Detection rules, the alerts they raise, their live feed and webhooks. */
+export const alertsModule: AuditModule = {
+  name: 'alerts',
+  resolvers: [AlertRulesResolver, AlertsResolver, AlertSubscriptionResolver],
+  references: { AuditAlert: resolveAuditAlertReference },
+  rules: {
+    Query: { alerts: isAdmin, alertRules: isAdmin },
+    Mutation: {
+      createAlertRule: isAdmin,
+      updateAlertRule: isAdmin,
+      setAlertRuleEnabled: isAdmin,
+      deleteAlertRule: isAdmin,
+      acknowledgeAlert: isAdmin,
+      resolveAlert: isAdmin,
+    },
+    Subscription: { auditAlertRaised: isAdmin },
+  },
+  openTypes: ['AuditAlert', 'AuditAlertConnection', 'AuditAlertEdge', 'AlertRule', 'BusinessHours'],
+  entities: [AlertRuleSchema, AlertSchema],
+  migrations: [{ name: 'Migration20261122110000_alerts', class: Migration20261122110000Alerts }],
+  settings: alertSettings,
+  start: startAlerts,
+};

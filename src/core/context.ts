@@ -1,0 +1,106 @@
+import type { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
+import type DataLoader from 'dataloader';
+import type { Authentication, Principal } from '../auth/principal';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { CommitBus } from './commit-bus';
+
+/** Names a service a module provides at start-up (see {@link Services.get}). */
+export interface ServiceKey<T> {
+  readonly name: string;
+  /** Never set: carries the type. */
+  readonly type?: T;
+}
+
+export function serviceKey<T>(name: string): ServiceKey<T> {
+  return { name };
+}
+
+/** What lives as long as the server: shared by every request. */
+export interface Services {
+  knex: Knex;
+  orm: MikroORM;
+  logger: Logger;
+  metrics: Metrics;
+  bus: CommitBus;
+  /** @throws Error when no running module provides `key` (a capability this instance does not run). */
+  get<T>(key: ServiceKey<T>): T;
+  /** The service, or undefined where no running module provides it. */
+  find<T>(key: ServiceKey<T>): T | undefined;
+  /** @throws Error when `key` is provided twice. */
+  provide<T>(key: ServiceKey<T>, service: T): void;
+}
+
+export function createServices(base: Omit<Services, 'get' | 'find' | 'provide'>): Services {
+  const provided = new Map<string, unknown>();
+  const find = <T>(key: ServiceKey<T>) => provided.get(key.name) as T | undefined;
+  return {
+    ...base,
+    find,
+    get(key) {
+      const service = find(key);
+      if (service === undefined) throw new Error(`${key.name} is not served by this instance`);
+      return service;
+    },
+    provide(key, service) {
+      if (provided.has(key.name)) throw new Error(`${key.name} is provided twice`);
+      provided.set(key.name, service);
+    },
+  };
+}
+
+/** A per-request DataLoader: created on first use for an authenticated caller, then shared by the request. */
+export interface LoaderKey<K, V> {
+  readonly name: string;
+  create(services: Services, principal: Principal): DataLoader<K, V, string>;
+}
+
+export function loaderKey<K, V>(
+  name: string,
+  create: (services: Services, principal: Principal) => DataLoader<K, V, string>,
+): LoaderKey<K, V> {
+  return { name, create };
+}
+
+/** What lives as long as one request (or one subscription). */
+export interface RequestContext {
+  auth: Authentication;
+  services: Services;
+  log: Logger;
+  requestId: string;
+  /** The request's loader for `key`; authenticated callers only. */
+  loader<K, V>(key: LoaderKey<K, V>): DataLoader<K, V, string>;
+  /** The request's entity manager (one per request), for the configuration tables. */
+  em(): EntityManager;
+}
+
+export function createRequestContext(services: Services, auth: Authentication, requestId: string): RequestContext {
+  const loaders = new Map<string, unknown>();
+  let em: EntityManager | undefined;
+  const log = services.logger.child({ requestId, tenant: auth.principal?.tenantId, subject: auth.principal?.subject });
+  return {
+    auth,
+    services,
+    log,
+    requestId,
+    loader<K, V>(key: LoaderKey<K, V>) {
+      if (!auth.principal) throw new Error(`${key.name} is loaded for an authenticated caller only`);
+      let loader = loaders.get(key.name) as DataLoader<K, V, string> | undefined;
+      if (!loader) {
+        loader = key.create(services, auth.principal);
+        loaders.set(key.name, loader);
+      }
+      return loader;
+    },
+    em() {
+      em ??= services.orm.em.fork() as EntityManager;
+      return em;
+    },
+  };
+}
+
+/** The caller's tenant; call only behind a rule that requires a principal. */
+export function tenantOf(context: RequestContext): string {
+  if (!context.auth.principal) throw new Error('tenantOf called without a principal');
+  return context.auth.principal.tenantId;
+}

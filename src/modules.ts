@@ -1,0 +1,47 @@
+import { alertsModule } from './alerts/alerts.module';
+import { loadConfig, type AppConfig } from './config';
+import type { AuditModule } from './core/module';
+import { openDatabase, type Database, type DatabaseOptions } from './db/database';
+import { eventsModule } from './events/events.module';
+import { historyModule } from './history/history.module';
+import { integrityModule } from './integrity/integrity.module';
+import { liveModule } from './live/live.module';
+import { revertModule } from './revert/revert.module';
+import { savedFiltersModule } from './saved-filters/saved-filters.module';
+import { snapshotsModule } from './snapshots/snapshots.module';
+import { statsModule } from './stats/stats.module';
+import { tenantsModule } from './tenants/tenants.module';
+
+/**
+ * Every capability of the service, in start order: a new one is a folder with a `*.module.ts`
+ * and one line here. The live module comes before those whose subscriptions it serves.
+ */
+export const modules: readonly AuditModule[] = [
+  eventsModule,
+  integrityModule,
+  historyModule,
+  snapshotsModule,
+  revertModule,
+  statsModule,
+  savedFiltersModule,
+  tenantsModule,
+  liveModule,
+  alertsModule,
+];
+
+/** The server's and every module's variables, read and validated once. */
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  return loadConfig(
+    env,
+    modules.flatMap((module) => (module.settings ? [module.settings] : [])),
+  );
+}
+
+/** The database with every module's tables and migrations. */
+export function openAuditDatabase(options: Omit<DatabaseOptions, 'entities' | 'migrations'>): Promise<Database> {
+  return openDatabase({
+    ...options,
+    entities: modules.flatMap((module) => module.entities ?? []),
+    migrations: modules.flatMap((module) => module.migrations ?? []),
+  });
+}
