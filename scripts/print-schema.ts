@@ -6,7 +6,7 @@ import { modules } from '../src/modules';
 import { buildAuditSchema } from '../src/schema/build-schema';
 
 /** Writes the subgraph SDL to schema.graphql (a test fails while it is out of date). */
-buildAuditSchema(modules).then((schema) => {
+void buildAuditSchema(modules).then((schema) => {
   writeFileSync(join(__dirname, '..', 'schema.graphql'), printSubgraphSchema(schema));
   console.log('schema.graphql written');
 });

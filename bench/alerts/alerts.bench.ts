@@ -28,7 +28,7 @@ async function ingest(server: BenchServer, token: string, seed: number): Promise
   await Promise.all(
     Array.from({ length: WRITERS }, async () => {
       while (next < batches.length)
-        await postGraphQL(`${server.url}/graphql`, MUTATION, { events: batches[next++]! }, token);
+        await postGraphQL(`${server.url}/graphql`, MUTATION, { events: batches[next++] }, token);
     }),
   );
   return (BATCHES * BATCH) / ((nowMs() - started) / 1000);

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { execute, parse, type ExecutionResult } from 'graphql';
+import { execute, parse } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { QueryResult } from 'pg';
 import { createHistoryLoader, HISTORY_LOADER, type HistoryKey } from '../../src/history/history.loader';
@@ -77,7 +77,7 @@ export async function profileHistory({ server, endpoint, token, rawQuery, ...inp
   };
   const executeStubbed = async (i: number) => {
     const contextValue = stubContext();
-    const result = (await execute({ schema, document, variableValues: variables[i], contextValue })) as ExecutionResult;
+    const result = await execute({ schema, document, variableValues: variables[i], contextValue });
     if (result.errors) throw new Error(`execution failed: ${JSON.stringify(result.errors).slice(0, 300)}`);
     return result;
   };

@@ -93,7 +93,7 @@ export function createRequestContext(services: Services, auth: Authentication, r
       return loader;
     },
     em() {
-      em ??= services.orm.em.fork() as EntityManager;
+      em ??= services.orm.em.fork();
       return em;
     },
   };

@@ -25,7 +25,7 @@ const ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r'
 /** A value in COPY's text format: NULL as `\N`; backslash, newline, carriage return and tab escaped. */
 export function copyText(value: string | null): string {
   if (value === null) return '\\N';
-  return SPECIAL.test(value) ? value.replace(/[\\\n\r\t]/g, (char) => ESCAPED[char]!) : value;
+  return SPECIAL.test(value) ? value.replace(/[\\\n\r\t]/g, (char) => ESCAPED[char]) : value;
 }
 
 /**

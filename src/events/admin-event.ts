@@ -36,5 +36,5 @@ export async function recordAdminEvent(writer: EventWriter, admin: Principal, ev
     metadata: event.metadata,
   };
   const result = await recordEvents(writer, admin, [input]);
-  return result.events[0]!;
+  return result.events[0];
 }

@@ -37,5 +37,5 @@ export class RecordHistoryFilter {
 /** Nulls from GraphQL variables mean "not given". */
 export function toEventFilter(input: AuditEventFilter | RecordHistoryFilter | null | undefined): EventFilter {
   if (!input) return {};
-  return Object.fromEntries(Object.entries(input).filter(([, value]) => value != null)) as EventFilter;
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value != null));
 }

@@ -20,7 +20,7 @@ export function ipCondition(column: string, match: IpMatch): SqlCondition {
 }
 
 export function anyOf(conditions: SqlCondition[]): SqlCondition {
-  if (conditions.length === 1) return conditions[0]!;
+  if (conditions.length === 1) return conditions[0];
   return {
     sql: `(${conditions.map((condition) => `(${condition.sql})`).join(' OR ')})`,
     bindings: conditions.flatMap((condition) => condition.bindings),

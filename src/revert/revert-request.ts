@@ -81,9 +81,7 @@ export async function sendRevertRequest(settings: RevertSettings | undefined, re
 function parseAnswer(text: string): { applied?: boolean; reason?: string; message?: string } {
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null
-      ? (parsed as { applied?: boolean; reason?: string; message?: string })
-      : {};
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
     return {};
   }

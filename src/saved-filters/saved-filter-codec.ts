@@ -20,5 +20,5 @@ export function reviveFilter(stored: Record<string, unknown>): EventFilter {
   const filter = { ...stored } as EventFilter & { from?: Date | string; to?: Date | string };
   if (typeof filter.from === 'string') filter.from = new Date(filter.from);
   if (typeof filter.to === 'string') filter.to = new Date(filter.to);
-  return filter as EventFilter;
+  return filter;
 }

@@ -34,14 +34,14 @@ function offsetMinutes(zone: string | undefined): number {
 function parseMoment(text: string): Moment | undefined {
   const day = DAY.exec(text);
   if (day) {
-    const start = utc(day[1]!, day[2]!, day[3]!);
+    const start = utc(day[1], day[2], day[3]);
     return start === undefined ? undefined : { start: new Date(start), end: new Date(start + DAY_MS), isDay: true };
   }
   const stamp = TIMESTAMP.exec(text);
   if (!stamp) return undefined;
   const [, y, mo, d, h, mi, s, fraction, zone] = stamp;
   const ms = Number((fraction ?? '').padEnd(3, '0').slice(0, 3));
-  const local = utc(y!, mo!, d!, Number(h), Number(mi), Number(s ?? 0), ms);
+  const local = utc(y, mo, d, Number(h), Number(mi), Number(s ?? 0), ms);
   if (local === undefined) return undefined;
   const at = new Date(local - offsetMinutes(zone) * 60_000);
   return { start: at, end: at, isDay: false };
@@ -56,7 +56,7 @@ const toEnd = (m: Moment): DateBound => (m.isDay ? { at: m.end, inclusive: false
 export function parseDateRange(text: string): DateRange | undefined {
   const comparison = /^(>=|<=|>|<)(.*)$/.exec(text);
   if (comparison) {
-    const moment = parseMoment(comparison[2]!);
+    const moment = parseMoment(comparison[2]);
     if (!moment) return undefined;
     if (comparison[1] === '>') return { lower: afterEnd(moment) };
     if (comparison[1] === '>=') return { lower: fromStart(moment) };
@@ -65,7 +65,7 @@ export function parseDateRange(text: string): DateRange | undefined {
   }
   const [first, last, ...rest] = text.split('..');
   if (rest.length > 0) return undefined;
-  const lower = parseMoment(first!);
+  const lower = parseMoment(first);
   const upper = last === undefined ? lower : parseMoment(last);
   if (!lower || !upper || lower.start > upper.end) return undefined;
   return { lower: fromStart(lower), upper: toEnd(upper) };

@@ -8,7 +8,7 @@ const isSpace = (char: string | undefined): boolean => char !== undefined && /\s
 function readQuoted(input: string, quoteAt: number, termStart: number): { text: string; next: number } {
   let text = '';
   for (let i = quoteAt + 1; i < input.length; i++) {
-    const char = input[i]!;
+    const char = input[i];
     const following = input[i + 1];
     if (char === '\\' && (following === '"' || following === '\\')) {
       text += following;

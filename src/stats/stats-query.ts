@@ -1,7 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { toDate } from '../db/timestamps';
 import { applyCriteria, type EventCriteria } from '../reading/apply-criteria';
-import { AuditStatsDimension, StatsInterval, type AuditStats, type AuditStatsGroup } from './stats.types';
+import { AuditStatsDimension, type StatsInterval, type AuditStats, type AuditStatsGroup } from './stats.types';
 
 type GroupColumn = Exclude<keyof AuditStatsGroup, 'count' | 'bucket'>;
 

@@ -49,7 +49,7 @@ describe('multiple-failed-logins', () => {
     );
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ actorId: null, rule: { key: 'multiple-failed-logins' } });
-    expect(alerts[0]!.summary).toContain('198.51.100.9');
+    expect(alerts[0].summary).toContain('198.51.100.9');
   });
 });
 
@@ -65,7 +65,7 @@ describe('bulk-export', () => {
     expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.events.length])).toEqual([
       ['bulk-export', 'eve', 2],
     ]);
-    expect(alerts[0]!.summary).toContain('101 records');
+    expect(alerts[0].summary).toContain('101 records');
   });
 });
 
@@ -140,7 +140,7 @@ describe('new-device', () => {
     expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.severity])).toEqual([
       ['new-device', 'nina', 'MEDIUM'],
     ]);
-    expect(alerts[0]!.summary).toContain('Firefox on Linux');
+    expect(alerts[0].summary).toContain('Firefox on Linux');
   });
 });
 

@@ -23,10 +23,7 @@ function encode(value: Value): Buffer {
     return Buffer.concat([control(value.bytes === 2 ? 5 : 6, value.bytes as number), bytes]);
   }
   const entries = Object.entries(value);
-  return Buffer.concat([
-    control(7, entries.length),
-    ...entries.flatMap(([key, item]) => [encode(key), encode(item as Value)]),
-  ]);
+  return Buffer.concat([control(7, entries.length), ...entries.flatMap(([key, item]) => [encode(key), encode(item)])]);
 }
 
 interface TrieNode {
@@ -42,7 +39,7 @@ export function writeCityMmdb(
   let dataSize = 0;
   for (const network of networks) {
     const [address, prefixText] = network.cidr.split('/');
-    const bits = address!.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
+    const bits = address.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
     const data = encode({
       city: { names: { en: network.city } },
       location: { latitude: network.latitude, longitude: network.longitude },

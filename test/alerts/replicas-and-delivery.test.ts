@@ -113,8 +113,8 @@ it('POSTs each alert to its webhook, signed, retrying with backoff across a rest
     const timestamp = String(headers['x-audit-timestamp']);
     const expected = `sha256=${createHmac('sha256', 'hook-secret').update(`${timestamp}.${body}`).digest('hex')}`;
     expect(headers['x-audit-signature']).toBe(expected);
-    expect(JSON.parse(body!)).toMatchObject({
-      alert: { id: alert!.id, severity: 'CRITICAL', actorId: 'exporter', rule: { name: 'any export' } },
+    expect(JSON.parse(body)).toMatchObject({
+      alert: { id: alert.id, severity: 'CRITICAL', actorId: 'exporter', rule: { name: 'any export' } },
     });
     await sleep(300);
     expect(hook.received).toHaveLength(1);

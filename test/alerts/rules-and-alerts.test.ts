@@ -100,9 +100,9 @@ describe('alert rules', () => {
         deletion(3),
       ]);
       expect(alerts).toHaveLength(1);
-      expect(alerts[0]!.rule.builtIn).toBe(false);
-      expect(alerts[0]!.events).toHaveLength(3);
-      expect(alerts[0]!.summary.replace('actor ', 'actor:')).toContain(expected);
+      expect(alerts[0].rule.builtIn).toBe(false);
+      expect(alerts[0].events).toHaveLength(3);
+      expect(alerts[0].summary.replace('actor ', 'actor:')).toContain(expected);
     },
   );
 
@@ -204,24 +204,24 @@ describe('alerts', () => {
       (await listAlerts(server, tenant.admin, { minSeverity: 'MEDIUM' })).every((alert) => alert.severity !== 'LOW'),
     ).toBe(true);
 
-    const acked = await server.graphql(ACK, { id: raised[0]!.id, note: 'known night shift' }, tenant.admin);
+    const acked = await server.graphql(ACK, { id: raised[0].id, note: 'known night shift' }, tenant.admin);
     expect(acked.data!.acknowledgeAlert).toMatchObject({ status: 'ACKNOWLEDGED', note: 'known night shift' });
-    const resolved = await server.graphql(RESOLVE, { id: raised[1]!.id, note: 'fine' }, tenant.admin);
+    const resolved = await server.graphql(RESOLVE, { id: raised[1].id, note: 'fine' }, tenant.admin);
     expect(resolved.data!.resolveAlert.status).toBe('RESOLVED');
-    expect((await server.graphql(RESOLVE, { id: raised[1]!.id }, tenant.admin)).errors?.[0]?.extensions?.code).toBe(
+    expect((await server.graphql(RESOLVE, { id: raised[1].id }, tenant.admin)).errors?.[0]?.extensions?.code).toBe(
       'BAD_USER_INPUT',
     );
     expect((await listAlerts(server, tenant.admin, { status: 'ACKNOWLEDGED' })).map((alert) => alert.id)).toEqual([
-      raised[0]!.id,
+      raised[0].id,
     ]);
     expect((await listAlerts(server, tenant.admin, { status: 'OPEN' })).map((alert) => alert.id)).not.toContain(
-      raised[1]!.id,
+      raised[1].id,
     );
 
     const events = (await server.graphql(CONFIG_EVENTS, {}, tenant.admin)).data!.auditEvents.edges.map(
       (edge: { node: unknown }) => edge.node,
     );
-    const ack = events.find((event: { entityId: string }) => event.entityId === raised[0]!.id);
+    const ack = events.find((event: { entityId: string }) => event.entityId === raised[0].id);
     expect(ack).toMatchObject({
       entityType: 'AuditAlert',
       metadata: { operation: 'acknowledgeAlert', note: 'known night shift' },
@@ -231,7 +231,7 @@ describe('alerts', () => {
     );
 
     const other = await newTenant();
-    expect((await server.graphql(ACK, { id: raised[2]!.id }, other.admin)).errors?.[0]?.extensions?.code).toBe(
+    expect((await server.graphql(ACK, { id: raised[2].id }, other.admin)).errors?.[0]?.extensions?.code).toBe(
       'NOT_FOUND',
     );
   });

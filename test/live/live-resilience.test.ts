@@ -74,12 +74,7 @@ describe('a subscriber that cannot keep up', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    process.env.LIVE_BUFFER_EVENTS = '20';
-    try {
-      server = await startTestServer();
-    } finally {
-      delete process.env.LIVE_BUFFER_EVENTS;
-    }
+    server = await startTestServer({ env: { LIVE_BUFFER_EVENTS: '20' } });
   });
   afterAll(() => server.stop());
 

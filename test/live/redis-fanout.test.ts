@@ -23,12 +23,8 @@ describe('auditEventRecorded with Redis carrying the fan-out', () => {
   beforeAll(async () => {
     if (!(await redisReachable())) return;
     database = await createTestDatabase();
-    process.env.REDIS_URL = REDIS_URL;
-    try {
-      servers.push(await startTestServer({ database }), await startTestServer({ database }));
-    } finally {
-      delete process.env.REDIS_URL;
-    }
+    const env = { REDIS_URL };
+    servers.push(await startTestServer({ database, env }), await startTestServer({ database, env }));
   });
   afterAll(async () => {
     await Promise.all(servers.map((server) => server.stop()));

@@ -35,11 +35,11 @@ export function findWindowHits(points: WindowPoint[], rule: WindowRule): WindowH
   let sum = 0;
   let newInWindow = 0;
   for (let right = 0; right < points.length; right++) {
-    sum += points[right]!.weight;
-    if (points[right]!.isNew) newInWindow++;
-    while (points[right]!.occurredAt.getTime() - points[left]!.occurredAt.getTime() > windowMs) {
-      sum -= points[left]!.weight;
-      if (points[left]!.isNew) newInWindow--;
+    sum += points[right].weight;
+    if (points[right].isNew) newInWindow++;
+    while (points[right].occurredAt.getTime() - points[left].occurredAt.getTime() > windowMs) {
+      sum -= points[left].weight;
+      if (points[left].isNew) newInWindow--;
       left++;
     }
     if (!reached(sum) || newInWindow === 0) continue;

@@ -31,10 +31,10 @@ function toCandidate(rule: AlertRuleEntity, hit: GroupHit, summary: string): Ale
   return {
     rule,
     groupKey: hit.groupKey,
-    actorId: actors.size === 1 ? hit.points[0]!.actorId : null,
+    actorId: actors.size === 1 ? hit.points[0].actorId : null,
     summary,
     events: hit.points.map(({ id, occurredAt, sequence }) => ({ id, occurredAt, sequence })),
-    dedupeKey: `${hit.groupKey}|${hit.points[0]!.id}`,
+    dedupeKey: `${hit.groupKey}|${hit.points[0].id}`,
     coalesceSeconds: rule.windowSeconds,
   };
 }

@@ -1,4 +1,3 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import type { CommittedBatch } from '../../core/commit-bus';
 import { AuditCategory, categoryOfAction, type AuditAction } from '../../events/enums';
 import { BUILT_IN_ACTIONS } from '../detectors/detector-for-rule';
@@ -85,7 +84,7 @@ export class AlertEvaluator {
   /** The tenants whose log is ahead of their checkpoint (events written through any replica). */
   async sweep(): Promise<void> {
     try {
-      const rows: Array<{ tenant_id: string }> = await (this.deps.knex as Knex)
+      const rows: Array<{ tenant_id: string }> = await this.deps.knex
         .select('h.tenant_id')
         .from('audit_log_heads as h')
         .leftJoin('alert_checkpoints as c', 'c.tenant_id', 'h.tenant_id')

@@ -14,7 +14,7 @@ export interface StoredAlert {
 /** True when an alert of the same rule and group already covers a window overlapping the candidate's. */
 async function alreadyCovered(trx: Knex.Transaction, tenantId: string, candidate: AlertCandidate): Promise<boolean> {
   if (candidate.coalesceSeconds === undefined) return false;
-  const first = candidate.events[0]!.occurredAt;
+  const first = candidate.events[0].occurredAt;
   const last = candidate.events.at(-1)!.occurredAt;
   const { rows } = await trx.raw(
     `SELECT 1 FROM alerts WHERE tenant_id = ? AND rule_id = ? AND group_key = ?
@@ -57,7 +57,7 @@ export async function storeAlerts(
         candidate.actorId,
         candidate.groupKey,
         candidate.summary.slice(0, 1000),
-        events[0]!.occurredAt,
+        events[0].occurredAt,
         events.at(-1)!.occurredAt,
         candidate.dedupeKey,
       ],

@@ -14,7 +14,7 @@ export class AlertRulesResolver {
     description: 'The seven built-in rules (tuned or not) and the custom ones (ADMIN only).',
   })
   async alertRules(@Ctx() context: RequestContext): Promise<AlertRule[]> {
-    const rules = await new AlertRuleRepository(context.services.orm!.em.fork(), tenantOf(context)).list();
+    const rules = await new AlertRuleRepository(context.services.orm.em.fork(), tenantOf(context)).list();
     return rules.map(toAlertRule);
   }
 

@@ -13,7 +13,7 @@ export async function resolveAuditAlertReference(
   if (problem) throw problem;
   try {
     return toAuditAlert(
-      await new AlertRepository(context.services.orm!.em.fork(), context.auth.principal!.tenantId).get(reference.id),
+      await new AlertRepository(context.services.orm.em.fork(), context.auth.principal!.tenantId).get(reference.id),
     );
   } catch (error) {
     if (error instanceof AlertNotFoundError) return null;

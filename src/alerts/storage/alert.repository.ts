@@ -21,7 +21,7 @@ export const encodeAlertCursor = (serial: string): string => Buffer.from(`alert:
 function decodeAlertCursor(text: string): string {
   const match = /^alert:(\d{1,19})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
   if (!match) throw new BadUserInputError('after', 'is not a valid cursor');
-  return match[1]!;
+  return match[1];
 }
 
 /** One tenant's alerts, newest first (raising order). */

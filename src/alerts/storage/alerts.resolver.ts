@@ -21,7 +21,7 @@ export class AlertsResolver {
     @Arg('first', () => Int, { defaultValue: 50, nullable: true }) first = 50,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<AuditAlertConnection> {
-    const repository = new AlertRepository(context.services.orm!.em.fork(), tenantOf(context));
+    const repository = new AlertRepository(context.services.orm.em.fork(), tenantOf(context));
     const rows = await repository.page({ status, minSeverity, first: first ?? 50, after });
     const edges = rows
       .slice(0, first ?? 50)
@@ -57,7 +57,7 @@ export class AlertsResolver {
 
   @FieldResolver(() => AlertRule)
   async rule(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AlertRule> {
-    const rule = await new AlertRuleRepository(context.services.orm!.em.fork(), alert.tenantId).get(alert.ruleId, {
+    const rule = await new AlertRuleRepository(context.services.orm.em.fork(), alert.tenantId).get(alert.ruleId, {
       includeDeleted: true,
     });
     return toAlertRule(rule);
