@@ -1,4 +1,5 @@
 import { loadAlertsConfig, type AlertsConfig } from './alerts/alerts-config';
+import { parseOutboundAllowList, type OutboundAllowList } from './net/outbound-url';
 import { loadRevertSettings, type RevertSettings } from './revert/revert-settings';
 
 /** Process settings, read once from the environment. See the README's configuration table. */
@@ -30,10 +31,12 @@ export interface AppConfig {
   geoipDbPath?: string;
   alerts: AlertsConfig;
   logLevel: string;
-  /** GraphiQL on `GET /graphql` from a browser (EXPLORER_ENABLED); default on unless NODE_ENV=production. */
+  /** GraphiQL on `GET /graphql` from a browser (EXPLORER_ENABLED); default on only with the development secret. */
   explorerEnabled: boolean;
   /** Per entity type endpoints that apply `revertAuditChange`. */
   revert: RevertSettings;
+  /** Internal hosts that URLs configured by tenant admins may reach all the same (OUTBOUND_ALLOWED_HOSTS). */
+  outbound: OutboundAllowList;
 }
 
 /** Only for development and tests: printed as a warning, refused in production. */
@@ -70,6 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (production) throw new Error('AUTH_JWT_SECRET or AUTH_JWKS_URL must be set when NODE_ENV=production');
     jwtSecret = DEVELOPMENT_JWT_SECRET;
   }
+  // Anyone can sign with the published development secret, and the explorer hands out tokens signed with it.
+  if (production && !jwksUrl && jwtSecret === DEVELOPMENT_JWT_SECRET)
+    throw new Error('AUTH_JWT_SECRET must not be the development secret when NODE_ENV=production');
   return {
     port: intFromEnv('PORT', 4001, env),
     databaseUrl: env.DATABASE_URL || undefined,
@@ -83,7 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     geoipDbPath: env.GEOIP_DB_PATH || undefined,
     alerts: loadAlertsConfig(env),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-    explorerEnabled: booleanFromEnv('EXPLORER_ENABLED', !production, env),
+    explorerEnabled: booleanFromEnv('EXPLORER_ENABLED', !jwksUrl && jwtSecret === DEVELOPMENT_JWT_SECRET, env),
     revert: loadRevertSettings(env),
+    outbound: parseOutboundAllowList(env.OUTBOUND_ALLOWED_HOSTS),
   };
 }
