@@ -3,6 +3,7 @@ import { Migration20261122000000AuditLog } from './Migration20261122000000_audit
 import { Migration20261122100000Investigations } from './Migration20261122100000_investigations';
 import { Migration20261122110000Alerts } from './Migration20261122110000_alerts';
 import { Migration20261122120000TenantSettings } from './Migration20261122120000_tenant_settings';
+import { Migration20261123100000WebhookDeliveryFailures } from './Migration20261123100000_webhook_delivery_failures';
 
 /** Listed explicitly so that the same list runs from `ts` sources and from the build. */
 export const migrationsList: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122100000_investigations', class: Migration20261122100000Investigations },
   { name: 'Migration20261122110000_alerts', class: Migration20261122110000Alerts },
   { name: 'Migration20261122120000_tenant_settings', class: Migration20261122120000TenantSettings },
+  { name: 'Migration20261123100000_webhook_delivery_failures', class: Migration20261123100000WebhookDeliveryFailures },
 ];

@@ -23,4 +23,5 @@ export const ALERT_RESULT_TYPES = [
   'AuditAlertEdge',
   'AlertRule',
   'BusinessHours',
+  'AlertWebhookDelivery',
 ] as const;

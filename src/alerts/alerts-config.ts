@@ -16,6 +16,8 @@ export interface AlertsConfig {
     timeoutMs: number;
     retryBaseMs: number;
     maxRetryMs: number;
+    /** After this many failed attempts a delivery is given up, and shown as FAILED. */
+    maxAttempts: number;
     pollMs: number;
   };
 }
@@ -46,6 +48,7 @@ export function loadAlertsConfig(env: NodeJS.ProcessEnv): AlertsConfig {
       timeoutMs: positive(env, 'ALERT_WEBHOOK_TIMEOUT_MS', 5000),
       retryBaseMs: positive(env, 'ALERT_WEBHOOK_RETRY_BASE_MS', 1000),
       maxRetryMs: positive(env, 'ALERT_WEBHOOK_RETRY_MAX_MS', 600_000),
+      maxAttempts: positive(env, 'ALERT_WEBHOOK_MAX_ATTEMPTS', 20),
       pollMs: positive(env, 'ALERT_WEBHOOK_POLL_MS', 1000),
     },
   };

@@ -42,7 +42,8 @@ export async function startAlerts(
   await fanout.start(hub);
   services.alerts = { hub };
   const { secret } = config.webhook;
-  const webhooks = secret === null ? null : new WebhookWorker(db.knex, { ...config.webhook, secret }, log);
+  const webhooks =
+    secret === null ? null : new WebhookWorker(db.knex, { ...config.webhook, secret }, services.outbound, log);
   webhooks?.start();
   const announcer = fanout.announcer;
   const evaluator = new AlertEvaluator(

@@ -39,7 +39,15 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
   const metrics = new Metrics();
   const partitions = new PartitionKeeper(db.knex);
   await partitions.prepareAhead();
-  const services: Services = { knex: db.knex, orm: db.orm, partitions, metrics, logger, revert: config.revert };
+  const services: Services = {
+    knex: db.knex,
+    orm: db.orm,
+    partitions,
+    metrics,
+    logger,
+    revert: config.revert,
+    outbound: config.outbound,
+  };
   const authenticate = createAuthenticator(config.auth);
   const schema = await buildAuditSchema();
 

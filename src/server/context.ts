@@ -1,9 +1,11 @@
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { AlertsRuntime } from '../alerts/alerts-runtime';
+import { createAlertLoaders, type AlertLoaders } from '../alerts/storage/alert-loaders';
 import type DataLoader from 'dataloader';
 import type { Authentication } from '../auth/principal';
 import type { EventWriter } from '../events/record-events';
 import { createHistoryLoader, type HistoryKey } from '../history/history.loader';
+import type { OutboundAllowList } from '../net/outbound-url';
 import type { Logger } from '../observability/logger';
 import type { AuditEventConnection } from '../reading/connection.type';
 import type { RevertSettings } from '../revert/revert-settings';
@@ -18,6 +20,8 @@ export interface Services extends EventWriter {
   revert?: RevertSettings;
   /** Set when the alert engine runs (src/alerts). */
   alerts?: AlertsRuntime;
+  /** Which internal hosts URLs configured by tenant admins may reach (src/net/outbound-url.ts). */
+  outbound: OutboundAllowList;
 }
 
 /** What lives as long as one request (or one subscription). */
@@ -30,11 +34,14 @@ export interface RequestContext {
   historyLoader(): DataLoader<HistoryKey, AuditEventConnection, string>;
   /** The caller's loader of record timelines (auditSnapshot, auditDiff); authenticated callers only. */
   timelineLoader(): DataLoader<TimelineKey, TimelineEvent[], string>;
+  /** The caller's loaders of alerts' rules, events and deliveries; authenticated callers only. */
+  alertLoaders(): AlertLoaders;
 }
 
 export function createRequestContext(services: Services, auth: Authentication, requestId: string): RequestContext {
   let loader: DataLoader<HistoryKey, AuditEventConnection, string> | undefined;
   let timelines: DataLoader<TimelineKey, TimelineEvent[], string> | undefined;
+  let alertLoaders: AlertLoaders | undefined;
   const log = services.logger.child({ requestId, tenant: auth.principal?.tenantId, subject: auth.principal?.subject });
   return {
     auth,
@@ -50,6 +57,11 @@ export function createRequestContext(services: Services, auth: Authentication, r
       if (!auth.principal) throw new Error('timelines are read for an authenticated caller only');
       timelines ??= createTimelineLoader(services.knex, auth.principal.tenantId);
       return timelines;
+    },
+    alertLoaders() {
+      if (!auth.principal) throw new Error('alerts are read for an authenticated caller only');
+      alertLoaders ??= createAlertLoaders(services.knex, auth.principal.tenantId);
+      return alertLoaders;
     },
   };
 }

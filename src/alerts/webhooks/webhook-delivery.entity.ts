@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-/** One alert to POST to one URL; kept until the endpoint accepts it, so a restart loses none. */
+/** One alert to POST to one URL; kept until the endpoint accepts it or it is given up, so a restart loses none. */
 export interface WebhookDeliveryEntity {
   id: string;
   alertId: string;
@@ -11,6 +11,8 @@ export interface WebhookDeliveryEntity {
   attempts: number;
   nextAttemptAt: Date;
   deliveredAt: Date | null;
+  /** Set when the last allowed attempt failed too: no more are made. */
+  failedAt: Date | null;
   lastStatus: number | null;
   lastError: string | null;
   createdAt: Date;
@@ -28,6 +30,7 @@ export const WebhookDeliverySchema = new EntitySchema<WebhookDeliveryEntity>({
     attempts: { type: 'integer' },
     nextAttemptAt: { type: 'datetime' },
     deliveredAt: { type: 'datetime', nullable: true },
+    failedAt: { type: 'datetime', nullable: true },
     lastStatus: { type: 'integer', nullable: true },
     lastError: { type: 'string', nullable: true },
     createdAt: { type: 'datetime' },
