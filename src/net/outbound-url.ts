@@ -20,8 +20,6 @@ export interface OutboundAllowList {
   readonly entries: readonly AllowEntry[];
 }
 
-export const NO_OUTBOUND_EXCEPTIONS: OutboundAllowList = { entries: [] };
-
 /** Why a URL or an address was refused; the message says it in words a tenant admin can act on. */
 export class OutboundRefusedError extends Error {
   readonly code = 'EOUTBOUNDREFUSED';
