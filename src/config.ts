@@ -1,4 +1,5 @@
 import { count, flag, positive, Settings, text, type SettingsSpec } from './core/settings';
+import { parseOutboundAllowList, type OutboundAllowList } from './net/outbound-url';
 
 /** The server's own environment variables; each module declares its own (`AuditModule.settings`). */
 export const serverSettings = {
@@ -32,7 +33,11 @@ export const serverSettings = {
   }),
   EXPLORER_ENABLED: flag({
     default: undefined,
-    desc: 'GraphiQL on `GET /graphql` from a browser (default: on unless `NODE_ENV=production`)',
+    desc: 'GraphiQL on `GET /graphql` from a browser (default: on only with the development secret, never pre-filling a token otherwise)',
+  }),
+  OUTBOUND_ALLOWED_HOSTS: text({
+    default: undefined,
+    desc: 'comma-separated `host`, `host:port`, `[v6]:port` or CIDR that URLs configured by tenant admins (webhooks) may reach although internal; everything else private, loopback, link-local or metadata is refused',
   }),
 } satisfies SettingsSpec;
 
@@ -63,6 +68,8 @@ export interface AppConfig {
   limits: Limits;
   logLevel: string;
   explorerEnabled: boolean;
+  /** Internal hosts that URLs configured by tenant admins may reach all the same. */
+  outbound: OutboundAllowList;
   /** What runs GraphQL operations. */
   executor: 'jit' | 'graphql-js';
   /** Every variable of every module, read once: each module takes its own with `settings.of(spec)`. */
@@ -86,6 +93,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, moduleSettings: readonly Sett
     if (production) throw new Error('AUTH_JWT_SECRET or AUTH_JWKS_URL must be set when NODE_ENV=production');
     jwtSecret = DEVELOPMENT_JWT_SECRET;
   }
+  // Anyone can sign with the published development secret, and the explorer hands out tokens signed with it.
+  if (production && !jwksUrl && jwtSecret === DEVELOPMENT_JWT_SECRET)
+    throw new Error('AUTH_JWT_SECRET must not be the development secret when NODE_ENV=production');
   return {
     port: server.PORT,
     databaseUrl: server.DATABASE_URL,
@@ -97,7 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, moduleSettings: readonly Sett
       maxQueryComplexity: server.MAX_QUERY_COMPLEXITY,
     },
     logLevel: server.LOG_LEVEL ?? (server.NODE_ENV === 'test' ? 'silent' : 'info'),
-    explorerEnabled: server.EXPLORER_ENABLED ?? !production,
+    explorerEnabled: server.EXPLORER_ENABLED ?? (!jwksUrl && jwtSecret === DEVELOPMENT_JWT_SECRET),
+    outbound: parseOutboundAllowList(server.OUTBOUND_ALLOWED_HOSTS),
     executor: server.GRAPHQL_EXECUTOR,
     settings,
   };

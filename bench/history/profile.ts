@@ -71,8 +71,7 @@ export async function profileHistory({ server, endpoint, token, rawQuery, ...inp
     const context = createRequestContext(services, auth, 'bench-profile');
     return {
       ...context,
-      loader: <K, V>(key: LoaderKey<K, V>) =>
-        (key.name === HISTORY_LOADER.name ? loader : context.loader(key)) as DataLoader<K, V, string>,
+      loader: <T>(key: LoaderKey<T>) => (key.name === HISTORY_LOADER.name ? loader : context.loader(key)) as T,
     };
   };
   const executeStubbed = async (i: number) => {

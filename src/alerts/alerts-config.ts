@@ -18,6 +18,10 @@ export const alertSettings = {
   ALERT_WEBHOOK_TIMEOUT_MS: positive({ default: 5000, desc: 'webhook request timeout' }),
   ALERT_WEBHOOK_RETRY_BASE_MS: positive({ default: 1000, desc: 'first retry delay of a webhook (doubling)' }),
   ALERT_WEBHOOK_RETRY_MAX_MS: positive({ default: 600_000, desc: 'longest delay between two webhook retries' }),
+  ALERT_WEBHOOK_MAX_ATTEMPTS: positive({
+    default: 20,
+    desc: 'failed attempts after which a webhook delivery is given up and shown as `FAILED`',
+  }),
   ALERT_WEBHOOK_POLL_MS: positive({ default: 1000, desc: 'how often due webhook deliveries are looked for' }),
   GEOIP_DB_PATH: text({
     default: undefined,
@@ -44,6 +48,8 @@ export interface AlertsConfig {
     timeoutMs: number;
     retryBaseMs: number;
     maxRetryMs: number;
+    /** After this many failed attempts a delivery is given up, and shown as FAILED. */
+    maxAttempts: number;
     pollMs: number;
   };
 }
@@ -62,6 +68,7 @@ export function alertsConfigFrom(settings: SettingsOf<typeof alertSettings>, pro
       timeoutMs: settings.ALERT_WEBHOOK_TIMEOUT_MS,
       retryBaseMs: settings.ALERT_WEBHOOK_RETRY_BASE_MS,
       maxRetryMs: settings.ALERT_WEBHOOK_RETRY_MAX_MS,
+      maxAttempts: settings.ALERT_WEBHOOK_MAX_ATTEMPTS,
       pollMs: settings.ALERT_WEBHOOK_POLL_MS,
     },
   };

@@ -31,7 +31,8 @@ export async function startAlerts({ config: app, db, services, bus, logger }: Mo
   await fanout.start(hub);
   services.provide(ALERT_HUB, hub);
   const { secret } = config.webhook;
-  const webhooks = secret === null ? null : new WebhookWorker(db.knex, { ...config.webhook, secret }, log);
+  const webhooks =
+    secret === null ? null : new WebhookWorker(db.knex, { ...config.webhook, secret }, services.outbound, log);
   webhooks?.start();
   const announcer = fanout.announcer;
   const evaluator = new AlertEvaluator(

@@ -4,6 +4,7 @@ import { alertSettings } from './alerts-config';
 import { startAlerts } from './alerts-runtime';
 import { AlertSubscriptionResolver } from './live/alert-subscription.resolver';
 import { Migration20261122110000Alerts } from './migrations/Migration20261122110000_alerts';
+import { Migration20261123100000WebhookDeliveryFailures } from './migrations/Migration20261123100000_webhook_delivery_failures';
 import { AlertRulesResolver } from './rules/alert-rules.resolver';
 import { AlertRuleSchema } from './rules/alert-rule.entity';
 import { AlertSchema } from './storage/alert.entity';
@@ -27,9 +28,22 @@ export const alertsModule: AuditModule = {
     },
     Subscription: { auditAlertRaised: isAdmin },
   },
-  openTypes: ['AuditAlert', 'AuditAlertConnection', 'AuditAlertEdge', 'AlertRule', 'BusinessHours'],
+  openTypes: [
+    'AuditAlert',
+    'AuditAlertConnection',
+    'AuditAlertEdge',
+    'AlertRule',
+    'BusinessHours',
+    'AlertWebhookDelivery',
+  ],
   entities: [AlertRuleSchema, AlertSchema],
-  migrations: [{ name: 'Migration20261122110000_alerts', class: Migration20261122110000Alerts }],
+  migrations: [
+    { name: 'Migration20261122110000_alerts', class: Migration20261122110000Alerts },
+    {
+      name: 'Migration20261123100000_webhook_delivery_failures',
+      class: Migration20261123100000WebhookDeliveryFailures,
+    },
+  ],
   settings: alertSettings,
   start: startAlerts,
 };

@@ -1,6 +1,6 @@
 import type { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
-import type DataLoader from 'dataloader';
 import type { Authentication, Principal } from '../auth/principal';
+import type { OutboundAllowList } from '../net/outbound-url';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { CommitBus } from './commit-bus';
@@ -23,6 +23,8 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   bus: CommitBus;
+  /** Which internal hosts URLs configured by tenant admins may reach all the same. */
+  outbound: OutboundAllowList;
   /** @throws Error when no running module provides `key` (a capability this instance does not run). */
   get<T>(key: ServiceKey<T>): T;
   /** The service, or undefined where no running module provides it. */
@@ -49,16 +51,13 @@ export function createServices(base: Omit<Services, 'get' | 'find' | 'provide'>)
   };
 }
 
-/** A per-request DataLoader: created on first use for an authenticated caller, then shared by the request. */
-export interface LoaderKey<K, V> {
+/** Per-request loaders (DataLoaders, or a set of them): created on first use for an authenticated caller, then shared by the request. */
+export interface LoaderKey<T> {
   readonly name: string;
-  create(services: Services, principal: Principal): DataLoader<K, V, string>;
+  create(services: Services, principal: Principal): T;
 }
 
-export function loaderKey<K, V>(
-  name: string,
-  create: (services: Services, principal: Principal) => DataLoader<K, V, string>,
-): LoaderKey<K, V> {
+export function loaderKey<T>(name: string, create: (services: Services, principal: Principal) => T): LoaderKey<T> {
   return { name, create };
 }
 
@@ -69,7 +68,7 @@ export interface RequestContext {
   log: Logger;
   requestId: string;
   /** The request's loader for `key`; authenticated callers only. */
-  loader<K, V>(key: LoaderKey<K, V>): DataLoader<K, V, string>;
+  loader<T>(key: LoaderKey<T>): T;
   /** The request's entity manager (one per request), for the configuration tables. */
   em(): EntityManager;
 }
@@ -83,14 +82,10 @@ export function createRequestContext(services: Services, auth: Authentication, r
     services,
     log,
     requestId,
-    loader<K, V>(key: LoaderKey<K, V>) {
+    loader<T>(key: LoaderKey<T>) {
       if (!auth.principal) throw new Error(`${key.name} is loaded for an authenticated caller only`);
-      let loader = loaders.get(key.name) as DataLoader<K, V, string> | undefined;
-      if (!loader) {
-        loader = key.create(services, auth.principal);
-        loaders.set(key.name, loader);
-      }
-      return loader;
+      if (!loaders.has(key.name)) loaders.set(key.name, key.create(services, auth.principal));
+      return loaders.get(key.name) as T;
     },
     em() {
       em ??= services.orm.em.fork();

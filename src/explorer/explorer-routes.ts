@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { introspectionFromSchema, type GraphQLSchema } from 'graphql';
 import { signDevelopmentToken } from '../auth/sign-development-token';
-import type { AppConfig } from '../config';
+import { DEVELOPMENT_JWT_SECRET, type AppConfig } from '../config';
 import { explorerAssets } from './explorer-assets';
 import { renderExplorerPage } from './explorer-page';
 import { SAMPLE_QUERY } from './sample-query';
@@ -28,16 +28,18 @@ function wantsExplorer(req: Request): boolean {
   return req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
 }
 
-/** Headers prefilled in GraphiQL: in development, a fresh ADMIN token for the demo tenant, signed as the server checks. */
+/**
+ * Headers prefilled in GraphiQL: a fresh ADMIN token for the demo tenant only on the development secret, which
+ * anyone can sign with anyway; with a real secret or JWKS, the caller brings a token of their own.
+ */
 async function prefilledHeaders(config: AppConfig): Promise<Record<string, string>> {
   const { jwtSecret, jwksUrl, issuer, audience } = config.auth;
-  if (config.production || !jwtSecret || jwksUrl)
+  if (jwksUrl || jwtSecret !== DEVELOPMENT_JWT_SECRET)
     return { Authorization: 'Bearer <a token from your identity provider>' };
   const token = await signDevelopmentToken({
     sub: `explorer@${EXPLORER_TENANT}`,
     org: EXPLORER_TENANT,
     role: 'ADMIN',
-    secret: jwtSecret,
     issuer,
     audience,
   });

@@ -1,9 +1,10 @@
 /**
- * What the explorer opens with: one operation that runs as-is with the prefilled token (the latest events of the
+ * What the explorer opens with: one operation that runs as-is with the prefilled development token (the latest events of the
  * demo tenant), and, in comments, more to try.
  */
 export const SAMPLE_QUERY = `# audit-subgraph explorer
-# Headers holds a development ADMIN token for tenant "demo".
+# On the development secret, Headers holds an ADMIN token for
+# tenant "demo"; otherwise put a token of yours there.
 # Run with Ctrl-Enter or the button. No events yet?
 # Load a demo history: npm run seed
 #

@@ -11,9 +11,8 @@ export function savedFilterScope(context: RequestContext): {
 } {
   const admin = context.auth.principal;
   if (!admin) throw new Error('saved filters are for an authenticated caller only');
-  if (!context.services.orm) throw new Error('the server was started without the ORM that saved filters need');
   return {
-    em: context.services.orm.em.fork(),
+    em: context.em(),
     viewer: { tenantId: admin.tenantId, adminId: admin.subject },
     admin,
   };

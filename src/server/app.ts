@@ -45,7 +45,7 @@ export async function createApp(
 ): Promise<App> {
   const metrics = new Metrics();
   const bus = new CommitBus(logger);
-  const services = createServices({ knex: db.knex, orm: db.orm, logger, metrics, bus });
+  const services = createServices({ knex: db.knex, orm: db.orm, logger, metrics, bus, outbound: config.outbound });
   const authenticate = createAuthenticator(config.auth);
   const schema = await buildAuditSchema(modules);
 

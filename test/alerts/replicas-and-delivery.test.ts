@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { recordEvents } from '../support/events';
 import { startTestServer } from '../support/server';
 import { alertsAfter, listAlerts, newTenant, sentinelEvent, sleep, waitForAlerts } from './alert-support';
+import { webhookReceiver } from './webhook-receiver';
 
 const escalation = (i: number) => ({ ...sentinelEvent(), actor: { id: `escalator-${i}` } });
 const failures = (actor: string) => Array.from({ length: 5 }, () => ({ actor: { id: actor }, action: 'LOGIN_FAILED' }));
@@ -54,45 +53,14 @@ it('catches up after a restart with the events recorded while no detector ran', 
   }
 });
 
-interface Received {
-  body: string;
-  headers: IncomingMessage['headers'];
-}
-
-async function receiver(): Promise<{
-  url: string;
-  received: Received[];
-  accept: { now: boolean };
-  attempts: () => number;
-  close: () => Promise<void>;
-}> {
-  const received: Received[] = [];
-  const accept = { now: false };
-  let attempts = 0;
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      attempts++;
-      if (!accept.now) return void response.writeHead(503).end();
-      received.push({ body, headers: request.headers });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    accept,
-    attempts: () => attempts,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 it('POSTs each alert to its webhook, signed, retrying with backoff across a restart until accepted', async () => {
-  const hook = await receiver();
-  const env = { ALERT_WEBHOOK_SECRET: 'hook-secret', ALERT_WEBHOOK_RETRY_BASE_MS: '100', ALERT_WEBHOOK_POLL_MS: '50' };
+  const hook = await webhookReceiver();
+  const env = {
+    ALERT_WEBHOOK_SECRET: 'hook-secret',
+    ALERT_WEBHOOK_RETRY_BASE_MS: '100',
+    ALERT_WEBHOOK_POLL_MS: '50',
+    OUTBOUND_ALLOWED_HOSTS: hook.host,
+  };
   const tenant = await newTenant();
   const first = await startTestServer({ database, env });
   const create = `mutation C($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`;
@@ -104,7 +72,7 @@ it('POSTs each alert to its webhook, signed, retrying with backoff across a rest
   for (let waited = 0; hook.attempts() < 2 && waited < 10_000; waited += 50) await sleep(50);
   expect(hook.attempts()).toBeGreaterThanOrEqual(2);
   await first.stop();
-  hook.accept.now = true;
+  hook.answer = { status: 204 };
   const second = await startTestServer({ database, env });
   try {
     for (let waited = 0; hook.received.length === 0 && waited < 10_000; waited += 50) await sleep(50);

@@ -1,6 +1,8 @@
 import { decodeJwt } from 'jose';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
 import { loadAppConfig as loadConfig } from '../../src/modules';
 import { startTestServer, type TestServer } from '../support/server';
+import { adminToken } from '../support/tokens';
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
@@ -11,10 +13,37 @@ async function page(server: TestServer) {
   return { response, text, settings: settings ? JSON.parse(settings) : undefined };
 }
 
-describe('the explorer route', () => {
+/** Runs `check` against a server started with `env`, then stops it. */
+async function withServer(env: Record<string, string>, check: (server: TestServer) => Promise<void>): Promise<void> {
+  const server = await startTestServer({ env });
+  try {
+    await check(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function expectNoExplorer(server: TestServer): Promise<void> {
+  const { response, settings } = await page(server);
+  expect(response.headers.get('content-type')).not.toMatch(/html/);
+  expect(settings).toBeUndefined();
+  expect((await fetch(`${server.url}/graphql/explorer/graphiql.min.js`)).headers.get('content-type')).not.toMatch(
+    /javascript/,
+  );
+}
+
+/** The page is there, and its Headers tab holds a placeholder, not a token. */
+async function expectExplorerWithoutToken(server: TestServer): Promise<void> {
+  const { response, text, settings } = await page(server);
+  expect(response.status).toBe(200);
+  expect(settings.headers.Authorization).toBe('Bearer <a token from your identity provider>');
+  expect(text).not.toMatch(/eyJ[\w-]+\.eyJ/);
+}
+
+describe('the explorer route, on the development secret', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET } });
   });
   afterAll(() => server.stop());
 
@@ -63,8 +92,10 @@ describe('the explorer route', () => {
 });
 
 describe('the explorer switch', () => {
-  it('is on by default, off in production, and EXPLORER_ENABLED decides either way', () => {
+  it('is on only with the development secret, unless EXPLORER_ENABLED says otherwise', () => {
     expect(loadConfig({}).explorerEnabled).toBe(true);
+    expect(loadConfig({ AUTH_JWT_SECRET: 'a-real-secret' }).explorerEnabled).toBe(false);
+    expect(loadConfig({ AUTH_JWKS_URL: 'https://id.example.com/jwks' }).explorerEnabled).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x' }).explorerEnabled).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x', EXPLORER_ENABLED: 'true' }).explorerEnabled).toBe(
       true,
@@ -75,25 +106,33 @@ describe('the explorer switch', () => {
     );
   });
 
+  it('refuses to run production on the development secret, whose tokens anyone can sign', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(
+      /must not be the development secret/,
+    );
+  });
+
+  it('serves no page on a real secret, and one without a token when switched on', async () => {
+    await withServer({}, expectNoExplorer);
+    await withServer({ EXPLORER_ENABLED: 'true' }, async (server) => {
+      await expectExplorerWithoutToken(server);
+      // The server still answers the tokens of its real secret: the explorer only stopped handing them out.
+      expect((await server.graphql('{ alertRules { key } }', {}, await adminToken())).errors).toBeUndefined();
+    });
+  });
+
+  it('serves no page on JWKS, and one without a token when switched on', async () => {
+    const jwks = { AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json' };
+    await withServer(jwks, expectNoExplorer);
+    await withServer({ ...jwks, EXPLORER_ENABLED: 'true' }, expectExplorerWithoutToken);
+  });
+
   it('serves no page in production, and one without a token when switched on there', async () => {
-    const production = await startTestServer({ env: { NODE_ENV: 'production' } });
-    try {
-      const { response, settings } = await page(production);
-      expect(response.headers.get('content-type')).not.toMatch(/html/);
-      expect(settings).toBeUndefined();
-      expect(
-        (await fetch(`${production.url}/graphql/explorer/graphiql.min.js`)).headers.get('content-type'),
-      ).not.toMatch(/javascript/);
-    } finally {
-      await production.stop();
-    }
-    const switchedOn = await startTestServer({ env: { NODE_ENV: 'production', EXPLORER_ENABLED: 'true' } });
-    try {
-      const { response, settings } = await page(switchedOn);
-      expect(response.status).toBe(200);
-      expect(settings.headers.Authorization).not.toMatch(/^Bearer ey/);
-    } finally {
-      await switchedOn.stop();
-    }
+    await withServer({ NODE_ENV: 'production' }, expectNoExplorer);
+    await withServer({ NODE_ENV: 'production', EXPLORER_ENABLED: 'true' }, expectExplorerWithoutToken);
+  });
+
+  it('hands out no token on the development secret when the explorer is switched off', async () => {
+    await withServer({ AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET, EXPLORER_ENABLED: 'false' }, expectNoExplorer);
   });
 });

@@ -2,9 +2,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
 import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
-import { serviceToken } from '../support/tokens';
+import { signToken } from '../support/tokens';
 
 /** The page's DOM, inside page.evaluate callbacks (the tests compile without the DOM library). */
 declare const document: { querySelector(selector: string): any };
@@ -31,6 +32,10 @@ const LAUNCH_ARGS = [
 /** Where only the explorer's own server may be reached. */
 const LOCAL = /^(https?|wss?):\/\/127\.0\.0\.1:\d+\/|^(data|blob):/;
 
+/** The explorer hands out a token only on the development secret, so the producer signs with it too. */
+const serviceToken = () =>
+  signToken({ org: 'demo', role: 'SERVICE', sub: 'crm-service@demo', secret: DEVELOPMENT_JWT_SECRET });
+
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 const responseText = (page: Page) =>
@@ -45,8 +50,8 @@ const responseText = (page: Page) =>
   const problems: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer();
-    const service = await serviceToken('demo');
+    server = await startTestServer({ env: { AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET } });
+    const service = await serviceToken();
     await recordEvents(server, service, [
       {
         occurredAt: minutesAgo(30),
@@ -128,7 +133,7 @@ const responseText = (page: Page) =>
     const socketOpened = Date.now();
     // The subscription is live once the server holds it; write until the browser shows the event.
     await page.waitForFunction(() => typeof WebSocket !== 'undefined');
-    const service = await serviceToken('demo');
+    const service = await serviceToken();
     let shown = false;
     for (let attempt = 0; attempt < 20 && !shown; attempt++) {
       await recordEvents(server, service, [

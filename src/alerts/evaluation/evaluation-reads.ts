@@ -1,9 +1,9 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { toDate } from '../../db/timestamps';
 import type { AuditEvent } from '../../events/audit-event.type';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../../events/event-row';
 import type { AuditAction } from '../../events/enums';
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
+import { ruleFromRow, type RuleRow } from '../rules/rule-row';
 
 /** The tenant's next evaluation step: its last sequence, how many events and which actions it holds. */
 export interface EvaluationStep {
@@ -53,46 +53,11 @@ export async function readStepEvents(
   return rows.map(toAuditEvent);
 }
 
-interface RuleRow {
-  id: string;
-  tenant_id: string;
-  key: string;
-  name: string;
-  built_in: boolean;
-  enabled: boolean;
-  severity: AlertRuleEntity['severity'];
-  match: string | null;
-  threshold: number;
-  window_seconds: number;
-  group_by: AlertRuleEntity['groupBy'];
-  webhook_url: string | null;
-  settings: AlertRuleEntity['settings'];
-  created_at: string;
-  updated_at: string;
-}
-
 /** Read in the evaluation's transaction, so a rule changed meanwhile applies from the next step on. */
 export async function readEnabledRules(trx: Knex.Transaction, tenantId: string): Promise<AlertRuleEntity[]> {
   const rows: RuleRow[] = await trx('alert_rules')
     .where({ tenant_id: tenantId, enabled: true })
     .whereNull('deleted_at')
     .orderBy('key');
-  return rows.map((row) => ({
-    id: row.id,
-    tenantId: row.tenant_id,
-    key: row.key,
-    name: row.name,
-    builtIn: row.built_in,
-    enabled: row.enabled,
-    severity: row.severity,
-    match: row.match,
-    threshold: row.threshold,
-    windowSeconds: row.window_seconds,
-    groupBy: row.group_by,
-    webhookUrl: row.webhook_url,
-    settings: row.settings ?? {},
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    deletedAt: null,
-  }));
+  return rows.map(ruleFromRow);
 }

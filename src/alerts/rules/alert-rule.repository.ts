@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { maskUrlCredentials } from '../../net/outbound-url';
 import { AlertNotFoundError } from '../alert-errors';
 import { AlertRuleSchema, type AlertRuleEntity } from './alert-rule.entity';
 import { BUILT_IN_RULES } from './built-in-rules';
@@ -45,11 +46,11 @@ export class AlertRuleRepository {
   }
 
   /** Built-in rules are stored before their first use, so any rule id a client holds is found here. */
-  async get(id: string, { includeDeleted = false } = {}): Promise<AlertRuleEntity> {
+  async get(id: string): Promise<AlertRuleEntity> {
     const rule = UUID.test(id)
       ? await this.em.findOne(AlertRuleSchema, { id: id.toLowerCase(), tenantId: this.tenantId })
       : null;
-    if (!rule || (rule.deletedAt && !includeDeleted)) throw new AlertNotFoundError('rule');
+    if (!rule || rule.deletedAt) throw new AlertNotFoundError('rule');
     return rule;
   }
 
@@ -71,7 +72,7 @@ export class AlertRuleRepository {
   }
 }
 
-/** What a CONFIG_CHANGE event shows of a rule, before and after. */
+/** What a CONFIG_CHANGE event shows of a rule, before and after: never the webhook's credentials. */
 export function ruleSnapshot(rule: AlertRuleEntity): Record<string, unknown> {
   return {
     name: rule.name,
@@ -81,7 +82,7 @@ export function ruleSnapshot(rule: AlertRuleEntity): Record<string, unknown> {
     threshold: rule.threshold,
     windowSeconds: rule.windowSeconds,
     groupBy: rule.groupBy,
-    webhookUrl: rule.webhookUrl,
+    webhookUrl: maskUrlCredentials(rule.webhookUrl),
     businessHours: rule.settings.businessHours ?? null,
     deleted: rule.deletedAt !== null,
   };

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { AlertGroupBy, AlertSeverity } from '../alert-enums';
+import { maskUrlCredentials } from '../../net/outbound-url';
 import type { AlertRuleEntity } from './alert-rule.entity';
 
 @ObjectType('BusinessHours', { description: 'When `off-hours-access` considers a login in hours.' })
@@ -24,7 +25,8 @@ export class AlertRule {
   @Field(() => Int) threshold!: number;
   @Field(() => Int) windowSeconds!: number;
   @Field(() => AlertGroupBy) groupBy!: AlertGroupBy;
-  @Field(() => String, { nullable: true }) webhookUrl!: string | null;
+  @Field(() => String, { nullable: true, description: 'Credentials in it (`user:pass@`) are shown as `***@`.' })
+  webhookUrl!: string | null;
   @Field(() => BusinessHoursType, { nullable: true, description: 'Only for `off-hours-access`.' })
   businessHours!: BusinessHoursType | null;
 }
@@ -41,7 +43,7 @@ export function toAlertRule(entity: AlertRuleEntity): AlertRule {
     threshold: entity.threshold,
     windowSeconds: entity.windowSeconds,
     groupBy: entity.groupBy,
-    webhookUrl: entity.webhookUrl,
+    webhookUrl: maskUrlCredentials(entity.webhookUrl),
     businessHours: entity.settings.businessHours ?? null,
   };
 }

@@ -6,7 +6,7 @@ import { AlertRuleInput } from './alert-rule.input';
 import { AlertRuleRepository, ruleSnapshot } from './alert-rule.repository';
 import { AlertRule, toAlertRule } from './alert-rule.type';
 import { applyRuleInput } from './apply-rule-input';
-import { checkRuleInput } from './rule-validation';
+import { checkRuleInput, checkWebhookUrl } from './rule-validation';
 
 @Resolver()
 export class AlertRulesResolver {
@@ -14,16 +14,19 @@ export class AlertRulesResolver {
     description: 'The seven built-in rules (tuned or not) and the custom ones (ADMIN only).',
   })
   async alertRules(@Ctx() context: RequestContext): Promise<AlertRule[]> {
-    const rules = await new AlertRuleRepository(context.services.orm.em.fork(), tenantOf(context)).list();
+    const rules = await new AlertRuleRepository(context.em(), tenantOf(context)).list();
     return rules.map(toAlertRule);
   }
 
   @Mutation(() => AlertRule, { description: 'Adds a custom rule; recorded as CONFIG_CHANGE.' })
-  createAlertRule(
+  async createAlertRule(
     @Ctx() context: RequestContext,
     @Arg('input', () => AlertRuleInput) input: AlertRuleInput,
   ): Promise<AlertRule> {
-    const checked = checkRuleInput(input, { builtIn: false });
+    const checked = {
+      ...checkRuleInput(input, { builtIn: false }),
+      webhookUrl: await checkWebhookUrl(input.webhookUrl, context.services.outbound),
+    };
     return withConfigChange(context.services, context.auth.principal!, async (em) => {
       const { businessHours: _ignored, ...values } = checked;
       const rule = new AlertRuleRepository(em, tenantOf(context)).create({ ...values, settings: {} });
@@ -41,15 +44,17 @@ export class AlertRulesResolver {
   @Mutation(() => AlertRule, {
     description: 'Replaces a rule’s settings (a built-in rule keeps its match and groupBy).',
   })
-  updateAlertRule(
+  async updateAlertRule(
     @Ctx() context: RequestContext,
     @Arg('id', () => ID) id: string,
     @Arg('input', () => AlertRuleInput) input: AlertRuleInput,
   ): Promise<AlertRule> {
+    // Before the transaction: no row stays locked while DNS answers.
+    const webhookUrl = await checkWebhookUrl(input.webhookUrl, context.services.outbound);
     return withConfigChange(context.services, context.auth.principal!, async (em) => {
       const rule = await new AlertRuleRepository(em, tenantOf(context)).get(id);
       const before = ruleSnapshot(rule);
-      applyRuleInput(rule, checkRuleInput(input, { builtIn: rule.builtIn }));
+      applyRuleInput(rule, { ...checkRuleInput(input, { builtIn: rule.builtIn }), webhookUrl });
       return {
         result: toAlertRule(rule),
         entityType: 'AlertRule',

@@ -1,3 +1,4 @@
+import { keepStoredCredentials } from '../../net/outbound-url';
 import type { AlertRuleEntity } from './alert-rule.entity';
 import type { CheckedRuleInput } from './rule-validation';
 
@@ -8,7 +9,7 @@ export function applyRuleInput(rule: AlertRuleEntity, input: CheckedRuleInput): 
   rule.enabled = input.enabled;
   rule.threshold = input.threshold;
   rule.windowSeconds = input.windowSeconds;
-  rule.webhookUrl = input.webhookUrl;
+  rule.webhookUrl = keepStoredCredentials(input.webhookUrl, rule.webhookUrl);
   if (!rule.builtIn) {
     rule.match = input.match;
     rule.groupBy = input.groupBy;

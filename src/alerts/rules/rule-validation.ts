@@ -1,4 +1,5 @@
 import { BadUserInputError } from '../../errors';
+import { checkOutboundUrlResolved, OutboundRefusedError, type OutboundAllowList } from '../../net/outbound-url';
 import { parseSearchArgument } from '../../search/parse';
 import { AlertGroupBy } from '../alert-enums';
 import type { AlertRuleInput, BusinessHoursInput } from './alert-rule.input';
@@ -20,18 +21,26 @@ export interface CheckedRuleInput {
   businessHours?: BusinessHours;
 }
 
-function checkWebhookUrl(url: string | null | undefined): string | null {
+const MAX_URL_CHARS = 2048;
+
+/**
+ * A webhook URL under the outbound policy, resolved now (each delivery checks again after its own lookup).
+ * @throws BadUserInputError naming `input.webhookUrl`, saying why it is refused.
+ */
+export async function checkWebhookUrl(
+  url: string | null | undefined,
+  allowList: OutboundAllowList,
+): Promise<string | null> {
   const text = url?.trim();
   if (!text) return null;
-  let parsed: URL;
+  if (text.length > MAX_URL_CHARS)
+    throw new BadUserInputError('input.webhookUrl', `must be at most ${MAX_URL_CHARS} characters`);
   try {
-    parsed = new URL(text);
-  } catch {
-    throw new BadUserInputError('input.webhookUrl', 'is not a URL');
+    return (await checkOutboundUrlResolved(allowList, text)).toString();
+  } catch (error) {
+    if (error instanceof OutboundRefusedError) throw new BadUserInputError('input.webhookUrl', error.message);
+    throw error;
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    throw new BadUserInputError('input.webhookUrl', 'must be http or https');
-  return parsed.toString();
 }
 
 function checkBusinessHours(hours: BusinessHoursInput): BusinessHours {
@@ -49,8 +58,14 @@ function checkBusinessHours(hours: BusinessHoursInput): BusinessHours {
   return { days, start: hours.start, end: hours.end, timeZone: hours.timeZone };
 }
 
-/** @throws BadUserInputError naming the field; for `match`, with the syntax error's position. */
-export function checkRuleInput(input: AlertRuleInput, { builtIn }: { builtIn: boolean }): CheckedRuleInput {
+/**
+ * Every value but `webhookUrl` (see checkWebhookUrl, which may wait for DNS).
+ * @throws BadUserInputError naming the field; for `match`, with the syntax error's position.
+ */
+export function checkRuleInput(
+  input: AlertRuleInput,
+  { builtIn }: { builtIn: boolean },
+): Omit<CheckedRuleInput, 'webhookUrl'> {
   const name = input.name.trim();
   if (!name || name.length > 200) throw new BadUserInputError('input.name', 'must be 1 to 200 characters');
   const threshold = input.threshold ?? 1;
@@ -72,7 +87,6 @@ export function checkRuleInput(input: AlertRuleInput, { builtIn }: { builtIn: bo
     threshold,
     windowSeconds,
     groupBy: input.groupBy ?? AlertGroupBy.ACTOR,
-    webhookUrl: checkWebhookUrl(input.webhookUrl),
     businessHours: input.businessHours ? checkBusinessHours(input.businessHours) : undefined,
   };
 }

@@ -12,9 +12,7 @@ export async function resolveAuditAlertReference(
   const problem = adminProblem(context.auth);
   if (problem) throw problem;
   try {
-    return toAuditAlert(
-      await new AlertRepository(context.services.orm.em.fork(), context.auth.principal!.tenantId).get(reference.id),
-    );
+    return toAuditAlert(await new AlertRepository(context.em(), context.auth.principal!.tenantId).get(reference.id));
   } catch (error) {
     if (error instanceof AlertNotFoundError) return null;
     throw error;

@@ -1,7 +1,5 @@
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../errors';
-import type { AuditEvent } from '../../events/audit-event.type';
-import { eventColumns, toAuditEvent, type AuditEventRow } from '../../events/event-row';
 import { MAX_PAGE_SIZE } from '../../reading/page';
 import { AlertNotFoundError } from '../alert-errors';
 import { SEVERITY_RANK, type AlertSeverity, type AlertStatus } from '../alert-enums';
@@ -54,17 +52,4 @@ export class AlertRepository {
     if (!alert) throw new AlertNotFoundError('alert');
     return alert;
   }
-}
-
-/** The events that raised an alert, in log order; the stored occurred_at lets PostgreSQL open only their partitions. */
-export async function alertEvents(knex: Knex, tenantId: string, alertId: string): Promise<AuditEvent[]> {
-  const rows: AuditEventRow[] = await knex
-    .select(eventColumns(knex))
-    .from('alert_events as ae')
-    .join('audit_events as e', (join) =>
-      join.on('e.id', 'ae.event_id').andOn('e.occurred_at', 'ae.occurred_at').andOnVal('e.tenant_id', tenantId),
-    )
-    .where('ae.alert_id', alertId)
-    .orderBy('e.sequence');
-  return rows.map(toAuditEvent);
 }

@@ -3,10 +3,12 @@ import { AuditEvent } from '../../events/audit-event.type';
 import { tenantOf, type RequestContext } from '../../core/context';
 import { AlertSeverity, AlertStatus } from '../alert-enums';
 import { withConfigChange } from '../../events/config-change';
-import { AlertRuleRepository } from '../rules/alert-rule.repository';
+import { AlertNotFoundError } from '../alert-errors';
 import { AlertRule, toAlertRule } from '../rules/alert-rule.type';
 import { alertSnapshot, changeAlertStatus } from './alert-status-change';
-import { AlertRepository, alertEvents, encodeAlertCursor } from './alert.repository';
+import { AlertWebhookDelivery } from '../webhooks/webhook-delivery.type';
+import { ALERT_LOADERS } from './alert-loaders';
+import { AlertRepository, encodeAlertCursor } from './alert.repository';
 import { AuditAlert, AuditAlertConnection, toAuditAlert } from './alert.type';
 
 type Worked = AlertStatus.ACKNOWLEDGED | AlertStatus.RESOLVED;
@@ -21,7 +23,7 @@ export class AlertsResolver {
     @Arg('first', () => Int, { defaultValue: 50, nullable: true }) first = 50,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<AuditAlertConnection> {
-    const repository = new AlertRepository(context.services.orm.em.fork(), tenantOf(context));
+    const repository = new AlertRepository(context.em(), tenantOf(context));
     const rows = await repository.page({ status, minSeverity, first: first ?? 50, after });
     const edges = rows
       .slice(0, first ?? 50)
@@ -57,15 +59,22 @@ export class AlertsResolver {
 
   @FieldResolver(() => AlertRule)
   async rule(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AlertRule> {
-    const rule = await new AlertRuleRepository(context.services.orm.em.fork(), alert.tenantId).get(alert.ruleId, {
-      includeDeleted: true,
-    });
+    const rule = await context.loader(ALERT_LOADERS).rules.load(alert.ruleId);
+    if (!rule) throw new AlertNotFoundError('rule');
     return toAlertRule(rule);
   }
 
   @FieldResolver(() => [AuditEvent], { description: 'The events that raised it, in log order.' })
   events(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AuditEvent[]> {
-    return alertEvents(context.services.knex, alert.tenantId, alert.id);
+    return context.loader(ALERT_LOADERS).events.load(alert.id);
+  }
+
+  @FieldResolver(() => AlertWebhookDelivery, {
+    nullable: true,
+    description: 'Its POST to the rule’s webhook: null when the rule had none when the alert was raised.',
+  })
+  webhookDelivery(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AlertWebhookDelivery | null> {
+    return context.loader(ALERT_LOADERS).deliveries.load(alert.id);
   }
 
   private work(context: RequestContext, id: string, status: Worked, note?: string | null): Promise<AuditAlert> {

@@ -5,6 +5,8 @@ export interface WebhookOptions {
   /** First retry delay; doubled at each failure up to `maxRetryMs`. */
   retryBaseMs: number;
   maxRetryMs: number;
+  /** Attempts before a delivery is given up (`failed_at` set). */
+  maxAttempts: number;
   pollMs: number;
 }
 

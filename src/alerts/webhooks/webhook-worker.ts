@@ -1,4 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { postOutbound } from '../../net/outbound-request';
+import type { OutboundAllowList } from '../../net/outbound-url';
 import type { Logger } from '../../observability/logger';
 import { retryDelayMs, type WebhookOptions } from './webhook-options';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
@@ -11,8 +13,10 @@ interface DueDelivery {
 }
 
 /**
- * POSTs stored deliveries until their endpoint answers 2xx. Each is claimed by pushing its next
- * attempt past the request's timeout, so replicas share the table without sending one twice at once.
+ * POSTs stored deliveries until their endpoint answers 2xx, or gives up after `maxAttempts` (FAILED). Each is
+ * claimed by pushing its next attempt past the request's timeout, so replicas share the table without sending one
+ * twice at once. Every attempt goes through the outbound policy again: the URL was checked when it was saved, but
+ * what its name resolves to may have changed since.
  */
 export class WebhookWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -21,6 +25,7 @@ export class WebhookWorker {
   constructor(
     private readonly knex: Knex,
     private readonly options: WebhookOptions,
+    private readonly allowList: OutboundAllowList,
     private readonly log: Logger,
   ) {}
 
@@ -45,7 +50,7 @@ export class WebhookWorker {
     const lease = Math.ceil((this.options.timeoutMs + 5000) / 1000);
     const { rows } = await this.knex.raw(
       `UPDATE alert_webhook_deliveries SET attempts = attempts + 1, next_attempt_at = clock_timestamp() + make_interval(secs => ?)
-       WHERE id IN (SELECT id FROM alert_webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= clock_timestamp()
+       WHERE id IN (SELECT id FROM alert_webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= clock_timestamp()
                     ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
        RETURNING id, url, payload, attempts`,
       [lease],
@@ -58,8 +63,8 @@ export class WebhookWorker {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
+      status = await postOutbound(this.allowList, {
+        url: delivery.url,
         headers: {
           'content-type': 'application/json',
           [SIGNATURE_HEADER]: signWebhook(this.options.secret, timestamp, delivery.payload),
@@ -67,23 +72,26 @@ export class WebhookWorker {
           'x-audit-delivery': delivery.id,
         },
         body: delivery.payload,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        timeoutMs: this.options.timeoutMs,
       });
-      status = response.status;
-      await response.body?.cancel();
-      if (!response.ok) error = `HTTP ${response.status}`;
+      if (status >= 300 && status < 400) error = `HTTP ${status}: redirects are not followed`;
+      else if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
     const retryMs = retryDelayMs(delivery.attempts, this.options);
+    const givenUp = error !== null && delivery.attempts >= this.options.maxAttempts;
     await this.knex.raw(
       `UPDATE alert_webhook_deliveries SET last_status = ?, last_error = ?,
          delivered_at = CASE WHEN ? THEN clock_timestamp() END,
+         failed_at = CASE WHEN ? THEN clock_timestamp() END,
          next_attempt_at = clock_timestamp() + make_interval(secs => ?)
        WHERE id = ?`,
-      [status, error?.slice(0, 500) ?? null, error === null, retryMs / 1000, delivery.id],
+      [status, error?.slice(0, 500) ?? null, error === null, givenUp, retryMs / 1000, delivery.id],
     );
-    if (error)
+    if (givenUp)
+      this.log.warn({ delivery: delivery.id, attempts: delivery.attempts, error }, 'alerts: webhook given up');
+    else if (error)
       this.log.warn(
         { delivery: delivery.id, attempts: delivery.attempts, error, retryMs },
         'alerts: webhook not accepted; will retry',

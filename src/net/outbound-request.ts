@@ -1,0 +1,74 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import {
+  checkOutboundAddress,
+  checkOutboundUrl,
+  needsAddressCheck,
+  outboundPort,
+  type OutboundAllowList,
+} from './outbound-url';
+
+export interface OutboundPost {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+/**
+ * Resolves, refuses the whole answer if any address is internal (a name mixing a public and a private address
+ * could otherwise be dialled on the private one), and hands the checked addresses to the socket, so that no
+ * second lookup can be rebound between the check and the connection.
+ */
+function guardedLookup(allowList: OutboundAllowList, port: number): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '');
+      try {
+        for (const { address } of addresses) checkOutboundAddress(allowList, address, port);
+      } catch (refusal) {
+        return callback(refusal as NodeJS.ErrnoException, '');
+      }
+      if (options.all) return callback(null, addresses);
+      const [first] = addresses;
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/**
+ * POSTs `body` to a URL that a tenant admin configured, under the outbound policy (see outbound-url.ts). Redirects
+ * are not followed: the status is returned as it is, and a 3xx is the caller's failure to report. Credentials in the
+ * URL are sent as Basic authentication.
+ * @returns the response status (the body is discarded).
+ * @throws OutboundRefusedError for a refused URL or address; the network's errors otherwise.
+ */
+export function postOutbound(
+  allowList: OutboundAllowList,
+  { url: text, headers, body, timeoutMs }: OutboundPost,
+): Promise<number> {
+  const url = checkOutboundUrl(allowList, text);
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<number>((resolve, reject) => {
+    const outgoing = request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        signal: AbortSignal.timeout(timeoutMs),
+        // A fresh connection each time: a pooled socket would skip the lookup, and its check.
+        agent: false,
+        ...(needsAddressCheck(allowList, url) ? { lookup: guardedLookup(allowList, outboundPort(url)) } : {}),
+      },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
