@@ -1,3 +1,5 @@
+import type { Database } from '../../src/db/database';
+import { openAuditDatabase } from '../../src/modules';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
@@ -12,14 +14,21 @@ const failures = (actor: string) => Array.from({ length: 5 }, () => ({ actor: { 
 let database: TestDatabase;
 let raiser: TestServer;
 let reader: TestServer;
+let readerDb: Database;
 beforeAll(async () => {
   database = await createTestDatabase();
   raiser = await startTestServer({ database });
-  // Serves the reads with nothing of its own running in the background: every statement it sends is the query's.
-  reader = await startTestServer({ database, env: { ALERT_DETECTORS: 'off', ALERT_WEBHOOK_POLL_MS: '3600000' } });
+  // Serves the reads over connections of its own, with nothing running in the background: every
+  // statement its knex sends is the query's.
+  readerDb = await openAuditDatabase({ url: database.url });
+  reader = await startTestServer({
+    database: { ...database, db: readerDb },
+    env: { ALERT_DETECTORS: 'off', ALERT_WEBHOOK_POLL_MS: '3600000' },
+  });
 });
 afterAll(async () => {
   await Promise.all([raiser?.stop(), reader?.stop()]);
+  await readerDb?.close();
   await database?.drop();
 });
 
