@@ -18,6 +18,8 @@ export interface Limits {
   maxQueryDepth: number;
   /** Highest accepted estimated query cost (list fields multiply by their `first`). */
   maxQueryComplexity: number;
+  /** Most operations one WebSocket connection may run at once. */
+  maxSubscriptionsPerConnection: number;
 }
 
 export interface AppConfig {
@@ -43,6 +45,7 @@ const defaultLimits: Limits = {
   maxBodyBytes: 5 * 1024 * 1024,
   maxQueryDepth: 12,
   maxQueryComplexity: 50_000,
+  maxSubscriptionsPerConnection: 100,
 };
 
 function intFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -79,6 +82,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBodyBytes: intFromEnv('MAX_BODY_BYTES', defaultLimits.maxBodyBytes, env),
       maxQueryDepth: intFromEnv('MAX_QUERY_DEPTH', defaultLimits.maxQueryDepth, env),
       maxQueryComplexity: intFromEnv('MAX_QUERY_COMPLEXITY', defaultLimits.maxQueryComplexity, env),
+      maxSubscriptionsPerConnection: intFromEnv(
+        'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION',
+        defaultLimits.maxSubscriptionsPerConnection,
+        env,
+      ),
     },
     geoipDbPath: env.GEOIP_DB_PATH || undefined,
     alerts: loadAlertsConfig(env),

@@ -8,6 +8,8 @@ export enum ErrorCode {
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
   QueryTooComplex = 'QUERY_TOO_COMPLEX',
+  /** A WebSocket connection already runs as many operations as it may (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION). */
+  TooManySubscriptions = 'TOO_MANY_SUBSCRIPTIONS',
   /** The owner of a record declined a `revertAuditChange`. */
   RevertRefused = 'REVERT_REFUSED',
   /** The owner of a record did not answer a `revertAuditChange` in time. */

@@ -28,7 +28,7 @@ const RESULT_TYPES = [
   'GeoLocation',
   'AuditEventConnection',
   'AuditEventEdge',
-  'PageInfo',
+  'AuditPageInfo',
   'RecordAuditEventsPayload',
   'IntegrityReport',
   // investigations

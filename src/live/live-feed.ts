@@ -25,6 +25,8 @@ export interface LiveFeedDeps {
   httpServer: Server;
   schema: GraphQLSchema;
   limits: Limits;
+  /** Introspection is answered over WebSocket (as over HTTP: not in production). */
+  introspection: boolean;
   authenticate: Authenticate;
   services: Services;
   db: Database;
@@ -41,6 +43,7 @@ export async function startLiveFeed({
   httpServer,
   schema,
   limits,
+  introspection,
   authenticate,
   services,
   db,
@@ -66,6 +69,7 @@ export async function startLiveFeed({
   const sockets = startSubscriptionServer(httpServer, {
     schema,
     limits,
+    introspection,
     authenticate,
     services,
     hub,

@@ -1,12 +1,22 @@
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
-import { CloseCode, type ServerOptions } from 'graphql-ws';
+import {
+  getOperationAST,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+} from 'graphql';
+import type { ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { adminProblem } from '../auth/admin-problem';
 import type { Authenticate } from '../auth/verify-token';
 import type { Authentication } from '../auth/principal';
 import type { Limits } from '../config';
-import { UnauthenticatedError } from '../errors';
+import { ErrorCode, UnauthenticatedError } from '../errors';
 import { checkOperationLimits } from '../server/query-limits';
 import { createRequestContext, type Services } from '../server/context';
 import type { LiveHub } from './live-hub';
@@ -27,56 +37,88 @@ export interface SocketExtra {
 
 export interface LiveServerDeps {
   schema: GraphQLSchema;
-  /** The same depth and cost limits as over HTTP. */
+  /** The same depth and cost limits as over HTTP, and how many operations a connection may run. */
   limits: Limits;
+  /** Introspection is answered (as over HTTP: not when NODE_ENV=production). */
+  introspection: boolean;
   authenticate: Authenticate;
   services: Services;
   hub: LiveHub;
   metrics: LiveMetrics;
 }
 
-export function liveServerOptions({
-  schema,
-  limits,
-  authenticate,
-  services,
-  hub,
-}: LiveServerDeps): ServerOptions<Record<string, unknown> | undefined, SocketExtra> {
+/**
+ * An operation refused before it runs. It is sent as the operation's result, a `next` carrying
+ * the errors and then `complete`, not as graphql-ws's `error` message: gateways' upstream clients
+ * throw on `error` and mask it (Hive Gateway answers "Unexpected error"), and closing the socket
+ * instead makes clients retry. graphql-ws runs the operation it is given; this one only carries
+ * the errors to `subscribe` below, which answers with them.
+ */
+class Refusal {
+  constructor(readonly errors: GraphQLError[]) {}
+}
+const REFUSED_OPERATION = parse('subscription Refused { __typename }');
+
+function refused(schema: GraphQLSchema, errors: GraphQLError[]): ExecutionArgs {
+  return { schema, document: REFUSED_OPERATION, rootValue: new Refusal(errors), contextValue: {} };
+}
+
+function tooManySubscriptions(limit: number): GraphQLError {
+  return new GraphQLError(
+    `This connection already runs ${limit} operations, the most it may: complete one, or open another connection`,
+    { extensions: { code: ErrorCode.TooManySubscriptions, limit } },
+  );
+}
+
+/** The operation's document, or why it may not run on this connection. */
+function admit(
+  { schema, limits, introspection }: Pick<LiveServerDeps, 'schema' | 'limits' | 'introspection'>,
+  auth: Authentication,
+  payload: SubscribePayload,
+): DocumentNode | GraphQLError[] {
+  if (!auth.principal) return [new UnauthenticatedError(`A valid bearer token is required: ${auth.problem}`)];
+  if (auth.principal.expiresAt * 1000 <= Date.now())
+    return [new UnauthenticatedError('Your token expired: connect again with a fresh token')];
+  let document;
+  try {
+    document = parse(payload.query);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  const rules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const errors = validate(schema, document, rules);
+  if (errors.length > 0) return [...errors];
+  try {
+    const { operationName, variables } = payload;
+    const operation = getOperationAST(document, operationName);
+    checkOperationLimits(schema, limits, { document, operation, operationName, variables });
+  } catch (error) {
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
+  const problem = subscribesToLiveField(document, payload.operationName) ? adminProblem(auth) : null;
+  return problem ? [problem] : document;
+}
+
+export function liveServerOptions(
+  deps: LiveServerDeps,
+): ServerOptions<Record<string, unknown> | undefined, SocketExtra> {
+  const { schema, limits, authenticate, services, hub } = deps;
   return {
     schema,
+    /** Every connection is accepted: a missing or bad token refuses each of its operations instead. */
     async onConnect(ctx) {
       const header = ctx.connectionParams?.Authorization ?? ctx.connectionParams?.authorization;
-      const auth = await authenticate(typeof header === 'string' ? header : undefined);
-      if (!auth.principal) {
-        ctx.extra.socket.close(CloseCode.Forbidden, `Forbidden: ${auth.problem}`.slice(0, 120));
-        return false;
-      }
-      ctx.extra.auth = auth;
+      ctx.extra.auth = await authenticate(typeof header === 'string' ? header : undefined);
       return true;
     },
     onSubscribe(ctx, _id, payload) {
-      const auth = ctx.extra.auth!;
-      if (auth.principal && auth.principal.expiresAt * 1000 <= Date.now())
-        return [new UnauthenticatedError('Your token expired: connect again with a fresh token')];
-      let document;
-      try {
-        document = parse(payload.query);
-      } catch (error) {
-        return [error as GraphQLError];
-      }
-      const errors = validate(schema, document);
-      if (errors.length > 0) return errors;
-      try {
-        const { operationName, variables } = payload;
-        const operation = getOperationAST(document, operationName);
-        checkOperationLimits(schema, limits, { document, operation, operationName, variables });
-      } catch (error) {
-        if (error instanceof GraphQLError) return [error];
-        throw error;
-      }
-      const problem = subscribesToLiveField(document, payload.operationName) ? adminProblem(auth) : null;
-      if (problem) return [problem];
-      return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      // graphql-ws has already added this operation to `subscriptions`.
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection)
+        return refused(schema, [tooManySubscriptions(limits.maxSubscriptionsPerConnection)]);
+      const admitted = admit(deps, ctx.extra.auth!, payload);
+      if (Array.isArray(admitted)) return refused(schema, admitted);
+      return { schema, document: admitted, operationName: payload.operationName, variableValues: payload.variables };
     },
     context(ctx, id, payload, args): LiveContext {
       const base = createRequestContext(services, ctx.extra.auth!, `${ctx.extra.connectionId}/${id}`);
@@ -93,6 +135,7 @@ export function liveServerOptions({
       };
       return { ...base, live };
     },
-    subscribe: liveAwareSubscribe,
+    subscribe: (args) =>
+      args.rootValue instanceof Refusal ? { errors: args.rootValue.errors } : liveAwareSubscribe(args),
   };
 }

@@ -83,6 +83,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
     httpServer,
     schema,
     limits: config.limits,
+    introspection: !config.production,
     authenticate,
     services,
     db,
