@@ -17,6 +17,10 @@ export enum ErrorCode {
   /** No owner endpoint is configured for the entity type, or it could not be reached. */
   RevertUnavailable = 'REVERT_UNAVAILABLE',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
+  /** Apollo Server's codes over HTTP; given the same meaning over WebSocket. */
+  GraphqlParseFailed = 'GRAPHQL_PARSE_FAILED',
+  GraphqlValidationFailed = 'GRAPHQL_VALIDATION_FAILED',
+  BadRequest = 'BAD_REQUEST',
 }
 
 export class UnauthenticatedError extends GraphQLError {

@@ -70,6 +70,16 @@ function tooManySubscriptions(limit: number): GraphQLError {
   );
 }
 
+/** The codes Apollo Server gives parse and validation errors over HTTP. */
+function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
+}
+
 /** The operation's document, or why it may not run on this connection. */
 function admit(
   { schema, limits, introspection }: Pick<LiveServerDeps, 'schema' | 'limits' | 'introspection'>,
@@ -83,11 +93,11 @@ function admit(
   try {
     document = parse(payload.query);
   } catch (error) {
-    return [error as GraphQLError];
+    return [withCode(error as GraphQLError, ErrorCode.GraphqlParseFailed)];
   }
   const rules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const errors = validate(schema, document, rules);
-  if (errors.length > 0) return [...errors];
+  if (errors.length > 0) return errors.map((error) => withCode(error, ErrorCode.GraphqlValidationFailed));
   try {
     const { operationName, variables } = payload;
     const operation = getOperationAST(document, operationName);

@@ -24,6 +24,7 @@ import { createErrorFormatter } from './format-error';
 import { healthRoutes } from './health-routes';
 import { jitGateway } from './jit-executor';
 import { queryLimitsPlugin } from './query-limits';
+import { subscriptionsOverHttpRefused } from './subscriptions-over-http';
 
 export interface App {
   httpServer: Server;
@@ -60,6 +61,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
       // No cache hints are set here; the default plugin cost ~5 µs on every field of every response.
       ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(() => schema, config.limits),
+      subscriptionsOverHttpRefused,
     ],
   });
   await apollo.start();
