@@ -116,10 +116,15 @@ export function liveServerOptions(
   const { schema, limits, authenticate, services, hub } = deps;
   return {
     schema,
-    /** Every connection is accepted: a missing or bad token refuses each of its operations instead. */
+    /**
+     * Every connection is accepted: a missing or bad token refuses each of its operations instead.
+     * The token is read from connectionParams, else from the upgrade request's header, which is
+     * where Apollo Router and Hive Router put the `Authorization` they propagate.
+     */
     async onConnect(ctx) {
-      const header = ctx.connectionParams?.Authorization ?? ctx.connectionParams?.authorization;
-      ctx.extra.auth = await authenticate(typeof header === 'string' ? header : undefined);
+      const param = ctx.connectionParams?.Authorization ?? ctx.connectionParams?.authorization;
+      const header = typeof param === 'string' ? param : ctx.extra.request.headers.authorization;
+      ctx.extra.auth = await authenticate(header);
       return true;
     },
     onSubscribe(ctx, _id, payload) {

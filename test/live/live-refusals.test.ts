@@ -93,6 +93,32 @@ describe('subscriptions refused directly', () => {
     ws.close();
   });
 
+  it('takes the token from the upgrade request’s Authorization header when connectionParams have none', async () => {
+    const ws = new WebSocket(wsUrl(server), 'graphql-transport-ws', {
+      headers: { authorization: `Bearer ${await userToken('acme')}` },
+    });
+    const messages: Array<{ type: string; payload?: { errors?: unknown[] } }> = [];
+    ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await waitUntil(
+      () => messages.some((message) => message.type === 'connection_ack'),
+      5000,
+      () => JSON.stringify(messages),
+    );
+    ws.send(
+      JSON.stringify({ id: 'h', type: 'subscribe', payload: { query: 'subscription { auditEventRecorded { id } }' } }),
+    );
+    await waitUntil(
+      () => messages.some((message) => message.type === 'complete'),
+      5000,
+      () => JSON.stringify(messages),
+    );
+    // A USER's token, read: FORBIDDEN, where a missing one would be UNAUTHENTICATED.
+    expect(messages.find((message) => message.type === 'next')?.payload?.errors).toEqual(coded('FORBIDDEN'));
+    ws.close();
+  });
+
   it('answers a subscription sent over HTTP with a coded error, not a 500', async () => {
     const response = await server.graphql('subscription { auditEventRecorded { id } }', {}, await adminToken('acme'));
     expect(response.status).toBeLessThan(500);
