@@ -26,6 +26,10 @@ export const serverSettings = {
     default: 50_000,
     desc: 'highest estimated cost (list fields multiply by `first` or by the gateway’s representations)',
   }),
+  LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: positive({
+    default: 100,
+    desc: 'most operations one WebSocket connection may run at once (more are refused with `TOO_MANY_SUBSCRIPTIONS`)',
+  }),
   GRAPHQL_EXECUTOR: text<'jit' | 'graphql-js'>({
     choices: ['jit', 'graphql-js'] as const,
     default: 'jit',
@@ -57,6 +61,8 @@ export interface Limits {
   maxQueryDepth: number;
   /** Highest accepted estimated query cost (list fields multiply by their `first`). */
   maxQueryComplexity: number;
+  /** Most operations one WebSocket connection may run at once. */
+  maxSubscriptionsPerConnection: number;
 }
 
 export interface AppConfig {
@@ -105,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, moduleSettings: readonly Sett
       maxBodyBytes: server.MAX_BODY_BYTES,
       maxQueryDepth: server.MAX_QUERY_DEPTH,
       maxQueryComplexity: server.MAX_QUERY_COMPLEXITY,
+      maxSubscriptionsPerConnection: server.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     },
     logLevel: server.LOG_LEVEL ?? (server.NODE_ENV === 'test' ? 'silent' : 'info'),
     explorerEnabled: server.EXPLORER_ENABLED ?? (!jwksUrl && jwtSecret === DEVELOPMENT_JWT_SECRET),

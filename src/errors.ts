@@ -12,6 +12,8 @@ export enum ErrorCode {
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
   QueryTooComplex = 'QUERY_TOO_COMPLEX',
+  /** A WebSocket connection already runs as many operations as it may (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION). */
+  TooManySubscriptions = 'TOO_MANY_SUBSCRIPTIONS',
   /** The owner of a record declined a `revertAuditChange`. */
   RevertRefused = 'REVERT_REFUSED',
   /** The owner of a record did not answer a `revertAuditChange` in time. */
@@ -23,6 +25,9 @@ export enum ErrorCode {
   /** A capability this instance does not run (e.g. a subscription field over HTTP). */
   NotServedHere = 'NOT_SERVED_HERE',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
+  /** Apollo Server's codes over HTTP; given the same meaning over WebSocket. */
+  GraphqlParseFailed = 'GRAPHQL_PARSE_FAILED',
+  GraphqlValidationFailed = 'GRAPHQL_VALIDATION_FAILED',
 }
 
 /** An error the caller can act on: a stable code and details, independent of the transport. */

@@ -25,7 +25,7 @@ export const eventsModule: AuditModule = {
     'GeoLocation',
     'AuditEventConnection',
     'AuditEventEdge',
-    'PageInfo',
+    'AuditPageInfo',
     'RecordAuditEventsPayload',
   ],
   migrations: [{ name: 'Migration20261122000000_audit_log', class: Migration20261122000000AuditLog }],

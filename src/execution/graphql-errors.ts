@@ -5,9 +5,6 @@ import type { Logger } from '../observability/logger';
 
 /** Codes of graphql-js and Apollo Server that describe the request itself: shown as they are. */
 const REQUEST_CODES = new Set<string>([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',

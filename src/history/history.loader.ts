@@ -80,7 +80,7 @@ async function loadPages(knex: Knex, tenantId: string, keys: readonly HistoryKey
   );
   const rowsByKey = keys.map((): AuditEventRow[] => []);
   for (const row of rows as Array<AuditEventRow & { ord: string }>) rowsByKey[Number(row.ord) - 1].push(row);
-  return keys.map((key, index) => toConnection(rowsByKey[index], first, key.cursor));
+  return rowsByKey.map((rows) => toConnection(rows, first));
 }
 
 /** The request's history loader. */

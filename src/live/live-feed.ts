@@ -35,6 +35,7 @@ export async function startLiveFeed({ config, db, services, bus, logger, http }:
   const sockets = startSubscriptionServer(http.server, {
     schema: http.schema,
     limits: config.limits,
+    introspection: !config.production,
     authenticate: http.authenticate,
     services,
     hub,

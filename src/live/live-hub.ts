@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { BadUserInputError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { CommitNotice } from './commit-notice';
 import type { FanoutListener } from './fanout-transport';
@@ -44,10 +45,11 @@ export class LiveHub implements FanoutListener {
   /**
    * A new member: replayed after `afterSequence` (if behind its feed), then live. Its frames go
    * to `request.outlet`; graphql-ws iterates its `stream`.
-   * @throws BadUserInputError for a malformed filter.
+   * @throws BadUserInputError for a malformed filter, or an `afterSequence` the tenant has not reached.
    */
   async subscribe(request: LiveRequest): Promise<FeedMember> {
     newEventsQuery(this.knex, { tenantId: request.tenantId, criteria: request.criteria, after: 0n, limit: 1 }).toSQL();
+    if (request.afterSequence !== undefined) await this.checkReached(request.tenantId, request.afterSequence);
     const feed = await this.registry.reserve(request);
     const start = request.afterSequence ?? feed.cursor;
     const { bufferEvents, pageSize } = this.options;
@@ -61,6 +63,16 @@ export class LiveHub implements FanoutListener {
       this.registry.dropIfEmpty(feed);
     });
     return member;
+  }
+
+  /** A sequence beyond the head was never sent to anyone: the subscriber would wait for it in silence. */
+  private async checkReached(tenantId: string, afterSequence: bigint): Promise<void> {
+    const head = await tenantHead(this.knex, tenantId);
+    if (afterSequence > head)
+      throw new BadUserInputError(
+        'afterSequence',
+        `is beyond the last event recorded (sequence ${head}): give the sequence of the last event you received`,
+      );
   }
 
   private async openFeed(shape: FeedShape): Promise<SharedFeed> {

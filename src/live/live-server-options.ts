@@ -1,15 +1,25 @@
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
-import { CloseCode, type ServerOptions } from 'graphql-ws';
+import {
+  getOperationAST,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+} from 'graphql';
+import type { ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { adminProblem } from '../auth/admin-problem';
 import type { Authenticate } from '../auth/verify-token';
 import type { Authentication } from '../auth/principal';
 import type { Limits } from '../config';
-import { UnauthenticatedError } from '../errors';
+import { ErrorCode, UnauthenticatedError } from '../errors';
+import { createRequestContext, type Services } from '../core/context';
 import { toGraphQLError } from '../execution/graphql-errors';
 import { checkOperationLimits } from '../execution/query-limits';
-import { createRequestContext, type Services } from '../core/context';
 import type { LiveHub } from './live-hub';
 import type { LiveMetrics } from './live-metrics';
 import { subscribesToLiveField, type LiveContext } from './live-operation';
@@ -28,56 +38,104 @@ export interface SocketExtra {
 
 export interface LiveServerDeps {
   schema: GraphQLSchema;
-  /** The same depth and cost limits as over HTTP. */
+  /** The same depth and cost limits as over HTTP, and how many operations a connection may run. */
   limits: Limits;
+  /** Introspection is answered (as over HTTP: not when NODE_ENV=production). */
+  introspection: boolean;
   authenticate: Authenticate;
   services: Services;
   hub: LiveHub;
   metrics: LiveMetrics;
 }
 
-export function liveServerOptions({
-  schema,
-  limits,
-  authenticate,
-  services,
-  hub,
-}: LiveServerDeps): ServerOptions<Record<string, unknown> | undefined, SocketExtra> {
+/**
+ * An operation refused before it runs. It is sent as the operation's result, a `next` carrying
+ * the errors and then `complete`, not as graphql-ws's `error` message: gateways' upstream clients
+ * throw on `error` and mask it (Hive Gateway answers "Unexpected error"), and closing the socket
+ * instead makes clients retry. graphql-ws runs the operation it is given; this one only carries
+ * the errors to `subscribe` below, which answers with them.
+ */
+class Refusal {
+  constructor(readonly errors: GraphQLError[]) {}
+}
+const REFUSED_OPERATION = parse('subscription Refused { __typename }');
+
+function refused(schema: GraphQLSchema, errors: GraphQLError[]): ExecutionArgs {
+  return { schema, document: REFUSED_OPERATION, rootValue: new Refusal(errors), contextValue: {} };
+}
+
+function tooManySubscriptions(limit: number): GraphQLError {
+  return new GraphQLError(
+    `This connection already runs ${limit} operations, the most it may: complete one, or open another connection`,
+    { extensions: { code: ErrorCode.TooManySubscriptions, limit } },
+  );
+}
+
+/** The codes Apollo Server gives parse and validation errors over HTTP. */
+function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/** The operation's document, or why it may not run on this connection. */
+function admit(
+  { schema, limits, introspection }: Pick<LiveServerDeps, 'schema' | 'limits' | 'introspection'>,
+  auth: Authentication,
+  payload: SubscribePayload,
+): DocumentNode | GraphQLError[] {
+  if (!auth.principal)
+    return [toGraphQLError(new UnauthenticatedError(`A valid bearer token is required: ${auth.problem}`))];
+  if (auth.principal.expiresAt * 1000 <= Date.now())
+    return [toGraphQLError(new UnauthenticatedError('Your token expired: connect again with a fresh token'))];
+  let document;
+  try {
+    document = parse(payload.query);
+  } catch (error) {
+    return [withCode(error as GraphQLError, ErrorCode.GraphqlParseFailed)];
+  }
+  const rules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const errors = validate(schema, document, rules);
+  if (errors.length > 0) return errors.map((error) => withCode(error, ErrorCode.GraphqlValidationFailed));
+  try {
+    const { operationName, variables } = payload;
+    const operation = getOperationAST(document, operationName);
+    checkOperationLimits(schema, limits, { document, operation, operationName, variables });
+  } catch (error) {
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
+  const problem = subscribesToLiveField(document, payload.operationName) ? adminProblem(auth) : null;
+  return problem ? [toGraphQLError(problem)] : document;
+}
+
+export function liveServerOptions(
+  deps: LiveServerDeps,
+): ServerOptions<Record<string, unknown> | undefined, SocketExtra> {
+  const { schema, limits, authenticate, services, hub } = deps;
   return {
     schema,
+    /**
+     * Every connection is accepted: a missing or bad token refuses each of its operations instead.
+     * The token is read from connectionParams, else from the upgrade request's header, which is
+     * where Apollo Router and Hive Router put the `Authorization` they propagate.
+     */
     async onConnect(ctx) {
-      const header = ctx.connectionParams?.Authorization ?? ctx.connectionParams?.authorization;
-      const auth = await authenticate(typeof header === 'string' ? header : undefined);
-      if (!auth.principal) {
-        ctx.extra.socket.close(CloseCode.Forbidden, `Forbidden: ${auth.problem}`.slice(0, 120));
-        return false;
-      }
-      ctx.extra.auth = auth;
+      const param = ctx.connectionParams?.Authorization ?? ctx.connectionParams?.authorization;
+      const header = typeof param === 'string' ? param : ctx.extra.request.headers.authorization;
+      ctx.extra.auth = await authenticate(header);
       return true;
     },
     onSubscribe(ctx, _id, payload) {
-      const auth = ctx.extra.auth!;
-      if (auth.principal && auth.principal.expiresAt * 1000 <= Date.now())
-        return [toGraphQLError(new UnauthenticatedError('Your token expired: connect again with a fresh token'))];
-      let document;
-      try {
-        document = parse(payload.query);
-      } catch (error) {
-        return [error as GraphQLError];
-      }
-      const errors = validate(schema, document);
-      if (errors.length > 0) return errors;
-      try {
-        const { operationName, variables } = payload;
-        const operation = getOperationAST(document, operationName);
-        checkOperationLimits(schema, limits, { document, operation, operationName, variables });
-      } catch (error) {
-        if (error instanceof GraphQLError) return [error];
-        throw error;
-      }
-      const problem = subscribesToLiveField(document, payload.operationName) ? adminProblem(auth) : null;
-      if (problem) return [toGraphQLError(problem)];
-      return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      // graphql-ws has already added this operation to `subscriptions`.
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection)
+        return refused(schema, [tooManySubscriptions(limits.maxSubscriptionsPerConnection)]);
+      const admitted = admit(deps, ctx.extra.auth!, payload);
+      if (Array.isArray(admitted)) return refused(schema, admitted);
+      return { schema, document: admitted, operationName: payload.operationName, variableValues: payload.variables };
     },
     context(ctx, id, payload, args): LiveContext {
       const base = createRequestContext(services, ctx.extra.auth!, `${ctx.extra.connectionId}/${id}`);
@@ -94,6 +152,7 @@ export function liveServerOptions({
       };
       return { ...base, live };
     },
-    subscribe: liveAwareSubscribe,
+    subscribe: (args) =>
+      args.rootValue instanceof Refusal ? { errors: args.rootValue.errors } : liveAwareSubscribe(args),
   };
 }

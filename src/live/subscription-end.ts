@@ -7,33 +7,33 @@ const DONE: Outcome = { value: undefined, done: true };
 /**
  * What graphql-ws iterates for a live subscription. The events are written straight to the
  * socket by the shared feed (see FeedMember), not passed through graphql-ws one by one, so this
- * yields nothing: it settles once, when the subscription ends. Done, and graphql-ws sends
- * `complete`; thrown, and it sends `error` (after every frame already written, since both go
- * through the same socket). graphql-ws calls `return` when the client completes or disconnects.
+ * yields nothing but the error that ends it, if one does: graphql-ws then sends it as a `next`
+ * carrying `errors`, then `complete` (after every frame already written, since both go through
+ * the same socket). Not thrown: graphql-ws would send its `error` message, which gateways'
+ * upstream clients throw on and mask. graphql-ws calls `return` when the client completes or
+ * disconnects.
  */
 export class SubscriptionEnd implements AsyncIterableIterator<ExecutionResult> {
   private ended = false;
   private failure: GraphQLError | undefined;
-  private waiter: { resolve: (outcome: Outcome) => void; reject: (error: GraphQLError) => void } | null = null;
+  private waiter: ((outcome: Outcome) => void) | null = null;
 
   constructor(private readonly onReturn: () => void) {}
 
-  /** The server ends the subscription; the client gets `error` when given, else `complete`. */
+  /** The server ends the subscription; the client gets `error` as the last result, then `complete`. */
   end(error?: GraphQLError): void {
     if (this.ended) return;
     this.ended = true;
     this.failure = error;
     const waiter = this.waiter;
     this.waiter = null;
-    if (waiter) this.settle(waiter.resolve, waiter.reject);
+    if (waiter) waiter(this.outcome());
   }
 
   next(): Promise<Outcome> {
-    // The promise is made only when asked for, so that an error nobody iterates (the client
-    // completed before graphql-ws started) is not an unhandled rejection.
-    return new Promise((resolve, reject) => {
-      if (this.ended) this.settle(resolve, reject);
-      else this.waiter = { resolve, reject };
+    return new Promise((resolve) => {
+      if (this.ended) resolve(this.outcome());
+      else this.waiter = resolve;
     });
   }
 
@@ -47,11 +47,10 @@ export class SubscriptionEnd implements AsyncIterableIterator<ExecutionResult> {
     return this;
   }
 
-  /** The error is told once; graphql-ws does not ask again after it. */
-  private settle(resolve: (outcome: Outcome) => void, reject: (error: GraphQLError) => void): void {
+  /** The error is told once, then the iteration is done. */
+  private outcome(): Outcome {
     const failure = this.failure;
     this.failure = undefined;
-    if (failure) reject(failure);
-    else resolve(DONE);
+    return failure ? { value: { errors: [failure] }, done: false } : DONE;
   }
 }

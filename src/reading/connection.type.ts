@@ -1,14 +1,15 @@
-import { Directive, Field, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { AuditEvent } from '../events/audit-event.type';
 import type { AuditEventNode } from '../events/event-row';
 
-@Directive('@shareable')
-@ObjectType({ simpleResolvers: true, description: 'Relay page information.' })
-export class PageInfo {
+/**
+ * Ours alone, not a shared `PageInfo`: a value type shared across subgraphs must have the same
+ * fields in each, and CRM subgraphs differ (minimal, full Relay, with totalCount...).
+ */
+@ObjectType({ simpleResolvers: true, description: 'Where a page of a connection ends.' })
+export class AuditPageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true }) endCursor!: string | null;
-  @Field(() => Boolean, { description: 'True when the page was asked for after a cursor.' }) hasPreviousPage!: boolean;
-  @Field(() => String, { nullable: true }) startCursor!: string | null;
 }
 
 @ObjectType({ simpleResolvers: true })
@@ -21,5 +22,5 @@ export class AuditEventEdge {
 @ObjectType({ simpleResolvers: true, description: 'Events newest first (occurredAt descending, then id descending).' })
 export class AuditEventConnection {
   @Field(() => [AuditEventEdge]) edges!: AuditEventEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => AuditPageInfo) pageInfo!: AuditPageInfo;
 }

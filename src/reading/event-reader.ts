@@ -13,7 +13,7 @@ export async function listEvents(knex: Knex, tenantId: string, args: ListEventsA
   const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
   applyCriteria(qb, args);
   const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
-  return toConnection(rows, first, cursor);
+  return toConnection(rows, first);
 }
 
 /** The event with this id, if it belongs to the tenant. */

@@ -50,7 +50,7 @@ class Edge {
 }
 
 /** Turns up to `first + 1` rows into a connection. */
-export function toConnection(rows: AuditEventRow[], first: number, cursor: Cursor | null): AuditEventConnection {
+export function toConnection(rows: AuditEventRow[], first: number): AuditEventConnection {
   const page = rows.length > first ? rows.slice(0, first) : rows;
   const edges = page.map((row) => new Edge(row.occurred_us, toAuditEventNode(row)));
   return {
@@ -58,8 +58,6 @@ export function toConnection(rows: AuditEventRow[], first: number, cursor: Curso
     pageInfo: {
       hasNextPage: rows.length > first,
       endCursor: edges.at(-1)?.cursor ?? null,
-      hasPreviousPage: cursor !== null,
-      startCursor: edges[0]?.cursor ?? null,
     },
   };
 }

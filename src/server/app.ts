@@ -18,6 +18,7 @@ import type { Database } from '../db/database';
 import { executionOptions } from '../execution/executor';
 import { formatGraphQLError, logInternalErrors } from '../execution/graphql-errors';
 import { queryLimitsPlugin } from '../execution/query-limits';
+import { subscriptionsOverHttpRefused } from '../execution/subscriptions-over-http';
 import { explorerRoutes } from '../explorer/explorer-routes';
 import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
@@ -65,6 +66,7 @@ export async function createApp(
       // No cache hints are set here; the default plugin cost ~5 µs on every field of every response.
       ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(() => schema, config.limits),
+      subscriptionsOverHttpRefused,
       {
         async requestDidStart() {
           return {

@@ -44,17 +44,17 @@ describe('auditEventRecorded across two instances', () => {
     await Promise.all([deletes, all, globex].map((sub) => sub.dispose()));
   });
 
-  it('refuses a USER with FORBIDDEN and closes a connection without a valid token with 4403', async () => {
-    const user = subscribeLive(a, await userToken('acme'));
-    await user.ended;
-    expect(user.errors).toEqual([
-      expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
-    ]);
-    await user.dispose();
-    for (const token of [null, 'not-a-jwt']) {
-      const anonymous = subscribeLive(a, token);
-      await anonymous.ended;
-      expect(anonymous.closeCode).toBe(4403);
+  it('refuses a USER with FORBIDDEN, and one without a valid token with UNAUTHENTICATED, keeping the connection', async () => {
+    for (const [token, code] of [
+      [await userToken('acme'), 'FORBIDDEN'],
+      [null, 'UNAUTHENTICATED'],
+      ['not-a-jwt', 'UNAUTHENTICATED'],
+    ]) {
+      const refused = subscribeLive(a, token);
+      await refused.ended;
+      expect(refused.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code }) })]);
+      expect(refused.endedBy).toBe('complete');
+      await refused.dispose();
     }
   });
 

@@ -24,7 +24,7 @@ describe('limits on subscriptions', () => {
       client.subscribe(
         { query },
         {
-          next: () => {},
+          next: (result) => (clearTimeout(timer), resolve([...(result.errors ?? [])])),
           error: (error) => (clearTimeout(timer), resolve(Array.isArray(error) ? error : [error])),
           complete: () => (clearTimeout(timer), resolve([])),
         },

@@ -15,27 +15,42 @@ export interface LiveEvent {
 }
 
 /** One subscription over a real WebSocket, collecting what it receives. */
-export interface LiveSubscription {
-  events: LiveEvent[];
+export interface LiveSubscription<T = LiveEvent> {
+  events: T[];
   errors: unknown[];
   closeCode?: number;
+  /** How the server ended it: `complete` (after any errors as results), an `error` message, or closing the socket. */
+  endedBy?: 'complete' | 'error' | 'close';
   /** Settles when the server completes the subscription, fails it, or closes the socket. */
   ended: Promise<void>;
   /** Resolves once `count` events arrived (rejects after `timeoutMs`). */
-  waitFor(count: number, timeoutMs?: number): Promise<LiveEvent[]>;
+  waitFor(count: number, timeoutMs?: number): Promise<T[]>;
   dispose(): Promise<void>;
 }
 
-export function wsUrl(server: TestServer): string {
+/** Our subgraph, or a gateway in front of it: anything serving graphql-ws on `/graphql`. */
+export type WsEndpoint = Pick<TestServer, 'url'>;
+
+export function wsUrl(server: WsEndpoint): string {
   return `${server.url.replace(/^http/, 'ws')}/graphql`;
 }
 
 export function subscribeLive(
-  server: TestServer,
+  server: WsEndpoint,
   token: string | null,
   variables: { filter?: Record<string, unknown>; after?: string; savedFilterId?: string } = {},
 ): LiveSubscription {
-  const sub: LiveSubscription = {
+  return subscribeOverWs<LiveEvent>(server, token, LIVE, variables);
+}
+
+/** Any subscription over a graphql-ws client that does not retry, collecting the root field of each result. */
+export function subscribeOverWs<T>(
+  server: WsEndpoint,
+  token: string | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+): LiveSubscription<T> {
+  const sub: LiveSubscription<T> = {
     events: [],
     errors: [],
     ended: Promise.resolve(),
@@ -49,17 +64,27 @@ export function subscribeLive(
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       connectionParams: token ? { Authorization: `Bearer ${token}` } : {},
-      on: { closed: (event) => ((sub.closeCode = (event as { code?: number }).code), resolve()) },
+      on: {
+        closed: (event) => {
+          sub.closeCode = (event as { code?: number }).code;
+          sub.endedBy ??= 'close';
+          resolve();
+        },
+      },
     });
-    client.subscribe<{ auditEventRecorded: LiveEvent }>(
-      { query: LIVE, variables },
+    client.subscribe<Record<string, T>>(
+      { query, variables },
       {
         next: (message) => {
           if (message.errors) sub.errors.push(...message.errors);
-          if (message.data) sub.events.push(message.data.auditEventRecorded);
+          if (message.data) sub.events.push(...Object.values(message.data));
         },
-        error: (error) => (sub.errors.push(...(Array.isArray(error) ? error : [error])), resolve()),
-        complete: () => resolve(),
+        error: (error) => {
+          sub.errors.push(...(Array.isArray(error) ? error : [error]));
+          sub.endedBy ??= 'error';
+          resolve();
+        },
+        complete: () => ((sub.endedBy ??= 'complete'), resolve()),
       },
     );
   });

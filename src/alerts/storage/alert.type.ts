@@ -1,5 +1,5 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
-import { PageInfo } from '../../reading/connection.type';
+import { AuditPageInfo } from '../../reading/connection.type';
 import { DateTimeScalar } from '../../schema/scalars';
 import { AlertSeverity, AlertStatus } from '../alert-enums';
 import type { AlertEntity } from './alert.entity';
@@ -34,7 +34,7 @@ export class AuditAlertEdge {
 @ObjectType({ description: 'Alerts newest first.' })
 export class AuditAlertConnection {
   @Field(() => [AuditAlertEdge]) edges!: AuditAlertEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => AuditPageInfo) pageInfo!: AuditPageInfo;
 }
 
 export function toAuditAlert(entity: AlertEntity): AuditAlert {

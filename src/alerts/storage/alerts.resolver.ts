@@ -33,8 +33,6 @@ export class AlertsResolver {
       pageInfo: {
         hasNextPage: rows.length > edges.length,
         endCursor: edges.at(-1)?.cursor ?? null,
-        hasPreviousPage: after != null,
-        startCursor: edges[0]?.cursor ?? null,
       },
     };
   }
