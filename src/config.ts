@@ -14,10 +14,18 @@ export interface AuthConfig {
 export interface Limits {
   /** Largest accepted HTTP body, in bytes. */
   maxBodyBytes: number;
+  /** Longest accepted GraphQL document, in UTF-8 bytes. */
+  maxQueryBytes: number;
+  /** Most lexical tokens in one GraphQL document. */
+  maxQueryTokens: number;
+  /** Most selections (fields, spreads, inline fragments) in one document once its fragments are expanded. */
+  maxQuerySelections: number;
   /** Deepest accepted selection set. */
   maxQueryDepth: number;
   /** Highest accepted estimated query cost (list fields multiply by their `first`). */
   maxQueryComplexity: number;
+  /** Reads of the audit log are cancelled after this long (PostgreSQL `statement_timeout`); 0: never. */
+  readStatementTimeoutMs: number;
 }
 
 export interface AppConfig {
@@ -41,8 +49,12 @@ export const DEVELOPMENT_JWT_SECRET = 'audit-subgraph-development-secret-do-not-
 
 const defaultLimits: Limits = {
   maxBodyBytes: 5 * 1024 * 1024,
+  maxQueryBytes: 64 * 1024,
+  maxQueryTokens: 10_000,
+  maxQuerySelections: 2_000,
   maxQueryDepth: 12,
   maxQueryComplexity: 50_000,
+  readStatementTimeoutMs: 10_000,
 };
 
 function intFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -77,8 +89,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: { jwtSecret, jwksUrl, issuer: env.AUTH_ISSUER || undefined, audience: env.AUTH_AUDIENCE || undefined },
     limits: {
       maxBodyBytes: intFromEnv('MAX_BODY_BYTES', defaultLimits.maxBodyBytes, env),
+      maxQueryBytes: intFromEnv('MAX_QUERY_BYTES', defaultLimits.maxQueryBytes, env),
+      maxQueryTokens: intFromEnv('MAX_QUERY_TOKENS', defaultLimits.maxQueryTokens, env),
+      maxQuerySelections: intFromEnv('MAX_QUERY_SELECTIONS', defaultLimits.maxQuerySelections, env),
       maxQueryDepth: intFromEnv('MAX_QUERY_DEPTH', defaultLimits.maxQueryDepth, env),
       maxQueryComplexity: intFromEnv('MAX_QUERY_COMPLEXITY', defaultLimits.maxQueryComplexity, env),
+      readStatementTimeoutMs: intFromEnv('READ_STATEMENT_TIMEOUT_MS', defaultLimits.readStatementTimeoutMs, env),
     },
     geoipDbPath: env.GEOIP_DB_PATH || undefined,
     alerts: loadAlertsConfig(env),

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { adminProblem } from '../auth/admin-problem';
@@ -7,7 +7,7 @@ import type { Authenticate } from '../auth/verify-token';
 import type { Authentication } from '../auth/principal';
 import type { Limits } from '../config';
 import { UnauthenticatedError } from '../errors';
-import { checkOperationLimits } from '../server/query-limits';
+import { checkOperationLimits, parseWithinLimits } from '../server/query-limits';
 import { createRequestContext, type Services } from '../server/context';
 import type { LiveHub } from './live-hub';
 import type { LiveMetrics } from './live-metrics';
@@ -27,7 +27,7 @@ export interface SocketExtra {
 
 export interface LiveServerDeps {
   schema: GraphQLSchema;
-  /** The same depth and cost limits as over HTTP. */
+  /** The same document and cost limits as over HTTP. */
   limits: Limits;
   authenticate: Authenticate;
   services: Services;
@@ -60,7 +60,7 @@ export function liveServerOptions({
         return [new UnauthenticatedError('Your token expired: connect again with a fresh token')];
       let document;
       try {
-        document = parse(payload.query);
+        document = parseWithinLimits(payload.query, limits);
       } catch (error) {
         return [error as GraphQLError];
       }

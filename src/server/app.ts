@@ -23,7 +23,7 @@ import { createRequestContext, type RequestContext, type Services } from './cont
 import { createErrorFormatter } from './format-error';
 import { healthRoutes } from './health-routes';
 import { jitGateway } from './jit-executor';
-import { queryLimitsPlugin } from './query-limits';
+import { documentLimitsMiddleware, queryLimitsPlugin } from './query-limits';
 
 export interface App {
   httpServer: Server;
@@ -70,6 +70,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
   app.use(
     '/graphql',
     express.json({ limit: config.limits.maxBodyBytes }),
+    documentLimitsMiddleware(config.limits),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = req.get('x-request-id') || randomUUID();
