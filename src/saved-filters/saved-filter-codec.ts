@@ -1,5 +1,4 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { BadUserInputError } from '../errors';
 import { applyEventFilter, type EventFilter } from '../reading/event-filter';
 import { parseSearchArgument } from '../search/parse';
 
@@ -15,9 +14,7 @@ export interface SavedCriteria {
  */
 export function checkSavedCriteria(knex: Knex, criteria: SavedCriteria): void {
   applyEventFilter(knex.queryBuilder(), criteria.filter, { alias: 'e', argument: 'input.filter' });
-  if (criteria.search?.trim()) parseSearchArgument(criteria.search, 'input.search');
-  if (criteria.search && criteria.search.length > 2000)
-    throw new BadUserInputError('input.search', 'is over 2000 characters');
+  if (criteria.search) parseSearchArgument(criteria.search, 'input.search');
 }
 
 /** The stored JSON back as an EventFilter: dates were saved as ISO strings. */
