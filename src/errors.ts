@@ -8,6 +8,8 @@ export enum ErrorCode {
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
   QueryTooComplex = 'QUERY_TOO_COMPLEX',
+  /** A read ran longer than READ_STATEMENT_TIMEOUT_MS and was cancelled. */
+  QueryTimeout = 'QUERY_TIMEOUT',
   /** The owner of a record declined a `revertAuditChange`. */
   RevertRefused = 'REVERT_REFUSED',
   /** The owner of a record did not answer a `revertAuditChange` in time. */
@@ -26,6 +28,16 @@ export class UnauthenticatedError extends GraphQLError {
 export class ForbiddenError extends GraphQLError {
   constructor(message = 'Your role may not do this') {
     super(message, { extensions: { code: ErrorCode.Forbidden } });
+  }
+}
+
+/** A read of the audit log that PostgreSQL cancelled after `timeoutMs` (READ_STATEMENT_TIMEOUT_MS). */
+export class QueryTimeoutError extends GraphQLError {
+  constructor(timeoutMs: number) {
+    super(
+      `The read ran longer than ${timeoutMs} ms and was cancelled (READ_STATEMENT_TIMEOUT_MS): narrow its filter, search or range`,
+      { extensions: { code: ErrorCode.QueryTimeout } },
+    );
   }
 }
 

@@ -41,16 +41,16 @@ export class EventsResolver {
     search?: string | null,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null,
   ): Promise<AuditEventConnection> {
-    const { knex } = context.services;
+    const { reads } = context.services;
     const saved = savedFilterId
-      ? await resolveSavedFilter(knex, tenantOf(context), context.auth.principal!.subject, savedFilterId)
+      ? await resolveSavedFilter(reads, tenantOf(context), context.auth.principal!.subject, savedFilterId)
       : undefined;
-    return listEvents(knex, tenantOf(context), { filter: toEventFilter(filter), search, first, after, saved });
+    return listEvents(reads, tenantOf(context), { filter: toEventFilter(filter), search, first, after, saved });
   }
 
   @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })
   auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
-    return findEvent(context.services.knex, tenantOf(context), id);
+    return findEvent(context.services.reads, tenantOf(context), id);
   }
 }
 

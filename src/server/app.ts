@@ -12,6 +12,7 @@ import express from 'express';
 import { createAuthenticator } from '../auth/verify-token';
 import type { AppConfig } from '../config';
 import type { Database } from '../db/database';
+import { openPoolLike } from '../db/read-pool';
 import { PartitionKeeper } from '../events/partitions';
 import { explorerRoutes } from '../explorer/explorer-routes';
 import { startLiveFeed } from '../live/live-feed';
@@ -24,6 +25,10 @@ import { createErrorFormatter } from './format-error';
 import { healthRoutes } from './health-routes';
 import { jitGateway } from './jit-executor';
 import { documentLimitsMiddleware, queryLimitsPlugin } from './query-limits';
+
+/** Connections for reading the audit log, apart from the shared pool that writers hold while they wait. */
+const READ_POOL_SIZE = 10;
+const READS_APPLICATION_NAME = 'audit-subgraph-reads';
 
 export interface App {
   httpServer: Server;
@@ -39,7 +44,20 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
   const metrics = new Metrics();
   const partitions = new PartitionKeeper(db.knex);
   await partitions.prepareAhead();
-  const services: Services = { knex: db.knex, orm: db.orm, partitions, metrics, logger, revert: config.revert };
+  const reads = openPoolLike(db.knex, {
+    size: READ_POOL_SIZE,
+    applicationName: READS_APPLICATION_NAME,
+    statementTimeoutMs: config.limits.readStatementTimeoutMs,
+  });
+  const services: Services = {
+    knex: db.knex,
+    reads,
+    orm: db.orm,
+    partitions,
+    metrics,
+    logger,
+    revert: config.revert,
+  };
   const authenticate = createAuthenticator(config.auth);
   const schema = await buildAuditSchema();
 
@@ -111,6 +129,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
       await alerts.stop();
       await live.stop();
       await apollo.stop();
+      await reads.destroy();
     },
   };
 }

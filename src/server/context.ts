@@ -12,6 +12,8 @@ import { createTimelineLoader, type TimelineKey, type TimelineEvent } from '../s
 /** What lives as long as the server: shared by every request. */
 export interface Services extends EventWriter {
   knex: Knex;
+  /** For reads of the audit log: PostgreSQL cancels their statements after READ_STATEMENT_TIMEOUT_MS. */
+  reads: Knex;
   logger: Logger;
   /** For the features that keep tables of their own (saved filters). */
   orm?: MikroORM;
@@ -43,12 +45,12 @@ export function createRequestContext(services: Services, auth: Authentication, r
     requestId,
     historyLoader() {
       if (!auth.principal) throw new Error('history is read for an authenticated caller only');
-      loader ??= createHistoryLoader(services.knex, auth.principal.tenantId);
+      loader ??= createHistoryLoader(services.reads, auth.principal.tenantId);
       return loader;
     },
     timelineLoader() {
       if (!auth.principal) throw new Error('timelines are read for an authenticated caller only');
-      timelines ??= createTimelineLoader(services.knex, auth.principal.tenantId);
+      timelines ??= createTimelineLoader(services.reads, auth.principal.tenantId);
       return timelines;
     },
   };

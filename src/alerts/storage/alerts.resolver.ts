@@ -65,7 +65,7 @@ export class AlertsResolver {
 
   @FieldResolver(() => [AuditEvent], { description: 'The events that raised it, in log order.' })
   events(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AuditEvent[]> {
-    return alertEvents(context.services.knex, alert.tenantId, alert.id);
+    return alertEvents(context.services.reads, alert.tenantId, alert.id);
   }
 
   private work(context: RequestContext, id: string, status: Worked, note?: string | null): Promise<AuditAlert> {
