@@ -19,12 +19,14 @@ import {
 } from 'graphql';
 import type { Request, RequestHandler } from 'express';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { EVENTS_PER_ALERT_ESTIMATE } from '../alerts/storage/alert.type';
 import type { Limits } from '../config';
 import { ErrorCode } from '../errors';
 
-/** Lists without a `first`, by schema coordinate: the items each is counted as. */
-const UNPAGED_LISTS = new Map([['AuditAlert.events', EVENTS_PER_ALERT_ESTIMATE]]);
+/**
+ * Lists without a `first`, by schema coordinate: the items each is counted as. An alert holds the
+ * run of events that reached its rule's threshold, most of them a handful.
+ */
+const UNPAGED_LISTS = new Map([['AuditAlert.events', 100]]);
 
 /**
  * A list field costs its children once per item it may return: `first`, the gateway's

@@ -4,12 +4,6 @@ import { DateTimeScalar } from '../../schema/scalars';
 import { AlertSeverity, AlertStatus } from '../alert-enums';
 import type { AlertEntity } from './alert.entity';
 
-/**
- * What the cost estimate counts for `AuditAlert.events`, which has no `first`: an alert holds the run
- * of events that reached its rule's threshold, most of them a handful.
- */
-export const EVENTS_PER_ALERT_ESTIMATE = 100;
-
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'Raised by a rule; `rule` and `events` are resolved on demand.' })
 export class AuditAlert {
