@@ -34,10 +34,9 @@ export class ForbiddenError extends GraphQLError {
 /** A read of the audit log that PostgreSQL cancelled after `timeoutMs` (READ_STATEMENT_TIMEOUT_MS). */
 export class QueryTimeoutError extends GraphQLError {
   constructor(timeoutMs: number) {
-    super(
-      `The read ran longer than ${timeoutMs} ms and was cancelled (READ_STATEMENT_TIMEOUT_MS): narrow its filter, search or range`,
-      { extensions: { code: ErrorCode.QueryTimeout } },
-    );
+    super(`The read ran longer than ${timeoutMs} ms and was cancelled: narrow its filter, search or range`, {
+      extensions: { code: ErrorCode.QueryTimeout },
+    });
   }
 }
 

@@ -44,8 +44,9 @@ const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
 const INTROSPECTION_DEPTH = 20;
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 /**
- * graphql-js parses brackets by recursion: a few thousand nested ones overflow the stack. Selections
- * nest at most INTROSPECTION_DEPTH deep, and argument values (JSON included) have room beyond that.
+ * graphql-js parses nested brackets by recursion, so deep enough nesting overflows the stack before
+ * any other limit is checked. Selections nest at most INTROSPECTION_DEPTH deep; argument values
+ * (JSON included) have room beyond that.
  */
 const MAX_BRACKET_NESTING = 100;
 
