@@ -21,6 +21,16 @@ export const serverSettings = {
   AUTH_AUDIENCE: text({ default: undefined, desc: 'the tokens’ `aud`, checked when set' }),
   LOG_LEVEL: text({ default: undefined, desc: 'pino level (default `info`, `silent` when `NODE_ENV=test`)' }),
   MAX_BODY_BYTES: positive({ default: 5 * 1024 * 1024, desc: 'largest HTTP body, in bytes' }),
+  MAX_QUERY_BYTES: positive({ default: 64 * 1024, desc: 'longest GraphQL document, in UTF-8 bytes' }),
+  MAX_QUERY_TOKENS: positive({ default: 10_000, desc: 'most lexical tokens in one GraphQL document' }),
+  MAX_QUERY_SELECTIONS: positive({
+    default: 2_000,
+    desc: 'most selections (fields, spreads, inline fragments) in one document once its fragments are expanded',
+  }),
+  READ_STATEMENT_TIMEOUT_MS: count({
+    default: 10_000,
+    desc: 'reads of the audit log are cancelled after this long (PostgreSQL `statement_timeout`) with `QUERY_TIMEOUT`; `0`: never',
+  }),
   MAX_QUERY_DEPTH: positive({ default: 12, desc: 'deepest selection' }),
   MAX_QUERY_COMPLEXITY: positive({
     default: 50_000,
@@ -57,6 +67,14 @@ export interface AuthConfig {
 export interface Limits {
   /** Largest accepted HTTP body, in bytes. */
   maxBodyBytes: number;
+  /** Longest accepted GraphQL document, in UTF-8 bytes. */
+  maxQueryBytes: number;
+  /** Most lexical tokens in one GraphQL document. */
+  maxQueryTokens: number;
+  /** Most selections (fields, spreads, inline fragments) in one document once its fragments are expanded. */
+  maxQuerySelections: number;
+  /** Reads of the audit log are cancelled after this long (PostgreSQL `statement_timeout`); 0: never. */
+  readStatementTimeoutMs: number;
   /** Deepest accepted selection set. */
   maxQueryDepth: number;
   /** Highest accepted estimated query cost (list fields multiply by their `first`). */
@@ -109,6 +127,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, moduleSettings: readonly Sett
     auth: { jwtSecret, jwksUrl, issuer: server.AUTH_ISSUER, audience: server.AUTH_AUDIENCE },
     limits: {
       maxBodyBytes: server.MAX_BODY_BYTES,
+      maxQueryBytes: server.MAX_QUERY_BYTES,
+      maxQueryTokens: server.MAX_QUERY_TOKENS,
+      maxQuerySelections: server.MAX_QUERY_SELECTIONS,
+      readStatementTimeoutMs: server.READ_STATEMENT_TIMEOUT_MS,
       maxQueryDepth: server.MAX_QUERY_DEPTH,
       maxQueryComplexity: server.MAX_QUERY_COMPLEXITY,
       maxSubscriptionsPerConnection: server.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,

@@ -12,6 +12,8 @@ export enum ErrorCode {
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
   QueryTooComplex = 'QUERY_TOO_COMPLEX',
+  /** A read ran longer than READ_STATEMENT_TIMEOUT_MS and was cancelled. */
+  QueryTimeout = 'QUERY_TIMEOUT',
   /** A WebSocket connection already runs as many operations as it may (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION). */
   TooManySubscriptions = 'TOO_MANY_SUBSCRIPTIONS',
   /** The owner of a record declined a `revertAuditChange`. */
@@ -55,6 +57,16 @@ export class UnauthenticatedError extends AuditError {
 export class ForbiddenError extends AuditError {
   constructor(message = 'Your role may not do this') {
     super(ErrorCode.Forbidden, message);
+  }
+}
+
+/** A read of the audit log that PostgreSQL cancelled after `timeoutMs` (READ_STATEMENT_TIMEOUT_MS). */
+export class QueryTimeoutError extends AuditError {
+  constructor(timeoutMs: number) {
+    super(
+      ErrorCode.QueryTimeout,
+      `The read ran longer than ${timeoutMs} ms and was cancelled: narrow its filter, search or range`,
+    );
   }
 }
 

@@ -18,7 +18,10 @@ export function serviceKey<T>(name: string): ServiceKey<T> {
 
 /** What lives as long as the server: shared by every request. */
 export interface Services {
+  /** The shared pool: writes, migrations, configuration tables. */
   knex: Knex;
+  /** For reads of the audit log: PostgreSQL cancels their statements after READ_STATEMENT_TIMEOUT_MS. */
+  reads: Knex;
   orm: MikroORM;
   logger: Logger;
   metrics: Metrics;

@@ -10,5 +10,5 @@ export async function resolveAuditEventReference(
 ): Promise<AuditEvent | null> {
   const problem = adminProblem(context.auth);
   if (problem) throw problem;
-  return findEvent(context.services.knex, context.auth.principal!.tenantId, reference.id);
+  return findEvent(context.services.reads, context.auth.principal!.tenantId, reference.id);
 }

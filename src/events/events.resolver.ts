@@ -41,14 +41,14 @@ export class EventsResolver {
     search?: string | null,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null,
   ): Promise<AuditEventConnection> {
-    const { knex } = context.services;
+    const { reads } = context.services;
     const saved = await savedCriteriaOf(context, savedFilterId);
-    return listEvents(knex, tenantOf(context), { filter: toEventFilter(filter), search, first, after, saved });
+    return listEvents(reads, tenantOf(context), { filter: toEventFilter(filter), search, first, after, saved });
   }
 
   @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })
   auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
-    return findEvent(context.services.knex, tenantOf(context), id);
+    return findEvent(context.services.reads, tenantOf(context), id);
   }
 }
 

@@ -85,5 +85,5 @@ async function loadPages(knex: Knex, tenantId: string, keys: readonly HistoryKey
 
 /** The request's history loader. */
 export const HISTORY_LOADER = loaderKey('history', (services, principal) =>
-  createHistoryLoader(services.knex, principal.tenantId),
+  createHistoryLoader(services.reads, principal.tenantId),
 );

@@ -16,6 +16,6 @@ export class IntegrityResolver {
     @Arg('from', () => DateTimeScalar, { nullable: true }) from?: Date | null,
   ): Promise<IntegrityReport> {
     if (from && to && from > to) throw new BadUserInputError('from', 'must not be after to');
-    return verifyChain(context.services.knex, tenantOf(context), from ?? undefined, to ?? undefined);
+    return verifyChain(context.services.reads, tenantOf(context), from ?? undefined, to ?? undefined);
   }
 }

@@ -1,4 +1,5 @@
-import { knex, type Knex } from '@mikro-orm/postgresql';
+import type { Knex } from '@mikro-orm/postgresql';
+import { openPoolLike } from '../db/read-pool';
 
 /** Lets operators tell the live feed's reads apart in pg_stat_activity. */
 export const READER_APPLICATION_NAME = 'audit-subgraph-live-reader';
@@ -12,10 +13,5 @@ export const READER_APPLICATION_NAME = 'audit-subgraph-live-reader';
  * behind writes. Destroy it when the feed stops.
  */
 export function openLiveReadPool(shared: Knex, size: number): Knex {
-  const config = shared.client.config as Knex.Config;
-  const connection =
-    config.connection && typeof config.connection === 'object'
-      ? { ...config.connection, application_name: READER_APPLICATION_NAME }
-      : config.connection;
-  return knex({ ...config, connection, pool: { min: 0, max: size } });
+  return openPoolLike(shared, { size, applicationName: READER_APPLICATION_NAME });
 }

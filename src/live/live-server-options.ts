@@ -19,7 +19,7 @@ import type { Limits } from '../config';
 import { ErrorCode, UnauthenticatedError } from '../errors';
 import { createRequestContext, type Services } from '../core/context';
 import { toGraphQLError } from '../execution/graphql-errors';
-import { checkOperationLimits } from '../execution/query-limits';
+import { checkOperationLimits, parseWithinLimits } from '../execution/query-limits';
 import type { LiveHub } from './live-hub';
 import type { LiveMetrics } from './live-metrics';
 import { subscribesToLiveField, type LiveContext } from './live-operation';
@@ -93,9 +93,10 @@ function admit(
     return [toGraphQLError(new UnauthenticatedError('Your token expired: connect again with a fresh token'))];
   let document;
   try {
-    document = parse(payload.query);
+    document = parseWithinLimits(payload.query, limits);
   } catch (error) {
-    return [withCode(error as GraphQLError, ErrorCode.GraphqlParseFailed)];
+    const refusal = error as GraphQLError;
+    return [refusal.extensions.code ? refusal : withCode(refusal, ErrorCode.GraphqlParseFailed)];
   }
   const rules = introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const errors = validate(schema, document, rules);

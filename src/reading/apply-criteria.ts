@@ -18,11 +18,10 @@ export interface EventCriteria {
  */
 export function applyCriteria(qb: Knex.QueryBuilder, criteria: EventCriteria, alias = 'e'): Knex.QueryBuilder {
   applyEventFilter(qb, criteria.filter, { alias, argument: 'filter' });
-  if (criteria.search?.trim()) applySearch(qb, parseSearchArgument(criteria.search, 'search'), { alias });
+  if (criteria.search) applySearch(qb, parseSearchArgument(criteria.search, 'search'), { alias });
   if (criteria.saved) {
     applyEventFilter(qb, criteria.saved.filter, { alias, argument: 'savedFilterId' });
-    if (criteria.saved.search?.trim())
-      applySearch(qb, parseSearchArgument(criteria.saved.search, 'savedFilterId'), { alias });
+    if (criteria.saved.search) applySearch(qb, parseSearchArgument(criteria.saved.search, 'savedFilterId'), { alias });
   }
   return qb;
 }

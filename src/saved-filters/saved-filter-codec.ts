@@ -1,5 +1,4 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { BadUserInputError } from '../errors';
 import { applyEventFilter, type EventFilter } from '../reading/event-filter';
 import type { SavedCriteria } from '../reading/saved-criteria';
 import { parseSearchArgument } from '../search/parse';
@@ -10,9 +9,7 @@ import { parseSearchArgument } from '../search/parse';
  */
 export function checkSavedCriteria(knex: Knex, criteria: SavedCriteria): void {
   applyEventFilter(knex.queryBuilder(), criteria.filter, { alias: 'e', argument: 'input.filter' });
-  if (criteria.search?.trim()) parseSearchArgument(criteria.search, 'input.search');
-  if (criteria.search && criteria.search.length > 2000)
-    throw new BadUserInputError('input.search', 'is over 2000 characters');
+  if (criteria.search) parseSearchArgument(criteria.search, 'input.search');
 }
 
 /** The stored JSON back as an EventFilter: dates were saved as ISO strings. */

@@ -1,6 +1,7 @@
 import { SEARCH_KEYS, type SearchKey, type SearchQuery, type SearchTerm } from './ast';
 import { SearchSyntaxError, toBadUserInput } from './errors';
 import { keyedTerm } from './keyed-term';
+import { SEARCH_LIMITS } from './limits';
 
 const isSpace = (char: string | undefined): boolean => char !== undefined && /\s/.test(char);
 
@@ -54,8 +55,11 @@ function readTerm(input: string, start: number): { term: SearchTerm; next: numbe
   return { term: keyedTerm(key, text, negated, start), next };
 }
 
-/** @throws SearchSyntaxError on a malformed term. */
+/** @throws SearchSyntaxError on a malformed term, or past SEARCH_LIMITS. */
 export function parseSearch(input: string): SearchQuery {
+  const { maxLength, maxTerms } = SEARCH_LIMITS;
+  if (input.length > maxLength)
+    throw new SearchSyntaxError(`is ${input.length} characters long; at most ${maxLength} are allowed`, maxLength);
   const terms: SearchTerm[] = [];
   let index = 0;
   while (index < input.length) {
@@ -63,6 +67,7 @@ export function parseSearch(input: string): SearchQuery {
       index++;
       continue;
     }
+    if (terms.length === maxTerms) throw new SearchSyntaxError(`has more than ${maxTerms} terms`, index);
     const { term, next } = readTerm(input, index);
     terms.push(term);
     index = next;

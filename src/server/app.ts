@@ -15,15 +15,20 @@ import { CommitBus } from '../core/commit-bus';
 import { createRequestContext, createServices, type RequestContext, type Services } from '../core/context';
 import type { AuditModule, RunningModule } from '../core/module';
 import type { Database } from '../db/database';
+import { openPoolLike } from '../db/read-pool';
 import { executionOptions } from '../execution/executor';
 import { formatGraphQLError, logInternalErrors } from '../execution/graphql-errors';
-import { queryLimitsPlugin } from '../execution/query-limits';
+import { documentLimitsMiddleware, queryLimitsPlugin } from '../execution/query-limits';
 import { subscriptionsOverHttpRefused } from '../execution/subscriptions-over-http';
 import { explorerRoutes } from '../explorer/explorer-routes';
 import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { buildAuditSchema } from '../schema/build-schema';
 import { healthRoutes } from './health-routes';
+
+/** Connections for reading the audit log, apart from the shared pool that writers hold while they wait. */
+const READ_POOL_SIZE = 10;
+const READS_APPLICATION_NAME = 'audit-subgraph-reads';
 
 export interface App {
   httpServer: Server;
@@ -46,7 +51,20 @@ export async function createApp(
 ): Promise<App> {
   const metrics = new Metrics();
   const bus = new CommitBus(logger);
-  const services = createServices({ knex: db.knex, orm: db.orm, logger, metrics, bus, outbound: config.outbound });
+  const reads = openPoolLike(db.knex, {
+    size: READ_POOL_SIZE,
+    applicationName: READS_APPLICATION_NAME,
+    statementTimeoutMs: config.limits.readStatementTimeoutMs,
+  });
+  const services = createServices({
+    knex: db.knex,
+    reads,
+    orm: db.orm,
+    logger,
+    metrics,
+    bus,
+    outbound: config.outbound,
+  });
   const authenticate = createAuthenticator(config.auth);
   const schema = await buildAuditSchema(modules);
 
@@ -86,6 +104,7 @@ export async function createApp(
   app.use(
     '/graphql',
     express.json({ limit: config.limits.maxBodyBytes }),
+    documentLimitsMiddleware(config.limits),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = req.get('x-request-id') || randomUUID();
@@ -111,6 +130,7 @@ export async function createApp(
   } catch (error) {
     await stopAll(running);
     await apollo.stop();
+    await reads.destroy();
     throw error;
   }
 
@@ -127,6 +147,7 @@ export async function createApp(
     async stop() {
       await stopAll(running);
       await apollo.stop();
+      await reads.destroy();
     },
   };
 }

@@ -69,5 +69,5 @@ function toTimelineEvent(row: TimelineRow): TimelineEvent {
 
 /** The request's timeline loader. */
 export const TIMELINE_LOADER = loaderKey('timelines', (services, principal) =>
-  createTimelineLoader(services.knex, principal.tenantId),
+  createTimelineLoader(services.reads, principal.tenantId),
 );

@@ -42,19 +42,19 @@ export class SecurityOverviewResolver {
     if (start > end) throw new BadUserInputError('from', 'must not be after `to`');
     if (end.getTime() - start.getTime() > MAX_DAYS * DAY_MS)
       throw new BadUserInputError('from', `must be at most ${MAX_DAYS} days before \`to\``);
-    const { knex } = context.services;
-    const zone = timeZone ? await checkTimeZone(knex, timeZone) : await tenantTimeZone(knex, tenantOf(context));
+    const { reads } = context.services;
+    const zone = timeZone ? await checkTimeZone(reads, timeZone) : await tenantTimeZone(reads, tenantOf(context));
     return { from: start, to: end, timeZone: zone, tenantId: tenantOf(context) };
   }
 
   @FieldResolver(() => [DailyCount], { description: 'LOGIN_FAILED events per local day, every day of the window.' })
   failedLogins(@Root() overview: SecurityOverview, @Ctx() context: RequestContext): Promise<DailyCount[]> {
-    return failedLoginTrend(context.services.knex, overview);
+    return failedLoginTrend(context.services.reads, overview);
   }
 
   @FieldResolver(() => [UserDevices], { description: 'Per user, the browser and OS families they logged in with.' })
   devices(@Root() overview: SecurityOverview, @Ctx() context: RequestContext): Promise<UserDevices[]> {
-    return devicesPerUser(context.services.knex, overview);
+    return devicesPerUser(context.services.reads, overview);
   }
 
   @FieldResolver(() => [SessionTimeline], { description: 'The sessions with the latest activity, latest first.' })
@@ -63,7 +63,7 @@ export class SecurityOverviewResolver {
     @Ctx() context: RequestContext,
     @Arg('limit', () => Int, { defaultValue: 100, description: 'Most sessions returned, 1 to 1000.' }) limit: number,
   ): Promise<SessionTimeline[]> {
-    return sessionTimelines(context.services.knex, overview, checkLimit(limit, 1000));
+    return sessionTimelines(context.services.reads, overview, checkLimit(limit, 1000));
   }
 
   @FieldResolver(() => [LoginLocation], {
@@ -74,6 +74,6 @@ export class SecurityOverviewResolver {
     @Ctx() context: RequestContext,
     @Arg('limit', () => Int, { defaultValue: 500, description: 'Most places returned, 1 to 5000.' }) limit: number,
   ): Promise<LoginLocation[]> {
-    return loginLocations(context.services.knex, overview, checkLimit(limit, 5000));
+    return loginLocations(context.services.reads, overview, checkLimit(limit, 5000));
   }
 }

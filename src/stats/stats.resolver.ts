@@ -41,16 +41,16 @@ export class StatsResolver {
   ): Promise<AuditStats> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_GROUPS)
       throw new BadUserInputError('limit', `must be between 1 and ${MAX_GROUPS}`);
-    const { knex } = context.services;
+    const { reads } = context.services;
     const tenantId = tenantOf(context);
     const saved = await savedCriteriaOf(context, savedFilterId);
-    return queryStats(knex, tenantId, {
+    return queryStats(reads, tenantId, {
       filter: toEventFilter(filter),
       search,
       saved,
       groupBy,
       interval: interval ?? null,
-      timeZone: timeZone ? await checkTimeZone(knex, timeZone) : await tenantTimeZone(knex, tenantId),
+      timeZone: timeZone ? await checkTimeZone(reads, timeZone) : await tenantTimeZone(reads, tenantId),
       limit,
     });
   }

@@ -106,6 +106,17 @@ describe('alert rules', () => {
     },
   );
 
+  it('skips a custom rule saved before the search limits and over them, and evaluates the others', async () => {
+    const tenant = await newTenant();
+    const rule = await createRule(tenant.admin, { name: 'old and long', match: 'action:DELETE' });
+    await server.app.services
+      .knex('alert_rules')
+      .where({ id: rule.id })
+      .update({ match: '-w '.repeat(400) });
+    const alerts = await alertsAfter(server, tenant, [{ actor: { id: 'u' }, action: 'DELETE', occurredAt: at(0) }]);
+    expect(alerts).toEqual([]);
+  });
+
   it('records creating, changing, enabling and deleting a rule as CONFIG_CHANGE with old and new values', async () => {
     const tenant = await newTenant();
     const rule = await createRule(tenant.admin, { name: 'exports', match: 'action:EXPORT', threshold: 2 });

@@ -73,7 +73,7 @@ describe('the explorer route, on the development secret', () => {
       );
       expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     }
-    const schema = (await (await fetch(`${server.url}/graphql/explorer/schema.json`)).json());
+    const schema = await (await fetch(`${server.url}/graphql/explorer/schema.json`)).json();
     expect(schema.data.__schema.queryType.name).toBe('Query');
     expect((await fetch(`${server.url}/graphql/explorer/nope.js`)).status).toBe(404);
   });

@@ -71,10 +71,10 @@ describe('auditHistory on CRM entities through _entities', () => {
     const mentionsLeads = (bindings: unknown[] = []) => JSON.stringify(bindings).includes('"lead-');
     const count = (query: { sql: string; bindings?: unknown[] }) =>
       mentionsLeads(query.bindings) && statements.push(query.sql);
-    server.app.services.knex.on('query', count);
+    server.app.services.reads.on('query', count);
     const representations = Array.from({ length: 100 }, (_, lead) => ({ __typename: 'Lead', id: `lead-${lead}` }));
     const response = await server.graphql(ENTITIES, { representations, first: 2 }, admin);
-    server.app.services.knex.off('query', count);
+    server.app.services.reads.off('query', count);
     expect(response.errors).toBeUndefined();
     expect(statements).toHaveLength(1);
     expect(statements[0]).toContain('audit_events');

@@ -108,9 +108,9 @@ describe('auditSnapshot and auditDiff on CRM entities', () => {
       ...opp,
       ...Array.from({ length: 50 }, (_, n) => ({ __typename: n % 2 ? 'Lead' : 'Opportunity', id: `r-${n}` })),
     ];
-    server.app.services.knex.on('query', count);
+    server.app.services.reads.on('query', count);
     const response = await server.graphql(query, { r: representations, at: at(60) }, admin);
-    server.app.services.knex.off('query', count);
+    server.app.services.reads.off('query', count);
     expect(response.errors).toBeUndefined();
     expect(response.data!._entities[0].auditSnapshot.status).toBe('PRESENT');
     expect(response.data!._entities[1].auditSnapshot.status).toBe('UNKNOWN');

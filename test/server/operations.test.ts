@@ -112,9 +112,9 @@ describe('operating the service', () => {
       extensions: { code: 'QUERY_TOO_COMPLEX' },
       message: expect.stringMatching(/nested 2\d levels/),
     });
-    const { queryDepth } = await import('../../src/execution/query-limits');
+    const { documentShape } = await import('../../src/execution/query-limits');
     const deepData = parse(`fragment F on AuditEvent { actor { id } } { auditEvents { edges { node { ...F } } } }`);
-    expect(queryDepth(deepData)).toEqual({ data: 5, all: 5 });
+    expect(documentShape(deepData)).toEqual({ dataDepth: 5, depth: 5, selections: 6 });
     const page =
       'auditEvents(first: 500) { edges { node { id actor { id email role type } changes { field oldValue newValue } } } }';
     const costly = `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: ${page}`).join(' ')} }`;

@@ -177,3 +177,25 @@ describe('formatSearch', () => {
     expect(strip(terms(printed))).toEqual(strip(terms(input)));
   });
 });
+
+describe('parseSearch limits', () => {
+  it('takes up to 1000 characters and 20 terms', () => {
+    expect(terms(Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ')).length).toBe(20);
+    expect(terms(`"${'x'.repeat(998)}"`)).toHaveLength(1);
+  });
+
+  it('refuses a longer search before reading it, and the 21st term where it starts', () => {
+    expect(syntaxError('x'.repeat(1001))).toMatchObject({
+      message: 'is 1001 characters long; at most 1000 are allowed',
+      position: 1000,
+    });
+    const words = Array.from({ length: 21 }, (_, i) => `w${i}`).join(' ');
+    expect(syntaxError(words)).toMatchObject({ message: 'has more than 20 terms', position: words.indexOf('w20') });
+  });
+
+  it('names the argument the text came from', () => {
+    expect(() => parseSearchArgument('-w '.repeat(400), 'input.match')).toThrow(
+      /^input\.match: is 1200 characters long; at most 1000 are allowed/,
+    );
+  });
+});

@@ -1,4 +1,6 @@
 import { applySearch } from '../../search/search-sql';
+import type { SearchQuery } from '../../search/ast';
+import { SearchSyntaxError } from '../../search/errors';
 import { parseSearch } from '../../search/parse';
 import { AlertGroupBy } from '../alert-enums';
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
@@ -102,7 +104,15 @@ export const massDeletion: Detector = async (rule, detection) => {
 
 /** A rule written in the search syntax (validated when it was saved). */
 export const customRule: Detector = async (rule, detection: Detection) => {
-  const query = parseSearch(rule.match ?? '');
+  let query: SearchQuery;
+  try {
+    query = parseSearch(rule.match ?? '');
+  } catch (error) {
+    // Saved before the search limits and over them: it raises nothing until it is saved within them,
+    // rather than failing the evaluation of every rule of its tenant.
+    if (error instanceof SearchSyntaxError) return [];
+    throw error;
+  }
   const spec: WindowSpec = {
     ...base(rule),
     applyMatch: (qb) => applySearch(qb, query, { alias: 'e' }),

@@ -66,5 +66,5 @@ export function createAlertLoaders(knex: Knex, tenantId: string): AlertLoaders {
 
 /** The request's alert loaders. */
 export const ALERT_LOADERS = loaderKey('alerts', (services, principal) =>
-  createAlertLoaders(services.knex, principal.tenantId),
+  createAlertLoaders(services.reads, principal.tenantId),
 );
