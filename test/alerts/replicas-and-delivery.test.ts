@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { recordEvents } from '../support/events';
 import { startTestServer } from '../support/server';
-import { alertsAfter, listAlerts, newTenant, sentinelEvent, sleep, waitForAlerts } from './alert-support';
+import { alertsAfter, listAlerts, newTenant, pastHour, sentinelEvent, sleep, waitForAlerts } from './alert-support';
 
 const escalation = (i: number) => ({ ...sentinelEvent(), actor: { id: `escalator-${i}` } });
 const failures = (actor: string) => Array.from({ length: 5 }, () => ({ actor: { id: actor }, action: 'LOGIN_FAILED' }));
@@ -148,8 +148,7 @@ it('pushes alerts of at least minSeverity over auditAlertRaised, raised through 
       },
     );
     await sleep(300);
-    const night = new Date(Date.now() - 24 * 3600_000);
-    night.setUTCHours(2);
+    const night = pastHour(2);
     await recordEvents(a, other.service, [escalation(99)]);
     await recordEvents(a, tenant.service, [
       { actor: { id: 'owl' }, action: 'LOGIN', occurredAt: night.toISOString() },
