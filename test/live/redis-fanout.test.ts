@@ -1,29 +1,16 @@
-import { createConnection } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { describeWithRedis, TEST_REDIS_URL } from '../support/redis';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
 import { event, record, settle, subscribeLive } from './live-support';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function redisReachable(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port || 6379), timeout: 500 });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
-
-describe('auditEventRecorded with Redis carrying the fan-out', () => {
-  let database: TestDatabase | undefined;
+describeWithRedis('auditEventRecorded with Redis carrying the fan-out', () => {
+  let database: TestDatabase;
   const servers: TestServer[] = [];
 
   beforeAll(async () => {
-    if (!(await redisReachable())) return;
     database = await createTestDatabase();
-    process.env.REDIS_URL = REDIS_URL;
+    process.env.REDIS_URL = TEST_REDIS_URL;
     try {
       servers.push(await startTestServer({ database }), await startTestServer({ database }));
     } finally {
@@ -36,7 +23,6 @@ describe('auditEventRecorded with Redis carrying the fan-out', () => {
   });
 
   it('delivers events written through one instance to subscribers of the other, in order', async () => {
-    if (!database) return console.warn(`Redis is not reachable at ${REDIS_URL}: the Redis fan-out test is skipped`);
     const [a, b] = servers;
     expect(a.app.services.announcer).toBeUndefined(); // no NOTIFY when Redis carries the notices
     const service = await serviceToken('acme');
