@@ -1,3 +1,4 @@
+import { Gauge } from 'prom-client';
 import type { Database } from '../db/database';
 import { PostgresFanout } from '../live/postgres-fanout';
 import type { Logger } from '../observability/logger';
@@ -39,6 +40,14 @@ export async function startAlerts(
   const geo = config.geoipDbPath ? await GeoLocator.open(config.geoipDbPath) : null;
   const fanout = new PostgresFanout(db.orm.config.getClientUrl(), log, ALERT_CHANNEL);
   const hub = new AlertHub(() => db.orm.em.fork(), log);
+  new Gauge({
+    name: 'audit_alert_subscriptions',
+    help: 'Active auditAlertRaised subscriptions on this replica',
+    registers: [services.metrics.registry],
+    collect() {
+      this.set(hub.subscriberCount);
+    },
+  });
   await fanout.start(hub);
   services.alerts = { hub };
   const { secret } = config.webhook;

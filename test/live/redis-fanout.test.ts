@@ -1,8 +1,9 @@
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { liveSubscriptions } from '../support/metrics';
 import { describeWithRedis, TEST_REDIS_URL } from '../support/redis';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
-import { event, record, settle, subscribeLive } from './live-support';
+import { event, record, subscribeLive } from './live-support';
 
 describeWithRedis('auditEventRecorded with Redis carrying the fan-out', () => {
   let database: TestDatabase;
@@ -27,7 +28,7 @@ describeWithRedis('auditEventRecorded with Redis carrying the fan-out', () => {
     expect(a.app.services.announcer).toBeUndefined(); // no NOTIFY when Redis carries the notices
     const service = await serviceToken('acme');
     const sub = subscribeLive(b, await adminToken('acme'), { filter: { actions: ['DELETE'] } });
-    await settle();
+    await liveSubscriptions(b, 1);
     const written = await Promise.all(
       Array.from({ length: 4 }, (_, batch) =>
         record(
