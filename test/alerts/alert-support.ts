@@ -40,6 +40,43 @@ export async function listAlerts(
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `check` every 20 ms until it holds; fails after `timeoutMs` with `describe()`. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  describe: () => string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Resolves once the alert checkpoint of `org` covers every event of `org` recorded so far: whatever these events
+ * raise is stored by then (alerts and checkpoint are written in one transaction), and nothing more will come of them.
+ */
+export async function evaluatedUpToHead(server: TestServer, org: string): Promise<void> {
+  const { knex } = server.app.services;
+  const state = async () =>
+    (
+      await knex.raw(
+        `SELECT (SELECT coalesce(max(sequence), 0) FROM audit_events WHERE tenant_id = ?) AS head,
+                (SELECT coalesce(max(last_sequence), 0) FROM alert_checkpoints WHERE tenant_id = ?) AS evaluated`,
+        [org, org],
+      )
+    ).rows[0] as { head: string; evaluated: string };
+  let last = { head: '?', evaluated: '?' };
+  await waitUntil(
+    async () => {
+      last = await state();
+      return BigInt(last.evaluated) >= BigInt(last.head);
+    },
+    () => `alerts of ${org} evaluated up to ${last.evaluated} of ${last.head}`,
+  );
+}
+
 export async function waitForAlerts(
   server: TestServer,
   admin: string,
