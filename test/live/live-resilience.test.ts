@@ -97,7 +97,7 @@ describe('a subscriber that cannot keep up', () => {
         service,
         Array.from({ length: 300 }, () => event('EXPORT', { metadata })),
       );
-    await fast.waitFor(1500);
+    await fast.waitFor(1500, 20_000);
     await waitForMetric(server, 'audit_live_subscriptions_dropped_total', (dropped) => dropped === 1, {
       labels: { reason: 'slow_consumer' },
     });
@@ -116,7 +116,7 @@ describe('a subscriber that cannot keep up', () => {
     expect(last.payload[0].message).toMatch(/afterSequence/);
     await fast.dispose();
     slow.ws.close();
-  });
+  }, 30_000); // 18 MB through a socket the test stops reading, to fill the kernel's buffers: about 10 s
 });
 
 /** A graphql-transport-ws client on a bare socket, so that the test can stop reading. */
