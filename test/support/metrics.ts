@@ -4,7 +4,11 @@ import type { TestServer } from './server';
  * The value of a metric on `server`'s /metrics, summed over the series whose labels include `labels`
  * (0 when none is reported yet).
  */
-export async function metricValue(server: TestServer, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+  server: TestServer,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
