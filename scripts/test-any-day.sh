@@ -59,7 +59,7 @@ for offset in $(seq "$days" -1 1); do
   tail -n 6 "$log" | grep -E '^(Tests|Test Suites):' || true
   if [ "$status" -ne 0 ]; then
     failed=1
-    grep -E '✕|●' "$log" | head -n 40 || true
+    grep -E -A 20 '^  ● ' "$log" | head -n 120 || true
   fi
   result="$(grep -E '^Tests:' "$log" | tail -n 1 | sed -E 's/^Tests: +//')"
   summary+=("${start} UTC ${weekday}: $([ "$status" -eq 0 ] && echo passed || echo FAILED) (${result})")
