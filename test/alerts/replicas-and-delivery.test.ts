@@ -47,7 +47,7 @@ it('raises each alert once with two instances evaluating the same tenant', async
   } finally {
     await Promise.all([a.stop(), b.stop()]);
   }
-});
+}, 30_000); // two servers started, 20 concurrent batches evaluated by both: about 7 s alone, twice that under load
 
 it('catches up after a restart with the events recorded while no detector ran', async () => {
   const tenant = await newTenant();
