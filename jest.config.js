@@ -21,6 +21,7 @@ module.exports = {
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 60000,
+  // A hang fails within 15 s, in a test or a hook; the few that need longer say so, with a reason, where they are.
+  testTimeout: 15000,
   maxWorkers: 2,
 };

@@ -1,5 +1,6 @@
 import { serviceKey } from '../core/context';
 import type { ModuleRuntime, RunningModule } from '../core/module';
+import { Gauge } from 'prom-client';
 import { PostgresFanout } from '../live/postgres-fanout';
 import { alertSettings, alertsConfigFrom } from './alerts-config';
 import { GeoLocator } from './detectors/geo-locator';
@@ -28,6 +29,14 @@ export async function startAlerts({ config: app, db, services, bus, logger }: Mo
   const geo = config.geoipDbPath ? await GeoLocator.open(config.geoipDbPath) : null;
   const fanout = new PostgresFanout(db.orm.config.getClientUrl(), log, ALERT_CHANNEL);
   const hub = new AlertHub(() => db.orm.em.fork(), log);
+  new Gauge({
+    name: 'audit_alert_subscriptions',
+    help: 'Active auditAlertRaised subscriptions on this replica',
+    registers: [services.metrics.registry],
+    collect() {
+      this.set(hub.subscriberCount);
+    },
+  });
   await fanout.start(hub);
   services.provide(ALERT_HUB, hub);
   const { secret } = config.webhook;

@@ -1,3 +1,4 @@
+import { sleep, waitUntil } from '../support/wait';
 import { randomUUID } from 'node:crypto';
 import { recordEvents } from '../support/events';
 import type { TestServer } from '../support/server';
@@ -39,7 +40,31 @@ export async function listAlerts(
   return response.data!.alerts.edges.map((edge: { node: AlertNode }) => edge.node);
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep, waitUntil };
+
+/**
+ * Resolves once the alert checkpoint of `org` covers every event of `org` recorded so far: whatever these events
+ * raise is stored by then (alerts and checkpoint are written in one transaction), and nothing more will come of them.
+ */
+export async function evaluatedUpToHead(server: TestServer, org: string): Promise<void> {
+  const { knex } = server.app.services;
+  const state = async () =>
+    (
+      await knex.raw(
+        `SELECT (SELECT coalesce(max(sequence), 0) FROM audit_events WHERE tenant_id = ?) AS head,
+                (SELECT coalesce(max(last_sequence), 0) FROM alert_checkpoints WHERE tenant_id = ?) AS evaluated`,
+        [org, org],
+      )
+    ).rows[0] as { head: string; evaluated: string };
+  let last = { head: '?', evaluated: '?' };
+  await waitUntil(
+    async () => {
+      last = await state();
+      return BigInt(last.evaluated) >= BigInt(last.head);
+    },
+    () => `alerts of ${org} evaluated up to ${last.evaluated} of ${last.head}`,
+  );
+}
 
 export async function waitForAlerts(
   server: TestServer,
@@ -83,12 +108,34 @@ export async function alertsAfter(
   return alerts.filter((alert) => alert.actorId !== 'sentinel');
 }
 
-/** The most recent Monday, at `hour`:`minute` UTC, at least a day ago. */
-export function lastMonday(hour: number, minute = 0): Date {
-  const date = new Date(Date.now() - 24 * 3600_000);
-  date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7));
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * The most recent `weekday` (1 = Monday … 7 = Sunday, as business hours number them) at `hour`:`minute` UTC
+ * that is at least `minDaysAgo` days before the real clock: in the past whatever the day and hour the tests
+ * run at, far enough back that a few hours added to it stay in the past.
+ */
+export function pastWeekday(weekday: number, hour: number, minute = 0, minDaysAgo = 1, now = Date.now()): Date {
+  const latest = now - minDaysAgo * DAY_MS;
+  const date = new Date(latest);
   date.setUTCHours(hour, minute, 0, 0);
-  if (date.getTime() > Date.now() - 24 * 3600_000) date.setUTCDate(date.getUTCDate() - 7);
+  const isoWeekday = ((date.getUTCDay() + 6) % 7) + 1;
+  date.setUTCDate(date.getUTCDate() - ((isoWeekday - weekday + 7) % 7));
+  if (date.getTime() > latest) date.setUTCDate(date.getUTCDate() - 7);
+  return date;
+}
+
+/** The most recent Monday at `hour`:`minute` UTC at least a day ago. */
+export const lastMonday = (hour: number, minute = 0): Date => pastWeekday(1, hour, minute);
+
+/** The most recent Saturday at `hour`:`minute` UTC at least two days ago. */
+export const lastSaturday = (hour: number, minute = 0): Date => pastWeekday(6, hour, minute, 2);
+
+/** The most recent `hour`:00 UTC at least a day ago, whatever its weekday (a night for small hours). */
+export function pastHour(hour: number, now = Date.now()): Date {
+  const date = new Date(now - DAY_MS);
+  date.setUTCHours(hour, 0, 0, 0);
+  if (date.getTime() > now - DAY_MS) date.setUTCDate(date.getUTCDate() - 1);
   return date;
 }
 

@@ -1,5 +1,5 @@
 import { startTestServer, type TestServer } from '../support/server';
-import { alertsAfter, lastMonday, minutesAfter, newTenant } from './alert-support';
+import { alertsAfter, lastMonday, lastSaturday, minutesAfter, newTenant } from './alert-support';
 
 const CHROME_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -117,8 +117,8 @@ describe('off-hours-access', () => {
     const tenant = await newTenant();
     const alerts = await alertsAfter(server, tenant, [
       event('kim', 'LOGIN', 0),
-      event('leo', 'LOGIN', 5 * 24 * 60),
-      event('max', 'LOGIN', 9 * 60),
+      { ...event('leo', 'LOGIN', 0), occurredAt: lastSaturday(10).toISOString() },
+      event('max', 'LOGIN', 9 * 60), // Monday 19:00 UTC
     ]);
     expect(alerts.map((alert) => [alert.rule.key, alert.actorId, alert.severity]).sort()).toEqual([
       ['off-hours-access', 'leo', 'LOW'],

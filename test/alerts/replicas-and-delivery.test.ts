@@ -4,7 +4,18 @@ import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { recordEvents } from '../support/events';
 import { startTestServer } from '../support/server';
-import { alertsAfter, listAlerts, newTenant, sentinelEvent, sleep, waitForAlerts } from './alert-support';
+import { alertSubscriptions } from '../support/metrics';
+import {
+  alertsAfter,
+  evaluatedUpToHead,
+  listAlerts,
+  newTenant,
+  pastHour,
+  sentinelEvent,
+  sleep,
+  waitForAlerts,
+  waitUntil,
+} from './alert-support';
 import { webhookReceiver } from './webhook-receiver';
 
 const escalation = (i: number) => ({ ...sentinelEvent(), actor: { id: `escalator-${i}` } });
@@ -27,7 +38,7 @@ it('raises each alert once with two instances evaluating the same tenant', async
     }
     await Promise.all(writes);
     const alerts = await waitForAlerts(a, tenant.admin, (all) => all.length >= 40);
-    await sleep(1500); // both instances' timers have swept by now: nothing more may come
+    await evaluatedUpToHead(a, tenant.org); // every event evaluated: nothing more may come of them
     const after = await listAlerts(b, tenant.admin);
     expect(after).toHaveLength(40);
     expect(new Set(after.map((alert) => `${alert.rule.key}/${alert.actorId}`)).size).toBe(40);
@@ -35,13 +46,13 @@ it('raises each alert once with two instances evaluating the same tenant', async
   } finally {
     await Promise.all([a.stop(), b.stop()]);
   }
-});
+}, 30_000); // two servers started, 20 concurrent batches evaluated by both: about 7 s alone, twice that under load
 
 it('catches up after a restart with the events recorded while no detector ran', async () => {
   const tenant = await newTenant();
   const writer = await startTestServer({ database, env: { ALERT_DETECTORS: 'off' } });
   await recordEvents(writer, tenant.service, [escalation(1), ...failures('late')]);
-  await sleep(300);
+  await sleep(300); // a look for a detector that must not run: there is no signal to wait for
   expect(await listAlerts(writer, tenant.admin)).toHaveLength(0);
   await writer.stop();
   const restarted = await startTestServer({ database });
@@ -69,14 +80,18 @@ it('POSTs each alert to its webhook, signed, retrying with backoff across a rest
   const [alert] = await alertsAfter(first, tenant, [
     { actor: { id: 'exporter' }, action: 'EXPORT', metadata: { recordCount: 3 } },
   ]);
-  for (let waited = 0; hook.attempts() < 2 && waited < 10_000; waited += 50) await sleep(50);
-  expect(hook.attempts()).toBeGreaterThanOrEqual(2);
+  await waitUntil(
+    () => hook.attempts() >= 2,
+    () => `${hook.attempts()} attempts`,
+  );
   await first.stop();
   hook.answer = { status: 204 };
   const second = await startTestServer({ database, env });
   try {
-    for (let waited = 0; hook.received.length === 0 && waited < 10_000; waited += 50) await sleep(50);
-    expect(hook.received).toHaveLength(1);
+    await waitUntil(
+      () => hook.received.length > 0,
+      () => 'nothing received',
+    );
     const [{ body, headers }] = hook.received;
     const timestamp = String(headers['x-audit-timestamp']);
     const expected = `sha256=${createHmac('sha256', 'hook-secret').update(`${timestamp}.${body}`).digest('hex')}`;
@@ -84,7 +99,17 @@ it('POSTs each alert to its webhook, signed, retrying with backoff across a rest
     expect(JSON.parse(body)).toMatchObject({
       alert: { id: alert.id, severity: 'CRITICAL', actorId: 'exporter', rule: { name: 'any export' } },
     });
-    await sleep(300);
+    // Marked delivered: no attempt is left to make.
+    await waitUntil(
+      async () =>
+        (
+          await second.app.services.knex.raw(
+            'SELECT 1 FROM alert_webhook_deliveries WHERE alert_id = ? AND delivered_at IS NOT NULL',
+            [alert.id],
+          )
+        ).rows.length === 1,
+      () => 'the delivery is not marked delivered',
+    );
     expect(hook.received).toHaveLength(1);
   } finally {
     await second.stop();
@@ -115,18 +140,23 @@ it('pushes alerts of at least minSeverity over auditAlertRaised, raised through 
         complete: () => undefined,
       },
     );
-    await sleep(300);
-    const night = new Date(Date.now() - 24 * 3600_000);
-    night.setUTCHours(2);
+    await alertSubscriptions(b, 1);
+    const night = pastHour(2);
     await recordEvents(a, other.service, [escalation(99)]);
     await recordEvents(a, tenant.service, [
       { actor: { id: 'owl' }, action: 'LOGIN', occurredAt: night.toISOString() },
       escalation(7),
     ]);
-    for (let waited = 0; received.length === 0 && waited < 10_000; waited += 50) await sleep(50);
-    await sleep(300);
+    // Alerts are pushed in the order they are raised: once the last one is there, none before it is still coming.
+    await evaluatedUpToHead(a, other.org);
+    await recordEvents(a, tenant.service, [escalation(8)]);
+    await waitUntil(
+      () => received.some((alert) => alert.actorId === 'escalator-8'),
+      () => JSON.stringify(received),
+    );
     expect(received).toEqual([
       expect.objectContaining({ severity: 'HIGH', actorId: 'escalator-7', rule: { key: 'permission-escalation' } }),
+      expect.objectContaining({ severity: 'HIGH', actorId: 'escalator-8', rule: { key: 'permission-escalation' } }),
     ]);
   } finally {
     await client.dispose();

@@ -1,15 +1,8 @@
 import { sentinelEvent } from '../alerts/alert-support';
-import {
-  LIVE,
-  event,
-  record,
-  settle,
-  subscribeOverWs,
-  type LiveEvent,
-  type LiveSubscription,
-} from '../live/live-support';
+import { LIVE, event, record, subscribeOverWs, type LiveEvent, type LiveSubscription } from '../live/live-support';
 import { startCrmSubgraph, type CrmServer } from '../support/crm-subgraph';
 import { startHiveGateway, subscribeOverSse, type TestGateway } from '../support/gateway';
+import { alertSubscriptions, liveSubscriptions } from '../support/metrics';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
 
@@ -76,7 +69,7 @@ describe('behind Hive Gateway, with a CRM subgraph', () => {
       const filter = { entityTypes: [entityType] };
       const acme = live(await adminToken('acme'), { filter });
       const globex = live(await adminToken('globex'), { filter });
-      await settle();
+      await liveSubscriptions(audit, 2);
       const sequences = await record(audit, service, [
         event('UPDATE', { entityType, entityId: 'a1' }),
         event('UPDATE', { entityType: 'Other', entityId: 'x' }),
@@ -98,7 +91,7 @@ describe('behind Hive Gateway, with a CRM subgraph', () => {
         await adminToken(tenant),
         ALERTS,
       );
-      await settle();
+      await alertSubscriptions(audit, 1);
       await record(audit, await serviceToken(tenant), [{ ...sentinelEvent(), actor: { id: 'escalator' } }]);
       expect(await alerts.waitFor(1)).toEqual([
         { severity: 'HIGH', actorId: 'escalator', rule: { key: 'permission-escalation' } },

@@ -49,7 +49,14 @@ describe('append-only storage and the hash chain', () => {
 
   it('verifies an untouched chain, whole and over a time range', async () => {
     expect(await check('intact')).toEqual({ ok: true, eventsChecked: 30, firstBrokenSequence: null });
-    const future = new Date(Date.now() + 3600_000).toISOString();
+    // Ranges are of recordedAt, the database's clock: "after the last one" from the events, not from this process's clock.
+    const recorded = await server.graphql(
+      '{ auditEvents(first: 100) { edges { node { recordedAt } } } }',
+      {},
+      await adminToken('intact'),
+    );
+    const last = Math.max(...recorded.data!.auditEvents.edges.map((edge: any) => Date.parse(edge.node.recordedAt)));
+    const future = new Date(last + 1).toISOString();
     expect(await check('intact', { from: future })).toEqual({ ok: true, eventsChecked: 0, firstBrokenSequence: null });
     expect(await check('intact', { from: '2020-01-01T00:00:00Z', to: future })).toMatchObject({
       ok: true,

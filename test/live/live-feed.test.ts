@@ -1,7 +1,8 @@
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
-import { event, record, settle, subscribeLive } from './live-support';
+import { liveSubscriptions } from '../support/metrics';
+import { event, record, subscribeLive } from './live-support';
 
 describe('auditEventRecorded across two instances', () => {
   let database: TestDatabase;
@@ -26,7 +27,7 @@ describe('auditEventRecorded across two instances', () => {
     const deletes = subscribeLive(b, admin, { filter: { actions: ['DELETE'], entityTypes: ['Contact'] } });
     const all = subscribeLive(b, admin);
     const globex = subscribeLive(a, await adminToken('globex'));
-    await settle();
+    await Promise.all([liveSubscriptions(b, 2), liveSubscriptions(a, 1)]);
     await record(a, service, [
       event('LOGIN'),
       event('DELETE', { entityType: 'Contact', entityId: 'c1' }),
@@ -61,7 +62,7 @@ describe('auditEventRecorded across two instances', () => {
   it('resumes after a disconnect with the events written while away, with no gap and no duplicate', async () => {
     const filter = { entityTypes: ['Resume'] };
     const first = subscribeLive(a, admin, { filter });
-    await settle();
+    await liveSubscriptions(a, 1);
     await record(
       a,
       service,
@@ -93,7 +94,7 @@ describe('auditEventRecorded across two instances', () => {
     const filter = { entityTypes: ['Burst'] };
     const onA = subscribeLive(a, admin, { filter });
     const onB = subscribeLive(b, admin, { filter });
-    await settle();
+    await Promise.all([liveSubscriptions(a, 1), liveSubscriptions(b, 1)]);
     const batches = Array.from({ length: 8 }, (_, batch) =>
       record(
         batch % 2 ? a : b,
@@ -106,11 +107,11 @@ describe('auditEventRecorded across two instances', () => {
       .map(Number)
       .sort((x, y) => x - y);
     for (const sub of [onA, onB]) {
-      const got = await sub.waitFor(2000, 30_000);
+      const got = await sub.waitFor(2000, 20_000);
       expect(got.map((e) => Number(e.sequence))).toEqual(sequences);
     }
     await Promise.all([onA.dispose(), onB.dispose()]);
-  });
+  }, 30_000); // 2,000 events written and delivered twice: about 6 s alone, more on a loaded machine
 });
 
 function isAscending(values: number[]): boolean {

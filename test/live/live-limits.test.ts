@@ -1,6 +1,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../support/server';
+import { liveSubscriptions } from '../support/metrics';
 import { adminToken } from '../support/tokens';
 import { wsUrl } from './live-support';
 
@@ -19,18 +20,24 @@ describe('limits on subscriptions', () => {
       retryAttempts: 0,
       connectionParams: { Authorization: `Bearer ${await adminToken('acme')}` },
     });
-    const errors = await new Promise<unknown[]>((resolve) => {
-      const timer = setTimeout(() => resolve([]), 1500);
+    const refused = new Promise<unknown[]>((resolve) => {
       client.subscribe(
         { query },
         {
-          next: (result) => (clearTimeout(timer), resolve([...(result.errors ?? [])])),
-          error: (error) => (clearTimeout(timer), resolve(Array.isArray(error) ? error : [error])),
-          complete: () => (clearTimeout(timer), resolve([])),
+          next: (result) => resolve([...(result.errors ?? [])]),
+          error: (error) => resolve(Array.isArray(error) ? error : [error]),
+          complete: () => resolve([]),
         },
       );
     });
+    // Accepted once the server has joined it to a feed; refused when the error comes first.
+    const waiting = new AbortController();
+    const accepted = liveSubscriptions(server, 1, { signal: waiting.signal }).then(() => []);
+    const errors = await Promise.race([refused, accepted]);
+    waiting.abort();
+    accepted.catch(() => undefined);
     await client.dispose();
+    if (errors.length === 0) await liveSubscriptions(server, 0);
     return errors;
   };
 

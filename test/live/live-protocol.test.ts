@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
-import { event, record, settle, sleep, waitUntil, wsUrl } from './live-support';
+import { liveSubscriptions } from '../support/metrics';
+import { event, record, waitUntil, wsUrl } from './live-support';
 
 /** The feed writes its `next` frames itself, bypassing graphql-ws: check them on a bare socket. */
 describe('auditEventRecorded frames on the wire', () => {
@@ -45,7 +46,7 @@ describe('auditEventRecorded frames on the wire', () => {
     const { ws, frames, subscribe } = await connect();
     subscribe('a "quoted" id', 'Left');
     subscribe('b', 'Right');
-    await settle();
+    await liveSubscriptions(server, 2);
     const [left, right] = await record(server, service, [
       event('UPDATE', { entityType: 'Left', entityId: 'l1' }),
       event('UPDATE', { entityType: 'Right', entityId: 'r1' }),
@@ -65,7 +66,7 @@ describe('auditEventRecorded frames on the wire', () => {
   it('stops sending once the client completes, without echoing complete, and lets it reuse the id', async () => {
     const { ws, frames, subscribe } = await connect();
     subscribe('s', 'Stop');
-    await settle();
+    await liveSubscriptions(server, 1);
     await record(server, service, [event('UPDATE', { entityType: 'Stop', entityId: 'before' })]);
     await waitUntil(
       () => frames.length >= 1,
@@ -73,18 +74,21 @@ describe('auditEventRecorded frames on the wire', () => {
       () => frames.join(),
     );
     ws.send(JSON.stringify({ id: 's', type: 'complete' }));
-    await sleep(200);
+    await liveSubscriptions(server, 0); // the server has ended it
     await record(server, service, [event('UPDATE', { entityType: 'Stop', entityId: 'after' })]);
-    await sleep(500);
-    expect(frames.map((frame) => JSON.parse(frame).payload.data.auditEventRecorded.entityId)).toEqual(['before']);
     subscribe('s', 'Stop');
-    await settle();
+    await liveSubscriptions(server, 1);
     await record(server, service, [event('UPDATE', { entityType: 'Stop', entityId: 'again' })]);
     await waitUntil(
       () => frames.length >= 2,
       5000,
       () => frames.join(),
     );
+    // Frames of one socket arrive in order: an `after` sent to the completed subscription would come before `again`.
+    expect(frames.map((frame) => JSON.parse(frame).payload.data.auditEventRecorded.entityId)).toEqual([
+      'before',
+      'again',
+    ]);
     expect(JSON.parse(frames[1])).toMatchObject({
       id: 's',
       type: 'next',

@@ -5,7 +5,8 @@ import { LISTENER_APPLICATION_NAME } from '../../src/live/postgres-fanout';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken, signToken } from '../support/tokens';
-import { event, record, settle, sleep, subscribeLive, waitUntil, wsUrl } from './live-support';
+import { liveSubscriptions, waitForMetric } from '../support/metrics';
+import { event, record, subscribeLive, waitUntil, wsUrl } from './live-support';
 
 describe('auditEventRecorded under failures', () => {
   let database: TestDatabase;
@@ -30,7 +31,7 @@ describe('auditEventRecorded under failures', () => {
     const filter = { entityTypes: ['Killed'] };
     const onA = subscribeLive(a, admin, { filter });
     const onB = subscribeLive(b, admin, { filter });
-    await settle();
+    await Promise.all([liveSubscriptions(a, 1), liveSubscriptions(b, 1)]);
     const pg = new Client({ connectionString: database.url });
     await pg.connect();
     const { rows } = await pg.query(
@@ -55,7 +56,7 @@ describe('auditEventRecorded under failures', () => {
   it('ends the subscription with UNAUTHENTICATED when the token expires, saying where to resume', async () => {
     const shortLived = await signToken({ org: 'acme', role: 'ADMIN', expiresIn: 2 });
     const sub = subscribeLive(a, shortLived, { filter: { entityTypes: ['Expiry'] } });
-    await settle();
+    await liveSubscriptions(a, 1);
     const [sequence] = await record(b, service, [event('UPDATE', { entityType: 'Expiry' })]);
     await sub.waitFor(1);
     const started = Date.now();
@@ -82,7 +83,7 @@ describe('a subscriber that cannot keep up', () => {
     const service = await serviceToken('acme');
     const fast = subscribeLive(server, await adminToken('acme'));
     const slow = await rawSubscriber(server, await adminToken('acme'));
-    await settle();
+    await liveSubscriptions(server, 2);
     slow.socket.pause(); // stops reading: the kernel buffers fill, then the server's queue
     const metadata = { blob: 'x'.repeat(12_000) };
     for (let batch = 0; batch < 5; batch += 1)
@@ -91,8 +92,10 @@ describe('a subscriber that cannot keep up', () => {
         service,
         Array.from({ length: 300 }, () => event('EXPORT', { metadata })),
       );
-    await fast.waitFor(1500, 30_000);
-    await sleep(200);
+    await fast.waitFor(1500, 20_000);
+    await waitForMetric(server, 'audit_live_subscriptions_dropped_total', (dropped) => dropped === 1, {
+      labels: { reason: 'slow_consumer' },
+    });
     slow.socket.resume();
     await waitUntil(
       () => slow.messages.some((m) => m.type !== 'next'),
@@ -114,7 +117,7 @@ describe('a subscriber that cannot keep up', () => {
     expect(failure.payload.errors[0].message).toMatch(/afterSequence/);
     await fast.dispose();
     slow.ws.close();
-  });
+  }, 30_000); // 18 MB through a socket the test stops reading, to fill the kernel's buffers: about 10 s
 });
 
 /** A graphql-transport-ws client on a bare socket, so that the test can stop reading. */

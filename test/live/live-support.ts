@@ -108,8 +108,6 @@ export async function waitUntil(check: () => boolean, timeoutMs: number, describ
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const RECORD = `mutation Record($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded events { sequence } } }`;
 
 /** Writes events through `server` as a SERVICE; returns their sequences. */
@@ -128,6 +126,3 @@ export const event = (action: string, extra: Record<string, unknown> = {}) => ({
   action,
   ...extra,
 });
-
-/** Lets a new subscription reach its feed before the test writes (subscribing is asynchronous). */
-export const settle = () => sleep(300);

@@ -9,6 +9,8 @@ const LIST = `query List($filter: AuditEventFilter, $search: String, $first: Int
   }
 }`;
 
+const DAY_MS = 24 * 3600_000;
+const startOfUtcDay = (ms: number) => ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
 const day = (d: number, h = 12) => new Date(Date.UTC(2026, 9, d, h)).toISOString();
 
 /** Each event's entityId names it, so that a test can say which ones a filter keeps. */
@@ -112,6 +114,37 @@ describe('auditEvents filters, search and pagination', () => {
 
   it('keeps only recent events with a preset', async () => {
     expect(await ids({ filter: { preset: 'LAST_7_DAYS' } })).toEqual([]);
+  });
+
+  it('keeps today (from 00:00 UTC) and the last 7×24 hours with presets, at any hour of any day', async () => {
+    // Built around the real clock; an attempt that straddles midnight UTC is made again (at most once).
+    for (let attempt = 1; ; attempt++) {
+      const org = `presets-${randomUUID().slice(0, 8)}`;
+      const now = Date.now();
+      const midnight = startOfUtcDay(now);
+      const at = (ms: number, entityId: string) => ({
+        actor: { id: 'u1' },
+        action: 'VIEW',
+        entityId,
+        occurredAt: new Date(ms).toISOString(),
+      });
+      await recordEvents(server, await serviceToken(org), [
+        at(midnight, 'today-first'),
+        at(midnight - 1, 'yesterday-last'),
+        at(now - 7 * DAY_MS + 60_000, 'week-in'),
+        at(now - 7 * DAY_MS - 60_000, 'week-out'),
+      ]);
+      const mine = async (preset: string) => {
+        const response = await server.graphql(LIST, { first: 10, filter: { preset } }, await adminToken(org));
+        if (response.errors) throw new Error(JSON.stringify(response.errors));
+        return response.data!.auditEvents.edges.map((edge: { node: { entityId: string } }) => edge.node.entityId);
+      };
+      const [today, week] = [await mine('TODAY'), await mine('LAST_7_DAYS')];
+      if (startOfUtcDay(Date.now()) !== midnight && attempt === 1) continue;
+      expect(today).toEqual(['today-first']);
+      expect(week.sort()).toEqual(['today-first', 'week-in', 'yesterday-last']);
+      return;
+    }
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { sleep } from '../live/live-support';
+import { waitUntil } from '../support/wait';
 import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
@@ -23,14 +23,18 @@ describe('the statement timeout of reads', () => {
 
   /** Until `count` sessions of the test database wait for a lock. */
   const waitForLockWaiters = async (count: number): Promise<void> => {
-    for (const deadline = Date.now() + 10_000; ; await sleep(20)) {
-      const { rows } = await locker.query(
-        `SELECT count(*)::int AS waiting FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      if (rows[0].waiting >= count) return;
-      if (Date.now() > deadline) throw new Error(`${rows[0].waiting} of ${count} sessions wait for a lock`);
-    }
+    let waiting = 0;
+    await waitUntil(
+      async () => {
+        const { rows } = await locker.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        waiting = rows[0].waiting;
+        return waiting >= count;
+      },
+      () => `${waiting} of ${count} sessions wait for a lock`,
+    );
   };
 
   it('cancels a read that runs past it with QUERY_TIMEOUT, and never a write', async () => {

@@ -3,14 +3,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../../dev/embedded';
 import { embeddedForTests } from './embedded-state';
+import { pingRedis, TEST_REDIS_URL } from './redis-probe';
 
 /**
  * Decides which PostgreSQL server the test run uses and publishes its admin URL to the test files as
  * TEST_DATABASE_SERVER_URL (each test file then creates its own fresh database on it, see ./database.ts):
  * - TEST_DATABASE_URL or DATABASE_URL when set;
  * - otherwise ONE embedded PostgreSQL for the whole run, its data in a temporary folder removed at teardown.
+ * Also pings Redis once, at TEST_REDIS_URL (default redis://127.0.0.1:6379), and tells the test files whether it
+ * answered as TEST_REDIS_AVAILABLE=1 or 0: the tests that need it are skipped without it (see ./redis.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  const redis = await pingRedis();
+  process.env.TEST_REDIS_URL = TEST_REDIS_URL;
+  process.env.TEST_REDIS_AVAILABLE = redis ? '1' : '0';
+  if (!redis) console.warn(`\nRedis does not answer at ${TEST_REDIS_URL}: the tests that need it are skipped`);
   const given = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (given) {
     process.env.TEST_DATABASE_SERVER_URL = given;

@@ -38,6 +38,13 @@ export class AlertHub implements FanoutListener {
     return subscriber;
   }
 
+  /** Subscribers on this replica, all tenants together (the `audit_alert_subscriptions` gauge). */
+  get subscriberCount(): number {
+    let count = 0;
+    for (const tenantSubscribers of this.subscribers.values()) count += tenantSubscribers.size;
+    return count;
+  }
+
   onNotice({ heads }: CommitNotice): void {
     const tenants = heads === 'all' ? [...this.subscribers.keys()] : [...heads.keys()];
     tenants.filter((tenant) => this.subscribers.has(tenant)).forEach((tenant) => this.read(tenant));
