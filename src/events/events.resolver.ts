@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { AuditEventConnection } from '../reading/connection.type';
+import { parseUuidArgument } from '../ids';
 import { findEvent, listEvents } from '../reading/event-reader';
 import { resolveSavedFilter } from '../saved-filters/resolve-saved-filter';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
@@ -50,7 +51,7 @@ export class EventsResolver {
 
   @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })
   auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
-    return findEvent(context.services.knex, tenantOf(context), id);
+    return findEvent(context.services.knex, tenantOf(context), parseUuidArgument('id', id));
   }
 }
 

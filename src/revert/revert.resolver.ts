@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { AuditAction } from '../events/enums';
 import { ErrorCode } from '../errors';
+import { parseUuidArgument } from '../ids';
 import { findEvent } from '../reading/event-reader';
 import { recordAdminEvent } from '../events/admin-event';
 import { tenantOf, type RequestContext } from '../server/context';
@@ -31,7 +32,7 @@ export class RevertResolver {
   ): Promise<RevertResult> {
     const admin = context.auth.principal!;
     const { knex } = context.services;
-    const event = await findEvent(knex, tenantOf(context), eventId);
+    const event = await findEvent(knex, tenantOf(context), parseUuidArgument('eventId', eventId));
     if (!event)
       throw new GraphQLError('eventId: no such event in your tenant', {
         extensions: { code: ErrorCode.NotFound, argument: 'eventId' },

@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-gra
 import type { Knex } from '@mikro-orm/postgresql';
 import { withConfigChange } from '../events/config-change';
 import { tenantOf, type RequestContext } from '../server/context';
-import { checkTimeZone } from '../stats/time-zone';
+import { parseTimeZoneArgument } from '../time-zone';
 import { storeTenantTimeZone, tenantTimeZone } from './tenant-settings';
 
 @ObjectType({ description: 'Settings of the caller’s tenant.' })
@@ -30,7 +30,7 @@ export class TenantSettingsResolver {
   ): Promise<TenantSettings> {
     const { knex } = context.services;
     const admin = context.auth.principal!;
-    const zone = await checkTimeZone(knex, timeZone);
+    const zone = parseTimeZoneArgument('timeZone', timeZone);
     return withConfigChange(context.services, admin, async (em) => {
       const trx = em.getTransactionContext<Knex.Transaction>()!;
       const previous = await storeTenantTimeZone(trx, admin.tenantId, zone, admin.subject);
