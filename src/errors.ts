@@ -5,6 +5,8 @@ export enum ErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
   BadUserInput = 'BAD_USER_INPUT',
+  /** The HTTP request itself could not be read: malformed JSON, bad compression, too large. */
+  BadRequest = 'BAD_REQUEST',
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
   QueryTooComplex = 'QUERY_TOO_COMPLEX',

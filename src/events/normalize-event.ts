@@ -56,8 +56,11 @@ export function normalizeEvent(input: AuditEventInput, index: number, tenantId: 
     if (problem) failInput(index, 'metadata', problem);
     if (RECORD_COUNT_ACTIONS.has(input.action)) {
       const count = (input.metadata as { recordCount?: unknown }).recordCount;
-      if (count !== undefined && !(Number.isInteger(count) && (count as number) >= 0))
-        failInput(index, 'metadata.recordCount', 'must be a non-negative integer');
+      if (
+        count !== undefined &&
+        !(Number.isInteger(count) && (count as number) >= 0 && (count as number) <= L.maxRecordCount)
+      )
+        failInput(index, 'metadata.recordCount', `must be an integer from 0 to ${L.maxRecordCount}`);
     }
   }
 

@@ -25,7 +25,6 @@ export function decodeCursor(text: string, argument = 'after'): Cursor {
     /^\d{1,19}$/.test(occurredUs ?? '') &&
     BigInt(occurredUs!) <= MAX_OCCURRED_US &&
     isUuid(id ?? '');
-  if (!valid)
-    throw new BadUserInputError(argument, 'is not a valid cursor');
+  if (!valid) throw new BadUserInputError(argument, 'is not a valid cursor');
   return { occurredUs, id };
 }

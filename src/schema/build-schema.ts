@@ -21,6 +21,7 @@ import { StatsResolver } from '../stats/stats.resolver';
 import { noPubSub } from '../live/no-pubsub';
 import { alertResolvers } from '../alerts/alert-resolvers';
 import { resolveAuditAlertReference } from '../alerts/storage/alert.reference';
+import { guardArguments } from './guard-arguments';
 
 /** Federation 2.7: 2.4+ is what the Router needs to pass subscriptions through. */
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
@@ -37,13 +38,15 @@ export async function buildAuditSchema(): Promise<GraphQLSchema> {
   const resolvers = createResolversMap(applyPermissions(classSchema)) as GraphQLResolverMap<unknown>;
   resolvers.AuditEvent = { ...(resolvers.AuditEvent as object), __resolveReference: resolveAuditEventReference };
   resolvers.AuditAlert = { ...(resolvers.AuditAlert as object), __resolveReference: resolveAuditAlertReference };
-  return buildSubgraphSchema({
+  const schema = buildSubgraphSchema({
     typeDefs: gql`
       ${FEDERATION_LINK}
       ${printSchemaWithDirectives(classSchema)}
     `,
     resolvers,
   });
+  guardArguments(schema, { uuidKeyedEntities: ['AuditEvent', 'AuditAlert'] });
+  return schema;
 }
 
 /** The resolvers and types as type-graphql builds them, before rules and federation. */

@@ -20,6 +20,7 @@ import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { buildAuditSchema } from '../schema/build-schema';
 import { createRequestContext, type RequestContext, type Services } from './context';
+import { requestBodyErrors } from './body-errors';
 import { createErrorFormatter } from './format-error';
 import { healthRoutes } from './health-routes';
 import { jitGateway } from './jit-executor';
@@ -78,6 +79,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger)
       },
     }),
   );
+  app.use(requestBodyErrors(logger));
 
   const live = await startLiveFeed({
     httpServer,
