@@ -131,9 +131,16 @@ describe('hostile input is a coded refusal naming the argument, never a 500', ()
     expect(response.data!.recordAuditEvents.events[0].ipAddress).toBe('fe80::1');
   });
 
-  it('names `before` for a problem in `before`, not the field change computed from it', async () => {
-    const events = [{ actor: { id: 'u' }, action: 'UPDATE', before: { a: 'x\u0000' }, after: { a: 'y' } }];
-    expectRefusal(await server.graphql(RECORD, { events }, service), 'events[0].before');
+  it.each([
+    [{ before: { a: 'x\u0000' }, after: { a: 'y' } }, 'events[0].before'],
+    [{ before: { a: 'x'.repeat(40_000) }, after: { a: 'y' } }, 'events[0].before'],
+    [{ before: { a: 'x' }, after: { a: 'y'.repeat(40_000) } }, 'events[0].after'],
+    [{ before: { 'a.b': 1, a: { b: 2 } }, after: {} }, 'events[0].before'],
+    [{ before: {}, after: { ['k'.repeat(300)]: 1 } }, 'events[0].after'],
+    [{ before: {}, after: Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`f${i}`, i])) }, 'events[0].after'],
+  ])('names what the caller sent, not the field changes computed from it: %#', async (snapshots, argument) => {
+    const events = [{ actor: { id: 'u' }, action: 'UPDATE', ...snapshots }];
+    expectRefusal(await server.graphql(RECORD, { events }, service), argument);
   });
 
   it.each(['9999999999999999999', '-9223372036854775809', '0000000000000000000'])(
