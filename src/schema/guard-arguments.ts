@@ -10,7 +10,7 @@ import {
 } from 'graphql';
 import { BadUserInputError } from '../errors';
 import { parseUuidArgument } from '../ids';
-import { unstorableTextProblem as textProblem } from '../text';
+import { unstorableTextProblem } from '../text';
 
 /** Deeper JSON than any audit record needs; walking (and later serialising) it must not exhaust the stack. */
 export const MAX_JSON_NESTING = 32;
@@ -18,7 +18,7 @@ export const MAX_JSON_NESTING = 32;
 /** A JSON value (a custom scalar such as JSON or federation's _Any) walked to `MAX_JSON_NESTING`. */
 function checkJson(value: unknown, argument: string, depth = 0): void {
   if (typeof value === 'string') {
-    const problem = textProblem(value);
+    const problem = unstorableTextProblem(value);
     if (problem) throw new BadUserInputError(argument, problem);
     return;
   }
@@ -30,7 +30,7 @@ function checkJson(value: unknown, argument: string, depth = 0): void {
     return;
   }
   for (const [key, item] of Object.entries(value)) {
-    const problem = textProblem(key);
+    const problem = unstorableTextProblem(key);
     if (problem) throw new BadUserInputError(argument, `a key ${problem}`);
     checkJson(item, argument, depth + 1);
   }
@@ -52,7 +52,7 @@ function checkValue(value: unknown, type: GraphQLInputType, argument: string): v
     return;
   }
   if (typeof value === 'string') {
-    const problem = textProblem(value);
+    const problem = unstorableTextProblem(value);
     if (problem) throw new BadUserInputError(argument, problem);
   } else if (isScalarType(nullable) && typeof value === 'object') checkJson(value, argument);
 }
@@ -90,7 +90,7 @@ function guardEntities(schema: GraphQLSchema, uuidKeyed: ReadonlySet<string>): v
       else if (typeof id !== 'string' || id === '')
         throw new BadUserInputError(`${argument}.id`, 'must be a non-empty string');
       else {
-        const problem = textProblem(id);
+        const problem = unstorableTextProblem(id);
         if (problem) throw new BadUserInputError(`${argument}.id`, problem);
       }
     });

@@ -28,7 +28,6 @@ export class TenantSettingsResolver {
     @Ctx() context: RequestContext,
     @Arg('timeZone', () => String, { description: 'An IANA time zone name, e.g. Europe/Paris.' }) timeZone: string,
   ): Promise<TenantSettings> {
-    const { knex } = context.services;
     const admin = context.auth.principal!;
     const zone = parseTimeZoneArgument('timeZone', timeZone);
     return withConfigChange(context.services, admin, async (em) => {

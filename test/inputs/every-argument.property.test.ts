@@ -9,7 +9,6 @@ import {
   isLeafType,
   isListType,
   isNonNullType,
-  isObjectType,
   isUnionType,
   type GraphQLField,
   type GraphQLInputType,
@@ -238,7 +237,6 @@ describe('hostile values at every argument of every field', () => {
     const introspection = await server.graphql<IntrospectionQuery>(getIntrospectionQuery());
     const schema = buildClientSchema(introspection.data!);
     targets = targetsOf(schema);
-    console.log(targets.length);
     const [admin, service] = [await adminToken('acme'), await serviceToken('acme')];
     // Each field is attacked as a caller allowed to use it, so that arguments are read at all.
     for (const target of targets) {
