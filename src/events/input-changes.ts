@@ -36,19 +36,22 @@ export function changesOf(input: AuditEventInput, index: number): FieldDiff[] {
     failInput(index, hasSnapshots ? 'after' : 'changes', `has more than ${L.maxChanges} changed fields`);
   const seen = new Set<string>();
   changes.forEach((change, i) => {
-    const fieldProblem = textProblem(change.field, L.maxFieldNameLength, true);
-    const twice = seen.has(change.field);
-    if (fieldProblem || twice) {
-      const problem = twice ? `names "${change.field}" twice` : fieldProblem!;
-      if (!hasSnapshots) failInput(index, `changes[${i}].field`, problem);
-      failInput(index, change.oldValue !== null ? 'before' : 'after', `a field name ${problem}`);
-    }
+    const fieldProblem = seen.has(change.field)
+      ? 'is given twice'
+      : textProblem(change.field, L.maxFieldNameLength, true);
+    if (fieldProblem && hasSnapshots)
+      failInput(
+        index,
+        change.oldValue !== null ? 'before' : 'after',
+        `the field "${change.field.slice(0, 200)}" ${fieldProblem}`,
+      );
+    if (fieldProblem) failInput(index, `changes[${i}].field`, fieldProblem);
     seen.add(change.field);
     for (const side of ['oldValue', 'newValue'] as const) {
       const problem = jsonProblem(change[side], L.maxValueBytes, L.maxJsonDepth);
-      if (problem && !hasSnapshots) failInput(index, `changes[${i}].${side}`, problem);
-      if (problem)
+      if (problem && hasSnapshots)
         failInput(index, side === 'oldValue' ? 'before' : 'after', `the value of "${change.field}" ${problem}`);
+      if (problem) failInput(index, `changes[${i}].${side}`, problem);
     }
   });
   return changes;
