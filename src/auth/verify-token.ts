@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config';
+import { unstorableTextProblem } from '../text';
 import type { Authentication } from './principal';
 
 export type Authenticate = (authorization: string | undefined | null) => Promise<Authentication>;
@@ -27,12 +28,19 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
         audience: config.audience,
         requiredClaims: ['exp', 'sub', 'org'],
       });
-      if (typeof payload.org !== 'string' || payload.org === '')
-        return { principal: null, problem: 'the token has no org' };
+      // Each ends up in queries and in the events an admin's changes record: PostgreSQL must be able to store it.
+      for (const claim of ['sub', 'org'] as const)
+        if (!isUsableText(payload[claim]))
+          return { principal: null, problem: `the token's ${claim} claim is not accepted` };
+      for (const claim of ['role', 'email'] as const) {
+        const value = payload[claim];
+        if (typeof value === 'string' && unstorableTextProblem(value))
+          return { principal: null, problem: `the token's ${claim} claim is not accepted` };
+      }
       return {
         principal: {
-          subject: payload.sub!,
-          tenantId: payload.org,
+          subject: payload.sub as string,
+          tenantId: payload.org as string,
           role: typeof payload.role === 'string' ? payload.role : '',
           email: typeof payload.email === 'string' ? payload.email : null,
           expiresAt: payload.exp!,
@@ -42,6 +50,10 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
       return { principal: null, problem: describe(error) };
     }
   };
+}
+
+function isUsableText(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '' && unstorableTextProblem(value) === null;
 }
 
 function describe(error: unknown): string {

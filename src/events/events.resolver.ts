@@ -1,6 +1,7 @@
 import type { GraphQLFieldResolver } from 'graphql';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { AuditEventConnection } from '../reading/connection.type';
+import { parseUuidArgument } from '../ids';
 import { findEvent, listEvents } from '../reading/event-reader';
 import { savedCriteriaOf } from '../reading/saved-criteria';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
@@ -48,7 +49,7 @@ export class EventsResolver {
 
   @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })
   auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
-    return findEvent(context.services.reads, tenantOf(context), id);
+    return findEvent(context.services.reads, tenantOf(context), parseUuidArgument('id', id));
   }
 }
 

@@ -30,15 +30,27 @@ export function changesOf(input: AuditEventInput, index: number): FieldDiff[] {
       newValue: change.newValue ?? null,
     }));
   }
-  if (changes.length > L.maxChanges) failInput(index, 'changes', `has more than ${L.maxChanges} fields`);
+  // Changes computed from before/after are named by what the caller sent (`before`, `after`), not by
+  // the `changes[i]` they became, which the caller never saw.
+  if (changes.length > L.maxChanges)
+    failInput(index, hasSnapshots ? 'after' : 'changes', `has more than ${L.maxChanges} changed fields`);
   const seen = new Set<string>();
   changes.forEach((change, i) => {
-    const fieldProblem = textProblem(change.field, L.maxFieldNameLength, true);
+    const fieldProblem = seen.has(change.field)
+      ? 'is given twice'
+      : textProblem(change.field, L.maxFieldNameLength, true);
+    if (fieldProblem && hasSnapshots)
+      failInput(
+        index,
+        change.oldValue !== null ? 'before' : 'after',
+        `the field "${change.field.slice(0, 200)}" ${fieldProblem}`,
+      );
     if (fieldProblem) failInput(index, `changes[${i}].field`, fieldProblem);
-    if (seen.has(change.field)) failInput(index, `changes[${i}].field`, `names "${change.field}" twice`);
     seen.add(change.field);
     for (const side of ['oldValue', 'newValue'] as const) {
       const problem = jsonProblem(change[side], L.maxValueBytes, L.maxJsonDepth);
+      if (problem && hasSnapshots)
+        failInput(index, side === 'oldValue' ? 'before' : 'after', `the value of "${change.field}" ${problem}`);
       if (problem) failInput(index, `changes[${i}].${side}`, problem);
     }
   });

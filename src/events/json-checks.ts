@@ -1,4 +1,4 @@
-import { NOT_UNICODE } from './text-checks';
+import { NOT_UNICODE } from '../text';
 
 const SURROGATE_ESCAPE = /\\ud[89a-f]/i;
 

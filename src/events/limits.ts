@@ -21,6 +21,8 @@ export const EVENT_LIMITS = {
   maxEntityTypeLength: 100,
   maxUserAgentLength: 1024,
   maxLocationTextLength: 200,
+  /** `metadata.recordCount` is documented as an Int: GraphQL's Int is 32-bit. */
+  maxRecordCount: 2_147_483_647,
   /** occurredAt may be ahead of the server's clock by this much (producers' clock skew). */
   maxFutureSkewMs: 5 * 60 * 1000,
   /** occurredAt before this is refused: older than any CRM history worth importing. */

@@ -3,15 +3,15 @@ import type { AuditEventInput } from './audit-event.input';
 import { ActorType, AuditSource, categoryOfAction, RECORD_COUNT_ACTIONS } from './enums';
 import { canonicalContent, type CanonicalParts } from './canonical-content';
 import { contentDigest, fingerprint } from './event-hash';
+import { isUuid } from '../ids';
 import { changesOf } from './input-changes';
 import { failInput } from './input-problem';
-import { normalizeIpAddress } from './ip-address';
+import { normalizeIpAddress } from '../ip-address';
 import { jsonProblem } from './json-checks';
 import { EVENT_LIMITS as L } from './limits';
 import type { NewEvent } from './new-event';
 import { checkLocation, textProblem } from './text-checks';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ENTITY_TYPE = /^[A-Za-z][A-Za-z0-9_]*$/;
 const NO_CONTENT_YET: CanonicalParts = { changes: '', location: '', metadata: '' };
 
@@ -25,7 +25,7 @@ function checkField(index: number, field: string, value: string | null | undefin
  * @throws BadUserInputError naming `events[index].<field>`.
  */
 export function normalizeEvent(input: AuditEventInput, index: number, tenantId: string, now: Date): NewEvent {
-  if (input.id != null && !UUID.test(input.id)) failInput(index, 'id', 'must be a UUID');
+  if (input.id != null && !isUuid(input.id)) failInput(index, 'id', 'must be a UUID');
   const occurredAt = input.occurredAt ?? now;
   if (Number.isNaN(occurredAt.getTime())) failInput(index, 'occurredAt', 'is not a date');
   if (occurredAt.getTime() > now.getTime() + L.maxFutureSkewMs)
@@ -56,8 +56,11 @@ export function normalizeEvent(input: AuditEventInput, index: number, tenantId: 
     if (problem) failInput(index, 'metadata', problem);
     if (RECORD_COUNT_ACTIONS.has(input.action)) {
       const count = (input.metadata as { recordCount?: unknown }).recordCount;
-      if (count !== undefined && !(Number.isInteger(count) && (count as number) >= 0))
-        failInput(index, 'metadata.recordCount', 'must be a non-negative integer');
+      if (
+        count !== undefined &&
+        !(Number.isInteger(count) && (count as number) >= 0 && (count as number) <= L.maxRecordCount)
+      )
+        failInput(index, 'metadata.recordCount', `must be an integer from 0 to ${L.maxRecordCount}`);
     }
   }
 

@@ -1,19 +1,14 @@
 import { BadUserInputError } from '../errors';
+import { unstorableTextProblem } from '../text';
 import type { GeoLocationInput } from './audit-event.input';
 import { EVENT_LIMITS as L } from './limits';
-
-/** For a text holding half of a UTF-16 surrogate pair without its other half (`!isWellFormed()`): no UTF-8 text can hold it. */
-export const NOT_UNICODE = 'is not valid Unicode (a lone surrogate)';
 
 /** Why a text cannot be stored (too long, empty where required, holding a NUL or a lone surrogate), or null. */
 export function textProblem(value: string | null | undefined, maxLength: number, required = false): string | null {
   if (value == null) return required ? 'is required' : null;
   if (required && value.trim() === '') return 'must not be empty';
   if (value.length > maxLength) return `is longer than ${maxLength} characters`;
-  if (value.includes('\u0000')) return 'contains a NUL character';
-  // The row's JSON would be refused by PostgreSQL: say which field, rather than fail the batch with a 500.
-  if (!value.isWellFormed()) return NOT_UNICODE;
-  return null;
+  return unstorableTextProblem(value);
 }
 
 /** @throws BadUserInputError naming `argument` when the text cannot be stored (see `textProblem`). */

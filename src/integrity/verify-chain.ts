@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { canonicalContent } from '../events/canonical-content';
 import { chainHash, contentDigest, GENESIS_HASH } from '../events/event-hash';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
-import { normalizeIpAddress } from '../events/ip-address';
+import { normalizeIpAddress } from '../ip-address';
 import type { IntegrityReport } from './integrity-report.type';
 
 const CHUNK = 5000;

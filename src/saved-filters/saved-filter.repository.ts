@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ForbiddenError, NotFoundError } from '../errors';
+import { parseUuidArgument } from '../ids';
 import type { EventFilter } from '../reading/event-filter';
 import { SavedFilterEntity } from './saved-filter.entity';
 
@@ -21,13 +22,13 @@ export function listVisibleFilters(em: EntityManager, viewer: FilterViewer): Pro
   );
 }
 
+/** @throws BadUserInputError naming `id` when it is not a UUID. */
 export async function findVisibleFilter(
   em: EntityManager,
   viewer: FilterViewer,
   id: string,
 ): Promise<SavedFilterEntity | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const found = await em.findOne(SavedFilterEntity, { id: id.toLowerCase(), tenantId: viewer.tenantId });
+  const found = await em.findOne(SavedFilterEntity, { id: parseUuidArgument('id', id), tenantId: viewer.tenantId });
   return found && (found.ownerId === viewer.adminId || found.shared) ? found : null;
 }
 

@@ -5,6 +5,7 @@ import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray } from 'type-graphql';
 import type { AuditModule } from '../core/module';
+import { guardArguments } from './guard-arguments';
 import { applyPermissions } from './permissions';
 import { noPubSub } from './no-pubsub';
 
@@ -28,13 +29,16 @@ export async function buildAuditSchema(modules: readonly AuditModule[]): Promise
         ...(resolvers[type] as object),
         __resolveReference: resolveReference as GraphQLFieldResolver<unknown, unknown>,
       };
-  return buildSubgraphSchema({
+  const schema = buildSubgraphSchema({
     typeDefs: gql`
       ${FEDERATION_LINK}
       ${printSchemaWithDirectives(classSchema)}
     `,
     resolvers,
   });
+  // The entities this subgraph owns are keyed by UUID; the CRM's are not ours to judge.
+  guardArguments(schema, { uuidKeyedEntities: modules.flatMap((module) => Object.keys(module.references ?? {})) });
+  return schema;
 }
 
 /** The modules' resolvers and types as type-graphql builds them, before rules and federation. */

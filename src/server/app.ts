@@ -24,6 +24,7 @@ import { explorerRoutes } from '../explorer/explorer-routes';
 import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { buildAuditSchema } from '../schema/build-schema';
+import { requestBodyErrors } from '../execution/body-errors';
 import { healthRoutes } from './health-routes';
 
 /** Connections for reading the audit log, apart from the shared pool that writers hold while they wait. */
@@ -113,6 +114,7 @@ export async function createApp(
       },
     }),
   );
+  app.use(requestBodyErrors(logger));
 
   const running: RunningModule[] = [];
   try {

@@ -8,7 +8,7 @@ import { failedLoginTrend } from './security-window';
 import { DailyCount, LoginLocation, SecurityOverview, SessionTimeline, UserDevices } from './security.types';
 import { sessionTimelines } from './session-timelines';
 import { tenantTimeZone } from '../tenants/tenant-settings';
-import { checkTimeZone } from './time-zone';
+import { parseTimeZoneArgument } from '../time-zone';
 
 const DAY_MS = 24 * 3600_000;
 const MAX_DAYS = 366;
@@ -43,7 +43,9 @@ export class SecurityOverviewResolver {
     if (end.getTime() - start.getTime() > MAX_DAYS * DAY_MS)
       throw new BadUserInputError('from', `must be at most ${MAX_DAYS} days before \`to\``);
     const { reads } = context.services;
-    const zone = timeZone ? await checkTimeZone(reads, timeZone) : await tenantTimeZone(reads, tenantOf(context));
+    const zone = timeZone
+      ? parseTimeZoneArgument('timeZone', timeZone)
+      : await tenantTimeZone(reads, tenantOf(context));
     return { from: start, to: end, timeZone: zone, tenantId: tenantOf(context) };
   }
 

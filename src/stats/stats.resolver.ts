@@ -6,7 +6,7 @@ import { tenantOf, type RequestContext } from '../core/context';
 import { queryStats } from './stats-query';
 import { AuditStats, AuditStatsDimension, StatsInterval } from './stats.types';
 import { tenantTimeZone } from '../tenants/tenant-settings';
-import { checkTimeZone } from './time-zone';
+import { parseTimeZoneArgument } from '../time-zone';
 
 const MAX_GROUPS = 10_000;
 
@@ -50,7 +50,7 @@ export class StatsResolver {
       saved,
       groupBy,
       interval: interval ?? null,
-      timeZone: timeZone ? await checkTimeZone(reads, timeZone) : await tenantTimeZone(reads, tenantId),
+      timeZone: timeZone ? parseTimeZoneArgument('timeZone', timeZone) : await tenantTimeZone(reads, tenantId),
       limit,
     });
   }

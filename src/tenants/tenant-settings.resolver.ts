@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-gra
 import type { Knex } from '@mikro-orm/postgresql';
 import { withConfigChange } from '../events/config-change';
 import { tenantOf, type RequestContext } from '../core/context';
-import { checkTimeZone } from '../stats/time-zone';
+import { parseTimeZoneArgument } from '../time-zone';
 import { storeTenantTimeZone, tenantTimeZone } from './tenant-settings';
 
 @ObjectType({ description: 'Settings of the caller’s tenant.' })
@@ -28,9 +28,8 @@ export class TenantSettingsResolver {
     @Ctx() context: RequestContext,
     @Arg('timeZone', () => String, { description: 'An IANA time zone name, e.g. Europe/Paris.' }) timeZone: string,
   ): Promise<TenantSettings> {
-    const { knex } = context.services;
     const admin = context.auth.principal!;
-    const zone = await checkTimeZone(knex, timeZone);
+    const zone = parseTimeZoneArgument('timeZone', timeZone);
     return withConfigChange(context.services, admin, async (em) => {
       const trx = em.getTransactionContext<Knex.Transaction>()!;
       const previous = await storeTenantTimeZone(trx, admin.tenantId, zone, admin.subject);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { maskUrlCredentials } from '../../net/outbound-url';
+import { parseUuidArgument } from '../../ids';
 import { AlertNotFoundError } from '../alert-errors';
 import { AlertRuleSchema, type AlertRuleEntity } from './alert-rule.entity';
 import { BUILT_IN_RULES } from './built-in-rules';
@@ -27,8 +28,6 @@ export async function ensureBuiltInRules(knex: Knex, tenantId: string): Promise<
   );
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** One tenant's rules through MikroORM; deleted rules stay stored (their alerts name them) but are not listed. */
 export class AlertRuleRepository {
   constructor(
@@ -45,11 +44,12 @@ export class AlertRuleRepository {
     );
   }
 
-  /** Built-in rules are stored before their first use, so any rule id a client holds is found here. */
+  /**
+   * Built-in rules are stored before their first use, so any rule id a client holds is found here.
+   * @throws BadUserInputError naming `id` when it is not a UUID.
+   */
   async get(id: string): Promise<AlertRuleEntity> {
-    const rule = UUID.test(id)
-      ? await this.em.findOne(AlertRuleSchema, { id: id.toLowerCase(), tenantId: this.tenantId })
-      : null;
+    const rule = await this.em.findOne(AlertRuleSchema, { id: parseUuidArgument('id', id), tenantId: this.tenantId });
     if (!rule || rule.deletedAt) throw new AlertNotFoundError('rule');
     return rule;
   }

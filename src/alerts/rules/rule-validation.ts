@@ -1,6 +1,7 @@
 import { BadUserInputError } from '../../errors';
 import { checkOutboundUrlResolved, OutboundRefusedError, type OutboundAllowList } from '../../net/outbound-url';
 import { parseSearchArgument } from '../../search/parse';
+import { parseTimeZoneArgument } from '../../time-zone';
 import { AlertGroupBy } from '../alert-enums';
 import type { AlertRuleInput, BusinessHoursInput } from './alert-rule.input';
 import type { BusinessHours } from './built-in-rules';
@@ -50,12 +51,8 @@ function checkBusinessHours(hours: BusinessHoursInput): BusinessHours {
   for (const side of ['start', 'end'] as const)
     if (!TIME.test(hours[side])) throw new BadUserInputError(`input.businessHours.${side}`, 'must be HH:MM (24-hour)');
   if (hours.start >= hours.end) throw new BadUserInputError('input.businessHours.start', 'must be before `end`');
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: hours.timeZone });
-  } catch {
-    throw new BadUserInputError('input.businessHours.timeZone', `"${hours.timeZone}" is not an IANA time zone`);
-  }
-  return { days, start: hours.start, end: hours.end, timeZone: hours.timeZone };
+  const timeZone = parseTimeZoneArgument('input.businessHours.timeZone', hours.timeZone);
+  return { days, start: hours.start, end: hours.end, timeZone };
 }
 
 /**

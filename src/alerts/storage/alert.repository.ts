@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../errors';
+import { parseUuidArgument } from '../../ids';
 import { MAX_PAGE_SIZE } from '../../reading/page';
 import { AlertNotFoundError } from '../alert-errors';
 import { SEVERITY_RANK, type AlertSeverity, type AlertStatus } from '../alert-enums';
@@ -12,13 +13,14 @@ export interface AlertListArgs {
   after?: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The largest bigint: alert serials are PostgreSQL bigints. */
+const MAX_SERIAL = 9_223_372_036_854_775_807n;
 
 export const encodeAlertCursor = (serial: string): string => Buffer.from(`alert:${serial}`).toString('base64url');
 
 function decodeAlertCursor(text: string): string {
   const match = /^alert:(\d{1,19})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
-  if (!match) throw new BadUserInputError('after', 'is not a valid cursor');
+  if (!match || BigInt(match[1]) > MAX_SERIAL) throw new BadUserInputError('after', 'is not a valid cursor');
   return match[1];
 }
 
@@ -45,10 +47,9 @@ export class AlertRepository {
     );
   }
 
+  /** @throws BadUserInputError naming `id` when it is not a UUID. */
   async get(id: string): Promise<AlertEntity> {
-    const alert = UUID.test(id)
-      ? await this.em.findOne(AlertSchema, { id: id.toLowerCase(), tenantId: this.tenantId })
-      : null;
+    const alert = await this.em.findOne(AlertSchema, { id: parseUuidArgument('id', id), tenantId: this.tenantId });
     if (!alert) throw new AlertNotFoundError('alert');
     return alert;
   }
