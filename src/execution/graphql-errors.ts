@@ -45,7 +45,9 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     const original = unwrapResolverError(error);
     const details: Record<string, unknown> =
       original instanceof AuditError ? { ...original.extensions } : { ...formatted.extensions };
+    // Apollo Server's HTTP status hint; meaningless over WebSocket.
     delete details.stacktrace;
+    delete details.http;
     return { ...formatted, extensions: { ...details, code } };
   }
   return {

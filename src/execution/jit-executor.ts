@@ -1,5 +1,5 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { execute, printSchema, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, printSchema, type GraphQLSchema } from 'graphql';
 import { compileOperation, type CompiledOperation } from './jit-compile';
 
 /** Distinct operations kept compiled; the Router sends few shapes, clients a few hundred at most. */
@@ -35,8 +35,23 @@ export function jitExecutor(schema: GraphQLSchema, maxCompiled = MAX_COMPILED): 
     const result = await compiled.query.query(undefined, context, variables);
     // No data: the variables did not coerce, and nothing ran. graphql-jit's errors lack the `nodes`
     // Apollo needs to answer 400 BAD_USER_INPUT (it would mask them as internal): graphql-js reports them.
-    return result.data === undefined ? graphqlJs() : result;
+    if (result.data === undefined) return graphqlJs();
+    return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
   };
+}
+
+/**
+ * graphql-jit's errors carry no `extensions` (Apollo Server's error handling then fails and drops
+ * `path` and `locations`): rebuilt as graphql-js builds them, with the resolver's error as cause.
+ */
+function asGraphQLJsError(error: GraphQLError): GraphQLError {
+  const cause = error.originalError ?? error;
+  const rebuilt = new GraphQLError(error.message, {
+    path: error.path,
+    originalError: cause,
+    extensions: (cause as { extensions?: Record<string, unknown> }).extensions,
+  });
+  return Object.assign(rebuilt, { locations: error.locations });
 }
 
 /**

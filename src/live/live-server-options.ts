@@ -18,7 +18,7 @@ import type { Authentication } from '../auth/principal';
 import type { Limits } from '../config';
 import { ErrorCode, UnauthenticatedError } from '../errors';
 import { createRequestContext, type Services } from '../core/context';
-import { toGraphQLError } from '../execution/graphql-errors';
+import { formatGraphQLError, logInternalErrors, toGraphQLError } from '../execution/graphql-errors';
 import { checkOperationLimits, parseWithinLimits } from '../execution/query-limits';
 import type { LiveHub } from './live-hub';
 import type { LiveMetrics } from './live-metrics';
@@ -155,5 +155,12 @@ export function liveServerOptions(
     },
     subscribe: (args) =>
       args.rootValue instanceof Refusal ? { errors: args.rootValue.errors } : liveAwareSubscribe(args),
+    /** The same error policy as over HTTP: coded errors as they are, internal ones logged once and masked. */
+    onNext(_ctx, _id, _payload, args, result) {
+      if (!result.errors?.length) return;
+      const { log } = args.contextValue as Partial<LiveContext>;
+      if (log) logInternalErrors(log, result.errors);
+      return { ...result, errors: result.errors.map((error) => formatGraphQLError(error.toJSON(), error)) };
+    },
   };
 }

@@ -61,9 +61,7 @@ function baseline(type: GraphQLInputType, depth = 0): unknown {
   const nullable = getNullableType(type);
   if (isListType(nullable)) {
     const item = baseline(nullable.ofType, depth + 1);
-    return isInputObjectType(getNamedType(nullable))
-      ? [item, baseline(nullable.ofType, depth + 1)]
-      : [item];
+    return isInputObjectType(getNamedType(nullable)) ? [item, baseline(nullable.ofType, depth + 1)] : [item];
   }
   if (isEnumType(nullable)) return nullable.getValues()[0].value;
   if (isInputObjectType(nullable)) {

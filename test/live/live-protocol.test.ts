@@ -25,8 +25,8 @@ describe('auditEventRecorded frames on the wire', () => {
     );
     await waitUntil(
       () => frames.includes('{"type":"connection_ack"}'),
-      5000,
       () => frames.join(),
+      5000,
     );
     frames.length = 0;
     const subscribe = (id: string, entityType: string) =>
@@ -53,8 +53,8 @@ describe('auditEventRecorded frames on the wire', () => {
     ]);
     await waitUntil(
       () => frames.length >= 2,
-      5000,
       () => frames.join(),
+      5000,
     );
     expect(frames.sort()).toEqual([
       `{"id":"a \\"quoted\\" id","type":"next","payload":{"data":{"auditEventRecorded":{"entityId":"l1","sequence":"${left}"}}}}`,
@@ -70,8 +70,8 @@ describe('auditEventRecorded frames on the wire', () => {
     await record(server, service, [event('UPDATE', { entityType: 'Stop', entityId: 'before' })]);
     await waitUntil(
       () => frames.length >= 1,
-      5000,
       () => frames.join(),
+      5000,
     );
     ws.send(JSON.stringify({ id: 's', type: 'complete' }));
     await liveSubscriptions(server, 0); // the server has ended it
@@ -81,8 +81,8 @@ describe('auditEventRecorded frames on the wire', () => {
     await record(server, service, [event('UPDATE', { entityType: 'Stop', entityId: 'again' })]);
     await waitUntil(
       () => frames.length >= 2,
-      5000,
       () => frames.join(),
+      5000,
     );
     // Frames of one socket arrive in order: an `after` sent to the completed subscription would come before `again`.
     expect(frames.map((frame) => JSON.parse(frame).payload.data.auditEventRecorded.entityId)).toEqual([

@@ -65,8 +65,8 @@ describe('subscriptions refused directly', () => {
     );
     await waitUntil(
       () => messages.some((message) => message.type === 'connection_ack'),
-      5000,
       () => JSON.stringify(messages),
+      5000,
     );
     const query = 'subscription { auditEventRecorded { id } }';
     const subscribe = (id: string) => ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
@@ -74,8 +74,8 @@ describe('subscriptions refused directly', () => {
     const ofId = (id: string) => messages.filter((message) => message.id === id).map((message) => message.type);
     await waitUntil(
       () => ofId('4').includes('complete'),
-      5000,
       () => JSON.stringify(messages),
+      5000,
     );
     expect(messages.find((message) => message.id === '4')?.payload?.errors).toEqual(coded('TOO_MANY_SUBSCRIPTIONS'));
     expect(['1', '2', '3'].map(ofId)).toEqual([[], [], []]);
@@ -84,8 +84,8 @@ describe('subscriptions refused directly', () => {
     await record(server, await serviceToken('cap'), [event('LOGIN')]);
     await waitUntil(
       () => ofId('5').includes('next'),
-      5000,
       () => JSON.stringify(messages),
+      5000,
     );
     expect(messages.filter((message) => message.id === '5')).toEqual([
       expect.objectContaining({ type: 'next', payload: { data: { auditEventRecorded: { id: expect.any(String) } } } }),
@@ -103,16 +103,16 @@ describe('subscriptions refused directly', () => {
     ws.send(JSON.stringify({ type: 'connection_init' }));
     await waitUntil(
       () => messages.some((message) => message.type === 'connection_ack'),
-      5000,
       () => JSON.stringify(messages),
+      5000,
     );
     ws.send(
       JSON.stringify({ id: 'h', type: 'subscribe', payload: { query: 'subscription { auditEventRecorded { id } }' } }),
     );
     await waitUntil(
       () => messages.some((message) => message.type === 'complete'),
-      5000,
       () => JSON.stringify(messages),
+      5000,
     );
     // A USER's token, read: FORBIDDEN, where a missing one would be UNAUTHENTICATED.
     expect(messages.find((message) => message.type === 'next')?.payload?.errors).toEqual(coded('FORBIDDEN'));

@@ -99,8 +99,8 @@ describe('a subscriber that cannot keep up', () => {
     slow.socket.resume();
     await waitUntil(
       () => slow.messages.some((m) => m.type !== 'next'),
-      15_000,
       () => `${slow.messages.length} messages`,
+      15_000,
     );
     // The error is the operation's last result (gateways mask graphql-ws `error` messages).
     const [failure, end] = slow.messages.slice(-2);
@@ -129,8 +129,8 @@ async function rawSubscriber(server: TestServer, token: string) {
   ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } }));
   await waitUntil(
     () => messages.some((m) => m.type === 'connection_ack'),
-    5000,
     () => 'no ack',
+    5000,
   );
   messages.length = 0;
   const query = 'subscription { auditEventRecorded { sequence metadata } }';

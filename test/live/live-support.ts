@@ -1,3 +1,4 @@
+import { waitUntil } from '../support/wait';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { TestServer } from '../support/server';
@@ -91,8 +92,8 @@ export function subscribeOverWs<T>(
   sub.waitFor = (count, timeoutMs = 15_000) =>
     waitUntil(
       () => sub.events.length >= count,
-      timeoutMs,
       () => `got ${sub.events.length} of ${count} events`,
+      timeoutMs,
     ).then(() => sub.events);
   sub.dispose = async () => {
     await client.dispose();
@@ -100,13 +101,7 @@ export function subscribeOverWs<T>(
   return sub;
 }
 
-export async function waitUntil(check: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { waitUntil };
 
 const RECORD = `mutation Record($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded events { sequence } } }`;
 

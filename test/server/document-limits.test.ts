@@ -63,7 +63,7 @@ describe('limits on documents, checked before any other work', () => {
           client.subscribe(
             { query },
             {
-              next: () => {},
+              next: (result) => resolve([...(result.errors ?? [])]),
               error: (error) => resolve(Array.isArray(error) ? error : [error]),
               complete: () => resolve([]),
             },

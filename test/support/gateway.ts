@@ -143,8 +143,8 @@ export function subscribeOverSse<T>(
   sub.waitFor = (count, timeoutMs = 15_000) =>
     waitUntil(
       () => sub.events.length >= count,
-      timeoutMs,
       () => `got ${sub.events.length} of ${count} events`,
+      timeoutMs,
     ).then(() => sub.events);
   sub.dispose = async () => abort.abort();
   return sub;

@@ -41,6 +41,8 @@ export async function startTestServer({
   const config: AppConfig = loadAppConfig({
     NODE_ENV: 'test',
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    // The suite runs under each executor (`npm run test:graphql-js`).
+    ...(process.env.GRAPHQL_EXECUTOR ? { GRAPHQL_EXECUTOR: process.env.GRAPHQL_EXECUTOR } : {}),
     ...env,
   });
   const app = await createApp(
