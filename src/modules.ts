@@ -6,6 +6,7 @@ import { eventsModule } from './events/events.module';
 import { historyModule } from './history/history.module';
 import { integrityModule } from './integrity/integrity.module';
 import { liveModule } from './live/live.module';
+import { readingModule } from './reading/reading.module';
 import { revertModule } from './revert/revert.module';
 import { savedFiltersModule } from './saved-filters/saved-filters.module';
 import { snapshotsModule } from './snapshots/snapshots.module';
@@ -18,6 +19,7 @@ import { tenantsModule } from './tenants/tenants.module';
  */
 export const modules: readonly AuditModule[] = [
   eventsModule,
+  readingModule,
   integrityModule,
   historyModule,
   snapshotsModule,

@@ -1,6 +1,5 @@
-import { isAdmin, isService } from '../auth/rules';
+import { isService } from '../auth/rules';
 import type { AuditModule } from '../core/module';
-import { resolveAuditEventReference } from './audit-event.reference';
 import { EventsResolver, recordCoercedEvents } from './events.resolver';
 import { Migration20261122000000AuditLog } from './migrations/Migration20261122000000_audit_log';
 import { PartitionKeeper } from './partitions';
@@ -8,26 +7,13 @@ import { PARTITIONS } from './record-events';
 
 const PARTITIONS_AHEAD_EVERY_MS = 6 * 3600_000;
 
-/** The log itself: writing events, reading them, and the monthly partitions they land in. */
+/** The log itself: its event types, writing events, and the monthly partitions they land in. */
 export const eventsModule: AuditModule = {
   name: 'events',
   resolvers: [EventsResolver],
-  references: { AuditEvent: resolveAuditEventReference },
   coercedArgumentResolvers: { Mutation: { recordAuditEvents: recordCoercedEvents } },
-  rules: {
-    Query: { auditEvents: isAdmin, auditEvent: isAdmin },
-    Mutation: { recordAuditEvents: isService },
-  },
-  openTypes: [
-    'AuditEvent',
-    'AuditActor',
-    'FieldChange',
-    'GeoLocation',
-    'AuditEventConnection',
-    'AuditEventEdge',
-    'AuditPageInfo',
-    'RecordAuditEventsPayload',
-  ],
+  rules: { Mutation: { recordAuditEvents: isService } },
+  openTypes: ['AuditEvent', 'AuditActor', 'FieldChange', 'GeoLocation', 'RecordAuditEventsPayload'],
   migrations: [{ name: 'Migration20261122000000_audit_log', class: Migration20261122000000AuditLog }],
   async start({ db, services, logger }) {
     const partitions = new PartitionKeeper(db.knex);

@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../errors';
 import { parseIpMatch } from '../search/ip-match';
 import { DateRangePreset, presetStart } from './date-range-preset';
-import { applyConditions, columnsOf, ipCondition, type SqlCondition } from './sql-condition';
+import { applyConditions, columnsOf, ipCondition, type SqlCondition } from '../search/sql-condition';
 
 export { DateRangePreset };
 

@@ -1,5 +1,5 @@
 import type { DateRange, DateTerm, IpTerm, TextTerm, ValueKey } from './ast';
-import { ipCondition, type SqlCondition } from '../reading/sql-condition';
+import { ipCondition, type SqlCondition } from './sql-condition';
 
 type Column = (name: string) => string;
 const lower = (values: string[]): string[] => values.map((value) => value.toLowerCase());

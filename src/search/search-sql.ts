@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { SearchQuery, SearchTerm, ValueKey } from './ast';
 import { changeCondition, dateCondition, ipTermCondition, textCondition, valueCondition } from './search-conditions';
 import type { ChangeValues } from './search-conditions';
-import { anyOf, applyConditions, columnsOf, not, type SqlCondition } from '../reading/sql-condition';
+import { anyOf, applyConditions, columnsOf, not, type SqlCondition } from './sql-condition';
 
 type Column = (name: string) => string;
 const CHANGE_KEYS = ['field', 'old_value', 'new_value'] as const;

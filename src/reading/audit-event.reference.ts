@@ -1,7 +1,7 @@
 import { adminProblem } from '../auth/admin-problem';
-import { findEvent } from '../reading/event-reader';
+import { findEvent } from './event-reader';
 import type { RequestContext } from '../core/context';
-import type { AuditEvent } from './audit-event.type';
+import type { AuditEvent } from '../events/audit-event.type';
 
 /** `_entities` is open to the gateway, but an event behind it is for the tenant's admins only. */
 export async function resolveAuditEventReference(

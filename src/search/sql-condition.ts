@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import type { IpMatch } from '../search/ast';
+import type { IpMatch } from './ast';
 
 /** A boolean SQL expression with `?` placeholders and their values. */
 export interface SqlCondition {

@@ -1,0 +1,37 @@
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import { tenantOf, type RequestContext } from '../core/context';
+import { AuditEvent } from '../events/audit-event.type';
+import { parseUuidArgument } from '../ids';
+import { AuditEventConnection } from './connection.type';
+import { findEvent, listEvents } from './event-reader';
+import { AuditEventFilter, toEventFilter } from './filter.input';
+import { savedCriteriaOf } from './saved-criteria';
+
+@Resolver()
+export class EventQueriesResolver {
+  @Query(() => AuditEventConnection, {
+    description: 'The tenant’s events, newest first. `search` is ANDed with `filter`.',
+  })
+  async auditEvents(
+    @Ctx() context: RequestContext,
+    @Arg('savedFilterId', () => ID, {
+      nullable: true,
+      description: 'A saved filter (the caller’s own or a shared one) to AND with `filter` and `search`.',
+    })
+    savedFilterId?: string | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('first', () => Int, { defaultValue: 50, nullable: true }) first = 50,
+    @Arg('search', () => String, { nullable: true, description: 'The structured search syntax (see the README).' })
+    search?: string | null,
+    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null,
+  ): Promise<AuditEventConnection> {
+    const { reads } = context.services;
+    const saved = await savedCriteriaOf(context, savedFilterId);
+    return listEvents(reads, tenantOf(context), { filter: toEventFilter(filter), search, first, after, saved });
+  }
+
+  @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })
+  auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
+    return findEvent(context.services.reads, tenantOf(context), parseUuidArgument('id', id));
+  }
+}
