@@ -40,7 +40,8 @@ export async function alertLag(server: BenchServer, token: string): Promise<numb
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const { rows } = await server.db.knex.raw(
     `SELECT extract(epoch FROM a.raised_at - e.recorded_at) AS lag FROM alerts a
-     JOIN alert_events ae ON ae.alert_id = a.id JOIN audit_events e ON e.id = ae.event_id AND e.occurred_at = ae.occurred_at
+     JOIN alert_events ae ON ae.tenant_id = a.tenant_id AND ae.alert_id = a.id
+     JOIN audit_events e ON e.tenant_id = ae.tenant_id AND e.occurred_at = ae.occurred_at AND e.id = ae.event_id
      WHERE a.tenant_id = 'lag-tenant' AND e.entity_id LIKE 'probe-target-%'`,
   );
   if (rows.length < ticks) console.warn(`only ${rows.length} of ${ticks} probes raised an alert`);

@@ -5,6 +5,7 @@ import { startAlerts } from './alerts-runtime';
 import { AlertSubscriptionResolver } from './live/alert-subscription.resolver';
 import { Migration20261122110000Alerts } from './migrations/Migration20261122110000_alerts';
 import { Migration20261123100000WebhookDeliveryFailures } from './migrations/Migration20261123100000_webhook_delivery_failures';
+import { Migration20261201000000TenantLeadingKeysAlerts } from './migrations/Migration20261201000000_tenant_leading_keys_alerts';
 import { AlertRulesResolver } from './rules/alert-rules.resolver';
 import { AlertRuleSchema } from './rules/alert-rule.entity';
 import { AlertSchema } from './storage/alert.entity';
@@ -42,6 +43,10 @@ export const alertsModule: AuditModule = {
     {
       name: 'Migration20261123100000_webhook_delivery_failures',
       class: Migration20261123100000WebhookDeliveryFailures,
+    },
+    {
+      name: 'Migration20261201000000_tenant_leading_keys_alerts',
+      class: Migration20261201000000TenantLeadingKeysAlerts,
     },
   ],
   settings: alertSettings,

@@ -6,7 +6,7 @@ import type { AuditEvent } from './audit-event.type';
 import type { AuditAction } from './enums';
 import { eventColumns, toAuditEvent, type AuditEventRow } from './event-row';
 import { claimIds, insertEvents } from './insert-batch';
-import type { NewEvent } from './new-event';
+import { eventKey, type NewEvent } from './new-event';
 import { lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
 
 export interface RecordResult extends CommittedBatch {
@@ -19,8 +19,9 @@ export interface RecordResult extends CommittedBatch {
 }
 
 /**
- * Stores a batch whole or not at all. Ids already stored with the same content count as
- * duplicates; an id reused with other content fails the batch.
+ * Stores a batch whole or not at all. An id is unique within its tenant: ids already stored for
+ * the event's tenant with the same content count as duplicates; an id reused with other content
+ * fails the batch. The same id in another tenant is another event.
  * @throws BadUserInputError naming `events[i].id` on a conflicting id.
  */
 export async function storeEvents(
@@ -29,22 +30,22 @@ export async function storeEvents(
   announcers: readonly CommitAnnouncer[],
 ): Promise<RecordResult> {
   return knex.transaction(async (trx) => {
-    const firstIndexById = new Map<string, number>();
+    const firstIndexByKey = new Map<string, number>();
     batch.forEach((event, index) => {
-      const first = firstIndexById.get(event.id);
-      if (first === undefined) firstIndexById.set(event.id, index);
+      const first = firstIndexByKey.get(eventKey(event));
+      if (first === undefined) firstIndexByKey.set(eventKey(event), index);
       else if (batch[first].fingerprint !== event.fingerprint)
         throw new BadUserInputError(`events[${index}].id`, `reuses the id of events[${first}] with other content`);
     });
-    const unique = [...firstIndexById.values()].map((index) => batch[index]);
+    const unique = [...firstIndexByKey.values()].map((index) => batch[index]);
 
     const connection = await connectionOf(trx);
     const heads = await lockTenantHeads(connection, [...new Set(unique.map((event) => event.tenantId))]);
     const storedBefore = await claimIds(connection, unique);
-    const earlier = unique.filter((event) => storedBefore.has(event.id));
-    const stored = await loadEarlier(trx, earlier, batch, firstIndexById);
+    const earlier = unique.filter((event) => storedBefore.has(eventKey(event)));
+    const stored = await loadEarlier(trx, earlier, batch, firstIndexByKey);
 
-    const fresh = storedBefore.size === 0 ? unique : unique.filter((event) => !storedBefore.has(event.id));
+    const fresh = storedBefore.size === 0 ? unique : unique.filter((event) => !storedBefore.has(eventKey(event)));
     const sequenced = sequenceAndHash(fresh, heads);
     await insertEvents(connection, sequenced);
     await saveHeads(connection, heads);
@@ -66,9 +67,9 @@ export async function storeEvents(
     // (the usual case) does not pay for a copy of the batch.
     let events: AuditEvent[] | undefined;
     const assemble = () => {
-      const byId = new Map<string, AuditEvent>(stored);
-      for (const sequencedEvent of sequenced) byId.set(sequencedEvent.event.id, toStoredEvent(sequencedEvent));
-      return batch.map((event) => byId.get(event.id)!);
+      const byKey = new Map<string, AuditEvent>(stored);
+      for (const sequencedEvent of sequenced) byKey.set(eventKey(sequencedEvent.event), toStoredEvent(sequencedEvent));
+      return batch.map((event) => byKey.get(eventKey(event))!);
     };
     return {
       get events() {
@@ -86,16 +87,17 @@ async function loadEarlier(
   trx: Knex.Transaction,
   earlier: NewEvent[],
   batch: NewEvent[],
-  firstIndexById: Map<string, number>,
+  firstIndexByKey: Map<string, number>,
 ): Promise<Map<string, AuditEvent>> {
   if (earlier.length === 0) return new Map();
   const { rows: keys } = await trx.raw(
-    `SELECT id, tenant_id, occurred_at, encode(fingerprint, 'hex') AS fingerprint FROM audit_event_keys
-     WHERE id = ANY(?::uuid[])`,
-    [earlier.map((e) => e.id)],
+    `SELECT k.id, k.tenant_id, k.occurred_at, encode(k.fingerprint, 'hex') AS fingerprint
+     FROM unnest(?::text[], ?::uuid[]) AS v(tenant_id, id)
+     JOIN audit_event_keys k ON k.tenant_id = v.tenant_id AND k.id = v.id`,
+    [earlier.map((e) => e.tenantId), earlier.map((e) => e.id)],
   );
-  for (const key of keys as Array<{ id: string; fingerprint: string }>) {
-    const index = firstIndexById.get(key.id)!;
+  for (const key of keys as Array<{ id: string; tenant_id: string; fingerprint: string }>) {
+    const index = firstIndexByKey.get(eventKey({ id: key.id, tenantId: key.tenant_id }))!;
     if (key.fingerprint !== batch[index].fingerprint)
       throw new BadUserInputError(`events[${index}].id`, 'was already recorded with other content');
   }
@@ -106,7 +108,7 @@ async function loadEarlier(
       ['e.tenant_id', 'e.occurred_at', 'e.id'],
       keys.map((key: { tenant_id: string; occurred_at: Date; id: string }) => [key.tenant_id, key.occurred_at, key.id]),
     );
-  return new Map(rows.map((row) => [row.id, toAuditEvent(row)]));
+  return new Map(rows.map((row) => [eventKey({ id: row.id, tenantId: row.tenant_id }), toAuditEvent(row)]));
 }
 
 function toStoredEvent({ event, sequence, recordedAt }: SequencedEvent): AuditEvent {

@@ -2,6 +2,7 @@ import { isService } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { EventsResolver, recordCoercedEvents } from './events.resolver';
 import { Migration20261122000000AuditLog } from './migrations/Migration20261122000000_audit_log';
+import { Migration20261201000000TenantLeadingKeysEvents } from './migrations/Migration20261201000000_tenant_leading_keys_events';
 import { PartitionKeeper } from './partitions';
 import { PARTITIONS } from './record-events';
 
@@ -14,7 +15,13 @@ export const eventsModule: AuditModule = {
   coercedArgumentResolvers: { Mutation: { recordAuditEvents: recordCoercedEvents } },
   rules: { Mutation: { recordAuditEvents: isService } },
   openTypes: ['AuditEvent', 'AuditActor', 'FieldChange', 'GeoLocation', 'RecordAuditEventsPayload'],
-  migrations: [{ name: 'Migration20261122000000_audit_log', class: Migration20261122000000AuditLog }],
+  migrations: [
+    { name: 'Migration20261122000000_audit_log', class: Migration20261122000000AuditLog },
+    {
+      name: 'Migration20261201000000_tenant_leading_keys_events',
+      class: Migration20261201000000TenantLeadingKeysEvents,
+    },
+  ],
   async start({ db, services, logger }) {
     const partitions = new PartitionKeeper(db.knex);
     await partitions.prepareAhead();

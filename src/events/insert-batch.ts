@@ -1,14 +1,14 @@
 import type { ClientBase } from 'pg';
 import { copyJson, copyRows, copyText, textArrayLiteral } from '../db/copy-rows';
-import type { NewEvent } from './new-event';
+import { eventKey, type NewEvent } from './new-event';
 import type { SequencedEvent } from './sequencing';
 
 // The ids go as ONE jsonb parameter passed as a string: `pg` sends a string as it is, where arrays
 // would be escaped element by element in JavaScript. The events themselves are copied (COPY).
 
 /**
- * Inserts the ids in a fixed order (so concurrent batches cannot deadlock); returns those that were
- * already stored (usually none: the answer stays small).
+ * Inserts the keys (tenant and id) in a fixed order, so that concurrent batches cannot deadlock;
+ * returns the `eventKey`s of those already stored (usually none: the answer stays small).
  */
 export async function claimIds(connection: ClientBase, events: NewEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
@@ -23,13 +23,15 @@ export async function claimIds(connection: ClientBase, events: NewEvent[]): Prom
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, tenant_id text, occurred_at timestamptz, fingerprint text)
      ), claimed AS (
        INSERT INTO audit_event_keys (id, tenant_id, occurred_at, fingerprint)
-       SELECT id, tenant_id, occurred_at, decode(fingerprint, 'hex') FROM batch ORDER BY id
-       ON CONFLICT (id) DO NOTHING RETURNING id
+       SELECT id, tenant_id, occurred_at, decode(fingerprint, 'hex') FROM batch ORDER BY tenant_id, id
+       ON CONFLICT (tenant_id, id) DO NOTHING RETURNING tenant_id, id
      )
-     SELECT id FROM batch WHERE id NOT IN (SELECT id FROM claimed)`,
+     SELECT id, tenant_id FROM batch WHERE (tenant_id, id) NOT IN (SELECT tenant_id, id FROM claimed)`,
     [`[${keys}]`],
   );
-  return new Set(rows.map((row: { id: string }) => row.id));
+  return new Set(
+    rows.map((row: { id: string; tenant_id: string }) => eventKey({ id: row.id, tenantId: row.tenant_id })),
+  );
 }
 
 /** The columns of `audit_events` a stored event fills, in the order its COPY rows give them. */

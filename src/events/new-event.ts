@@ -26,3 +26,9 @@ export interface NewEvent {
   /** Identifies the input as sent (see `fingerprint`), hex. */
   fingerprint: string;
 }
+
+/**
+ * What makes an event one: its id within its tenant (the same UUID in two tenants is two events).
+ * Unambiguous as one string because an id is always a 36-character lowercase UUID.
+ */
+export const eventKey = (event: { id: string; tenantId: string }): string => `${event.id}${event.tenantId}`;

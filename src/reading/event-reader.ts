@@ -23,8 +23,9 @@ export async function findEvent(knex: Knex, tenantId: string, id: string): Promi
     .first(eventColumns(knex))
     .from('audit_events as e')
     .where({ 'e.tenant_id': tenantId, 'e.id': id.toLowerCase() })
-    .whereRaw('e.occurred_at = (SELECT k.occurred_at FROM audit_event_keys k WHERE k.id = ?::uuid)', [
-      id.toLowerCase(),
-    ]);
+    .whereRaw(
+      'e.occurred_at = (SELECT k.occurred_at FROM audit_event_keys k WHERE k.tenant_id = ? AND k.id = ?::uuid)',
+      [tenantId, id.toLowerCase()],
+    );
   return row ? toAuditEvent(row) : null;
 }

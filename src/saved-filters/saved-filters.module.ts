@@ -2,6 +2,7 @@ import { isAdmin } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { SAVED_CRITERIA } from '../reading/saved-criteria';
 import { Migration20261122100000Investigations } from './migrations/Migration20261122100000_investigations';
+import { Migration20261201000000TenantLeadingKeysSavedFilters } from './migrations/Migration20261201000000_tenant_leading_keys_saved_filters';
 import { resolveSavedFilter } from './resolve-saved-filter';
 import { SavedFilterEntity } from './saved-filter.entity';
 import { SavedFilterMutationsResolver } from './saved-filter-mutations.resolver';
@@ -22,7 +23,13 @@ export const savedFiltersModule: AuditModule = {
   },
   openTypes: ['SavedFilter'],
   entities: [SavedFilterEntity],
-  migrations: [{ name: 'Migration20261122100000_investigations', class: Migration20261122100000Investigations }],
+  migrations: [
+    { name: 'Migration20261122100000_investigations', class: Migration20261122100000Investigations },
+    {
+      name: 'Migration20261201000000_tenant_leading_keys_saved_filters',
+      class: Migration20261201000000TenantLeadingKeysSavedFilters,
+    },
+  ],
   async start({ services }) {
     services.provide(SAVED_CRITERIA, (tenantId, adminId, id, argument) =>
       resolveSavedFilter(services.knex, tenantId, adminId, id, argument),

@@ -137,6 +137,36 @@ describe('recordAuditEvents', () => {
     expect(again.data!.recordAuditEvents.events[0].sequence).toBe(first.data!.recordAuditEvents.events[0].sequence);
   });
 
+  it('takes an id as unique within its tenant: the same id in two tenants is two events, each read in its tenant', async () => {
+    const id = 'c3f1e2d4-5a6b-4c7d-8e9f-a0b1c2d3e4f5';
+    const event = { id, actor: { id: 'u1' }, action: 'LOGIN' };
+    const first = await server.graphql(
+      RECORD,
+      { events: [event, { ...event, tenantId: 'initech' }, { ...event, tenantId: 'initech' }] },
+      service,
+    );
+    const again = await server.graphql(RECORD, { events: [{ ...event, tenantId: 'initech' }, event] }, service);
+    expect(first.data!.recordAuditEvents).toMatchObject({ recorded: 2, duplicates: 1 });
+    expect(first.data!.recordAuditEvents.events.map((stored: { tenantId: string }) => stored.tenantId)).toEqual([
+      'acme',
+      'initech',
+      'initech',
+    ]);
+    expect(again.data!.recordAuditEvents).toMatchObject({ recorded: 0, duplicates: 2 });
+    expect(again.data!.recordAuditEvents.events).toEqual([
+      first.data!.recordAuditEvents.events[1],
+      first.data!.recordAuditEvents.events[0],
+    ]);
+    const READ = 'query Read($id: ID!) { auditEvent(id: $id) { id tenantId sequence } }';
+    const inAcme = await server.graphql(READ, { id }, admin);
+    const inInitech = await server.graphql(READ, { id }, await adminToken('initech'));
+    expect(inAcme.data!.auditEvent).toMatchObject({
+      tenantId: 'acme',
+      sequence: first.data!.recordAuditEvents.events[0].sequence,
+    });
+    expect(inInitech.data!.auditEvent).toMatchObject({ tenantId: 'initech', sequence: '1' });
+  });
+
   it('refuses an id reused with other content, naming the event, and stores nothing of the batch', async () => {
     const id = '0b9a3c1e-2222-4c3d-8e9f-0123456789ab';
     await server.graphql(RECORD, { events: [{ id, actor: { id: 'u1' }, action: 'LOGIN' }] }, service);

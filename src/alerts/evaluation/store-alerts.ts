@@ -65,9 +65,9 @@ export async function storeAlerts(
     const row = rows[0] as { id: string; serial: string; raised_at: string } | undefined;
     if (!row) continue;
     await trx.raw(
-      `INSERT INTO alert_events (alert_id, event_id, occurred_at, sequence)
-       SELECT ?, * FROM unnest(?::uuid[], ?::timestamptz[], ?::bigint[]) ON CONFLICT DO NOTHING`,
-      [row.id, events.map((e) => e.id), events.map((e) => e.occurredAt), events.map((e) => e.sequence)],
+      `INSERT INTO alert_events (tenant_id, alert_id, event_id, occurred_at, sequence)
+       SELECT ?, ?, * FROM unnest(?::uuid[], ?::timestamptz[], ?::bigint[]) ON CONFLICT DO NOTHING`,
+      [tenantId, row.id, events.map((e) => e.id), events.map((e) => e.occurredAt), events.map((e) => e.sequence)],
     );
     const alert: StoredAlert = { id: row.id, serial: String(row.serial), tenantId, candidate };
     if (candidate.rule.webhookUrl)

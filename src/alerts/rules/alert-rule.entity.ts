@@ -1,9 +1,10 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type PrimaryKeyProp } from '@mikro-orm/core';
 import type { AlertGroupBy, AlertSeverity } from '../alert-enums';
 import type { RuleSettings } from './built-in-rules';
 
-/** One tenant's rule, built-in (tuned copy of a default) or custom. */
+/** One tenant's rule, built-in (tuned copy of a default) or custom; keyed by tenant and id, like its table. */
 export interface AlertRuleEntity {
+  [PrimaryKeyProp]?: ['tenantId', 'id'];
   id: string;
   tenantId: string;
   key: string;
@@ -26,18 +27,18 @@ export const AlertRuleSchema = new EntitySchema<AlertRuleEntity>({
   name: 'AlertRuleEntity',
   tableName: 'alert_rules',
   properties: {
+    tenantId: { type: 'text', primary: true },
     id: { type: 'uuid', primary: true },
-    tenantId: { type: 'string' },
-    key: { type: 'string' },
-    name: { type: 'string' },
+    key: { type: 'text' },
+    name: { type: 'text' },
     builtIn: { type: 'boolean' },
     enabled: { type: 'boolean' },
-    severity: { type: 'string' },
-    match: { type: 'string', nullable: true },
+    severity: { type: 'text' },
+    match: { type: 'text', nullable: true },
     threshold: { type: 'integer' },
     windowSeconds: { type: 'integer' },
-    groupBy: { type: 'string' },
-    webhookUrl: { type: 'string', nullable: true },
+    groupBy: { type: 'text' },
+    webhookUrl: { type: 'text', nullable: true },
     settings: { type: 'json' },
     createdAt: { type: 'datetime', onCreate: () => new Date() },
     updatedAt: { type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() },

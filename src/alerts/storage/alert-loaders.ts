@@ -40,8 +40,9 @@ export function createAlertLoaders(knex: Knex, tenantId: string): AlertLoaders {
         .select('ae.alert_id', eventColumns(knex))
         .from('alert_events as ae')
         .join('audit_events as e', (join) =>
-          join.on('e.id', 'ae.event_id').andOn('e.occurred_at', 'ae.occurred_at').andOnVal('e.tenant_id', tenantId),
+          join.on('e.tenant_id', 'ae.tenant_id').andOn('e.occurred_at', 'ae.occurred_at').andOn('e.id', 'ae.event_id'),
         )
+        .where('ae.tenant_id', tenantId)
         .whereIn('ae.alert_id', distinct(alertIds))
         .orderBy('e.sequence');
       const byAlert = new Map<string, AuditEvent[]>();

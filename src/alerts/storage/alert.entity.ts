@@ -1,10 +1,11 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type PrimaryKeyProp } from '@mikro-orm/core';
 import type { AlertSeverity, AlertStatus } from '../alert-enums';
 
-/** A raised alert; its events are in `alert_events`. */
+/** A raised alert, keyed by tenant and id like its table; its events are in `alert_events`. */
 export interface AlertEntity {
+  [PrimaryKeyProp]?: ['tenantId', 'id'];
   id: string;
-  /** Global raising order: the live feed's and the pagination's cursor. */
+  /** Raising order (one sequence for all tenants, unique per tenant): the live feed's and the pagination's cursor. */
   serial: string;
   tenantId: string;
   ruleId: string;
@@ -29,24 +30,24 @@ export const AlertSchema = new EntitySchema<AlertEntity>({
   name: 'AlertEntity',
   tableName: 'alerts',
   properties: {
+    tenantId: { type: 'text', primary: true },
     id: { type: 'uuid', primary: true },
     serial: { type: 'bigint' },
-    tenantId: { type: 'string' },
     ruleId: { type: 'uuid' },
-    severity: { type: 'string' },
+    severity: { type: 'text' },
     severityRank: { type: 'smallint' },
-    status: { type: 'string' },
+    status: { type: 'text' },
     raisedAt: { type: 'datetime' },
-    actorId: { type: 'string', nullable: true },
-    groupKey: { type: 'string' },
-    summary: { type: 'string' },
+    actorId: { type: 'text', nullable: true },
+    groupKey: { type: 'text' },
+    summary: { type: 'text' },
     windowStart: { type: 'datetime' },
     windowEnd: { type: 'datetime' },
-    dedupeKey: { type: 'string' },
-    note: { type: 'string', nullable: true },
+    dedupeKey: { type: 'text' },
+    note: { type: 'text', nullable: true },
     acknowledgedAt: { type: 'datetime', nullable: true },
-    acknowledgedBy: { type: 'string', nullable: true },
+    acknowledgedBy: { type: 'text', nullable: true },
     resolvedAt: { type: 'datetime', nullable: true },
-    resolvedBy: { type: 'string', nullable: true },
+    resolvedBy: { type: 'text', nullable: true },
   },
 });

@@ -6,6 +6,7 @@ import { retryDelayMs, type WebhookOptions } from './webhook-options';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
 
 interface DueDelivery {
+  tenant_id: string;
   id: string;
   url: string;
   payload: string;
@@ -16,7 +17,8 @@ interface DueDelivery {
  * POSTs stored deliveries until their endpoint answers 2xx, or gives up after `maxAttempts` (FAILED). Each is
  * claimed by pushing its next attempt past the request's timeout, so replicas share the table without sending one
  * twice at once. Every attempt goes through the outbound policy again: the URL was checked when it was saved, but
- * what its name resolves to may have changed since.
+ * what its name resolves to may have changed since. The claim looks at every tenant's deliveries (a maintenance
+ * job); each delivery is then written by its key, tenant first.
  */
 export class WebhookWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -50,9 +52,10 @@ export class WebhookWorker {
     const lease = Math.ceil((this.options.timeoutMs + 5000) / 1000);
     const { rows } = await this.knex.raw(
       `UPDATE alert_webhook_deliveries SET attempts = attempts + 1, next_attempt_at = clock_timestamp() + make_interval(secs => ?)
-       WHERE id IN (SELECT id FROM alert_webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= clock_timestamp()
-                    ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-       RETURNING id, url, payload, attempts`,
+       WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM alert_webhook_deliveries
+                                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= clock_timestamp()
+                                 ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
+       RETURNING tenant_id, id, url, payload, attempts`,
       [lease],
     );
     await Promise.all((rows as DueDelivery[]).map((delivery) => this.attempt(delivery)));
@@ -86,8 +89,8 @@ export class WebhookWorker {
          delivered_at = CASE WHEN ? THEN clock_timestamp() END,
          failed_at = CASE WHEN ? THEN clock_timestamp() END,
          next_attempt_at = clock_timestamp() + make_interval(secs => ?)
-       WHERE id = ?`,
-      [status, error?.slice(0, 500) ?? null, error === null, givenUp, retryMs / 1000, delivery.id],
+       WHERE tenant_id = ? AND id = ?`,
+      [status, error?.slice(0, 500) ?? null, error === null, givenUp, retryMs / 1000, delivery.tenant_id, delivery.id],
     );
     if (givenUp)
       this.log.warn({ delivery: delivery.id, attempts: delivery.attempts, error }, 'alerts: webhook given up');
