@@ -1,6 +1,6 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
-import type { Services } from '../core/context';
+import type { RequestContext } from '../core/context';
 import type { AuditEventInput } from './audit-event.input';
 import { adminActor } from './admin-event';
 import { AuditAction, AuditSource } from './enums';
@@ -22,11 +22,13 @@ export interface ConfigChange<T> {
  * in one transaction: a change without its audit event, or the reverse, is never stored.
  */
 export async function withConfigChange<T>(
-  services: Services,
-  caller: Principal,
+  context: RequestContext,
   work: (em: EntityManager) => Promise<ConfigChange<T>>,
 ): Promise<T> {
-  const { result, committed } = await services.orm.em.fork().transactional(async (em) => {
+  const { services } = context;
+  const caller = context.auth.principal;
+  if (!caller) throw new Error('configuration changes are made by an authenticated caller only');
+  const { result, committed } = await context.em().transactional(async (em) => {
     const change = await work(em);
     await em.flush();
     const trx = em.getTransactionContext<Knex.Transaction>()!;

@@ -1,5 +1,6 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../errors';
+import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from '../net/signature';
 import { revertError } from './revert-errors';
 import type { RevertField } from './revert-plan';
 import type { RevertSettings } from './revert-settings';
@@ -12,11 +13,6 @@ export interface RevertRequest {
   requestedBy: { id: string; email: string | null };
   force: boolean;
   fields: RevertField[];
-}
-
-/** `sha256=` + hex HMAC-SHA256 of `${timestamp}.${body}`: the timestamp in the MAC lets receivers refuse replays. */
-export function signRevertBody(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 /**
@@ -46,8 +42,8 @@ export async function sendRevertRequest(settings: RevertSettings | undefined, re
       headers: {
         'content-type': 'application/json',
         'x-audit-request-id': requestId,
-        'x-audit-timestamp': timestamp,
-        'x-audit-signature': signRevertBody(settings.signingSecret, timestamp, body),
+        [TIMESTAMP_HEADER]: timestamp,
+        [SIGNATURE_HEADER]: signBody(settings.signingSecret, timestamp, body),
       },
       body,
       signal: deadline,

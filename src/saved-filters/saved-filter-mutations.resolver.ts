@@ -18,12 +18,12 @@ export class SavedFilterMutationsResolver {
     @Ctx() context: RequestContext,
     @Arg('input', () => SavedFilterInput, { description: 'What to save.' }) input: SavedFilterInput,
   ): Promise<SavedFilter> {
-    const { viewer, admin } = savedFilterScope(context);
+    const { viewer } = savedFilterScope(context);
     const criteria = { filter: toEventFilter(input.filter), search: input.search ?? null };
     if (!input.name.trim() || input.name.length > 200)
       throw new BadUserInputError('input.name', 'must hold 1 to 200 characters');
     checkSavedCriteria(context.services.knex, criteria);
-    return withConfigChange(context.services, admin, async (em) => {
+    return withConfigChange(context, async (em) => {
       const saved = await insertFilter(em, viewer, { name: input.name, ...criteria, shared: input.shared ?? false });
       return savedFilterChange(saved, 'create', null, savedFilterFields(saved));
     });
@@ -55,8 +55,8 @@ export class SavedFilterMutationsResolver {
     @Ctx() context: RequestContext,
     @Arg('id', () => ID, { description: 'The saved filter’s id.' }) id: string,
   ): Promise<boolean> {
-    const { viewer, admin } = savedFilterScope(context);
-    return withConfigChange(context.services, admin, async (em) => {
+    const { viewer } = savedFilterScope(context);
+    return withConfigChange(context, async (em) => {
       const entity = await findOwnFilter(em, viewer, id);
       const before = savedFilterFields(entity);
       em.remove(entity);
@@ -70,8 +70,8 @@ export class SavedFilterMutationsResolver {
     operation: SavedFilterOperation,
     apply: (entity: SavedFilterEntity) => void,
   ): Promise<SavedFilter> {
-    const { viewer, admin } = savedFilterScope(context);
-    return withConfigChange(context.services, admin, async (em) => {
+    const { viewer } = savedFilterScope(context);
+    return withConfigChange(context, async (em) => {
       const entity = await findOwnFilter(em, viewer, id);
       const before = savedFilterFields(entity);
       apply(entity);

@@ -30,7 +30,7 @@ export class TenantSettingsResolver {
   ): Promise<TenantSettings> {
     const admin = context.auth.principal!;
     const zone = parseTimeZoneArgument('timeZone', timeZone);
-    return withConfigChange(context.services, admin, async (em) => {
+    return withConfigChange(context, async (em) => {
       const trx = em.getTransactionContext<Knex.Transaction>()!;
       const previous = await storeTenantTimeZone(trx, admin.tenantId, zone, admin.subject);
       return {

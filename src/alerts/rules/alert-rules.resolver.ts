@@ -27,7 +27,7 @@ export class AlertRulesResolver {
       ...checkRuleInput(input, { builtIn: false }),
       webhookUrl: await checkWebhookUrl(input.webhookUrl, context.services.outbound),
     };
-    return withConfigChange(context.services, context.auth.principal!, async (em) => {
+    return withConfigChange(context, async (em) => {
       const { businessHours: _ignored, ...values } = checked;
       const rule = new AlertRuleRepository(em, tenantOf(context)).create({ ...values, settings: {} });
       return {
@@ -51,7 +51,7 @@ export class AlertRulesResolver {
   ): Promise<AlertRule> {
     // Before the transaction: no row stays locked while DNS answers.
     const webhookUrl = await checkWebhookUrl(input.webhookUrl, context.services.outbound);
-    return withConfigChange(context.services, context.auth.principal!, async (em) => {
+    return withConfigChange(context, async (em) => {
       const rule = await new AlertRuleRepository(em, tenantOf(context)).get(id);
       const before = ruleSnapshot(rule);
       applyRuleInput(rule, { ...checkRuleInput(input, { builtIn: rule.builtIn }), webhookUrl });
@@ -72,7 +72,7 @@ export class AlertRulesResolver {
     @Arg('id', () => ID) id: string,
     @Arg('enabled', () => Boolean) enabled: boolean,
   ): Promise<AlertRule> {
-    return withConfigChange(context.services, context.auth.principal!, async (em) => {
+    return withConfigChange(context, async (em) => {
       const rule = await new AlertRuleRepository(em, tenantOf(context)).get(id);
       const before = ruleSnapshot(rule);
       rule.enabled = enabled;
@@ -92,7 +92,7 @@ export class AlertRulesResolver {
     description: 'Deletes a custom rule (its alerts stay). Built-in rules are disabled instead.',
   })
   deleteAlertRule(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    return withConfigChange(context.services, context.auth.principal!, async (em) => {
+    return withConfigChange(context, async (em) => {
       const rule = await new AlertRuleRepository(em, tenantOf(context)).get(id);
       if (rule.builtIn)
         throw new BadUserInputError('id', 'names a built-in rule: disable it with setAlertRuleEnabled instead');

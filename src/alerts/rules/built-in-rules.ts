@@ -108,5 +108,3 @@ export const BUILT_IN_RULES: readonly BuiltInDefinition[] = [
     settings: {},
   },
 ];
-
-export const BUILT_IN_KEYS: ReadonlySet<string> = new Set(BUILT_IN_RULES.map((rule) => rule.key));

@@ -77,7 +77,7 @@ export class AlertsResolver {
 
   private work(context: RequestContext, id: string, status: Worked, note?: string | null): Promise<AuditAlert> {
     const caller = context.auth.principal!;
-    return withConfigChange(context.services, caller, async (em) => {
+    return withConfigChange(context, async (em) => {
       const alert = await new AlertRepository(em, tenantOf(context)).get(id);
       const before = alertSnapshot(alert);
       changeAlertStatus(alert, status, caller.subject, note);

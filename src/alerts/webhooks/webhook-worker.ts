@@ -3,7 +3,7 @@ import { postOutbound } from '../../net/outbound-request';
 import type { OutboundAllowList } from '../../net/outbound-url';
 import type { Logger } from '../../observability/logger';
 import { retryDelayMs, type WebhookOptions } from './webhook-options';
-import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
+import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from '../../net/signature';
 
 interface DueDelivery {
   tenant_id: string;
@@ -70,7 +70,7 @@ export class WebhookWorker {
         url: delivery.url,
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signWebhook(this.options.secret, timestamp, delivery.payload),
+          [SIGNATURE_HEADER]: signBody(this.options.secret, timestamp, delivery.payload),
           [TIMESTAMP_HEADER]: timestamp,
           'x-audit-delivery': delivery.id,
         },
