@@ -209,8 +209,18 @@ describe('alerts', () => {
     );
     expect(first.data!.alerts.edges).toHaveLength(2);
     expect(first.data!.alerts.pageInfo.hasNextPage).toBe(true);
-    const rest = await listAlerts(server, tenant.admin, { after: first.data!.alerts.pageInfo.endCursor });
+    const { endCursor } = first.data!.alerts.pageInfo;
+    const rest = await listAlerts(server, tenant.admin, { after: endCursor });
     expect(rest).toHaveLength(4);
+    // A cursor names the alert, not the serial all tenants share, and is refused to another tenant.
+    expect(Buffer.from(endCursor, 'base64url').toString()).toBe(`alert:${first.data!.alerts.edges[1].node.id}`);
+    const stranger = await newTenant();
+    const foreign = await server.graphql(
+      'query($after: String) { alerts(after: $after) { edges { cursor } } }',
+      { after: endCursor },
+      stranger.admin,
+    );
+    expect(foreign.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
     expect(
       (await listAlerts(server, tenant.admin, { minSeverity: 'MEDIUM' })).every((alert) => alert.severity !== 'LOW'),
     ).toBe(true);

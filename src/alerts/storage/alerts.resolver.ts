@@ -27,7 +27,7 @@ export class AlertsResolver {
     const rows = await repository.page({ status, minSeverity, first: first ?? 50, after });
     const edges = rows
       .slice(0, first ?? 50)
-      .map((row) => ({ cursor: encodeAlertCursor(String(row.serial)), node: toAuditAlert(row) }));
+      .map((row) => ({ cursor: encodeAlertCursor(row.id), node: toAuditAlert(row) }));
     return {
       edges,
       pageInfo: {

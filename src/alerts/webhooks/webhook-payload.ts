@@ -1,8 +1,11 @@
 import { toDate } from '../../db/timestamps';
-import type { StoredAlert } from '../evaluation/store-alerts';
+import type { AlertCandidate } from '../detectors/detection';
 
 /** The JSON POSTed for an alert: what a receiver needs to act without calling back. */
-export function webhookPayload({ id, tenantId, candidate }: StoredAlert, raisedAt: string | Date): string {
+export function webhookPayload(
+  { id, tenantId, candidate }: { id: string; tenantId: string; candidate: AlertCandidate },
+  raisedAt: string | Date,
+): string {
   return JSON.stringify({
     type: 'audit.alert.raised',
     alert: {
