@@ -23,15 +23,18 @@ export const bindingsFor = (captured: CapturedSql, ids: string[]) =>
 export function watchStatements(server: BenchServer) {
   const started = new Map<string, number>();
   let statements: Array<{ sql: string; bindings: unknown[]; ms: number }> = [];
-  server.db.knex.on('query', (query: { __knexQueryUid: string }) => started.set(query.__knexQueryUid, nowMs()));
-  server.db.knex.on(
-    'query-response',
-    (_response: unknown, query: { __knexQueryUid: string; sql: string; bindings: unknown[] }) => {
-      const t0 = started.get(query.__knexQueryUid);
-      started.delete(query.__knexQueryUid);
-      if (t0 !== undefined) statements.push({ sql: query.sql, bindings: query.bindings, ms: nowMs() - t0 });
-    },
-  );
+  // Reads of the log go through the read pool; the shared pool serves everything else.
+  for (const knex of [server.app.services.reads, server.app.services.knex]) {
+    knex.on('query', (query: { __knexQueryUid: string }) => started.set(query.__knexQueryUid, nowMs()));
+    knex.on(
+      'query-response',
+      (_response: unknown, query: { __knexQueryUid: string; sql: string; bindings: unknown[] }) => {
+        const t0 = started.get(query.__knexQueryUid);
+        started.delete(query.__knexQueryUid);
+        if (t0 !== undefined) statements.push({ sql: query.sql, bindings: query.bindings, ms: nowMs() - t0 });
+      },
+    );
+  }
   return {
     /** The statements run since the last call. */
     take() {

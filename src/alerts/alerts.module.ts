@@ -34,7 +34,7 @@ export const alertsModule: AuditModule = {
     'AuditAlertConnection',
     'AuditAlertEdge',
     'AlertRule',
-    'BusinessHours',
+    'AlertBusinessHours',
     'AlertWebhookDelivery',
   ],
   entities: [AlertRuleSchema, AlertSchema],

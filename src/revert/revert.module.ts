@@ -8,7 +8,7 @@ export const revertModule: AuditModule = {
   name: 'revert',
   resolvers: [RevertResolver],
   rules: { Mutation: { revertAuditChange: isAdmin } },
-  openTypes: ['RevertResult'],
+  openTypes: ['AuditRevertResult'],
   settings: revertSettings,
   async start({ config, services }) {
     services.provide(REVERT_SETTINGS, revertSettingsFrom(config.settings.of(revertSettings)));

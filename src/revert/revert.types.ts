@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { AuditEvent, FieldChange } from '../events/audit-event.type';
 
-@ObjectType({ description: 'A revert the owning subgraph applied.' })
+@ObjectType('AuditRevertResult', { description: 'A revert the owning subgraph applied.' })
 export class RevertResult {
   @Field(() => AuditEvent, {
     description: 'The REVERT event recorded for it; `metadata.revertOf` is the reverted event’s id.',

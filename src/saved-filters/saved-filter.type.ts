@@ -2,7 +2,7 @@ import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { AuditEventFilter } from '../reading/filter.input';
 import { DateTimeScalar, JSONScalar } from '../schema/scalars';
 
-@ObjectType({ description: 'A named filter and search an admin runs again; private to its owner unless shared.' })
+@ObjectType('AuditSavedFilter', { description: 'A named filter and search an admin runs again; private to its owner unless shared.' })
 export class SavedFilter {
   @Field(() => ID) id!: string;
   @Field(() => String, { description: 'Shown in lists; unique names are not enforced.' }) name!: string;
@@ -17,7 +17,7 @@ export class SavedFilter {
   @Field(() => DateTimeScalar, { description: 'When it was last renamed or (un)shared.' }) updatedAt!: Date;
 }
 
-@InputType({ description: 'A filter to save. At least a filter or a search should be given.' })
+@InputType('AuditSavedFilterInput', { description: 'A filter to save. At least a filter or a search should be given.' })
 export class SavedFilterInput {
   @Field(() => String, { description: '1 to 200 characters.' }) name!: string;
   @Field(() => AuditEventFilter, { nullable: true, description: 'The filter to save.' })

@@ -21,7 +21,7 @@ export const savedFiltersModule: AuditModule = {
       deleteSavedFilter: isAdmin,
     },
   },
-  openTypes: ['SavedFilter'],
+  openTypes: ['AuditSavedFilter'],
   entities: [SavedFilterEntity],
   migrations: [
     { name: 'Migration20261122100000_investigations', class: Migration20261122100000Investigations },

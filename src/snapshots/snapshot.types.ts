@@ -9,7 +9,7 @@ export enum RecordSnapshotStatus {
 }
 
 registerEnumType(RecordSnapshotStatus, {
-  name: 'RecordSnapshotStatus',
+  name: 'AuditRecordSnapshotStatus',
   description: 'What the audit log knows of a record at an instant.',
   valuesConfig: {
     UNKNOWN: { description: 'No event of the record occurred by then.' },
@@ -18,7 +18,7 @@ registerEnumType(RecordSnapshotStatus, {
   },
 });
 
-@ObjectType({ description: 'A field’s value as of a snapshot’s instant, and the change that set it.' })
+@ObjectType('AuditSnapshotField', { description: 'A field’s value as of a snapshot’s instant, and the change that set it.' })
 export class SnapshotField {
   @Field(() => String, { description: 'The field, nested fields as dotted paths (`address.city`).' }) field!: string;
   @Field(() => JSONScalar, { nullable: true, description: 'The value the last change at or before the instant set.' })
@@ -28,7 +28,7 @@ export class SnapshotField {
   @Field(() => ID, { description: 'The event that recorded that change.' }) eventId!: string;
 }
 
-@ObjectType({ description: 'A record as the audit log saw it at an instant. Fields the log never saw are absent.' })
+@ObjectType('AuditRecordSnapshot', { description: 'A record as the audit log saw it at an instant. Fields the log never saw are absent.' })
 export class RecordSnapshot {
   @Field(() => DateTimeScalar, { description: 'The instant asked for.' }) at!: Date;
   @Field(() => RecordSnapshotStatus, { description: 'Whether the record existed, was deleted, or was unknown then.' })
@@ -48,7 +48,7 @@ export class RecordSnapshot {
   fields!: SnapshotField[];
 }
 
-@ObjectType({ description: 'A field whose value differs between two instants.' })
+@ObjectType('AuditFieldDiff', { description: 'A field whose value differs between two instants.' })
 export class FieldDiff {
   @Field(() => String, { description: 'The field, nested fields as dotted paths.' }) field!: string;
   @Field(() => JSONScalar, { nullable: true, description: 'Its value at `from` (null when not yet set).' })

@@ -8,5 +8,5 @@ export const snapshotsModule: AuditModule = {
   name: 'snapshots',
   resolvers: snapshotResolvers,
   rules: Object.fromEntries(CRM_ENTITY_TYPES.map((type) => [type, { auditSnapshot: isAdmin, auditDiff: isAdmin }])),
-  openTypes: ['RecordSnapshot', 'SnapshotField', 'FieldDiff'],
+  openTypes: ['AuditRecordSnapshot', 'AuditSnapshotField', 'AuditFieldDiff'],
 };

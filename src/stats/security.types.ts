@@ -3,14 +3,14 @@ import { AuditAction } from '../events/enums';
 import '../events/enums.graphql';
 import { DateTimeScalar } from '../schema/scalars';
 
-@ObjectType({ description: 'How many events of a kind happened on one day of the asked time zone.' })
+@ObjectType('AuditDailyCount', { description: 'How many events of a kind happened on one day of the asked time zone.' })
 export class DailyCount {
   @Field(() => String, { description: 'The local date, YYYY-MM-DD.' }) day!: string;
   @Field(() => DateTimeScalar, { description: 'The instant the local day starts.' }) start!: Date;
   @Field(() => Int) count!: number;
 }
 
-@ObjectType({ description: 'A browser and OS family a user logged in with.' })
+@ObjectType('AuditLoginDevice', { description: 'A browser and OS family a user logged in with.' })
 export class LoginDevice {
   @Field(() => String, { description: 'Browser family, e.g. Chrome; "Unknown" when the user agent does not say.' })
   browser!: string;
@@ -22,21 +22,21 @@ export class LoginDevice {
   @Field(() => Int, { description: 'Logins from this device within the window.' }) logins!: number;
 }
 
-@ObjectType({ description: 'The devices one user logged in with.' })
+@ObjectType('AuditUserDevices', { description: 'The devices one user logged in with.' })
 export class UserDevices {
   @Field(() => ID, { description: 'The actor id.' }) userId!: string;
   @Field(() => String, { nullable: true }) email!: string | null;
   @Field(() => [LoginDevice], { description: 'Most recently seen first.' }) devices!: LoginDevice[];
 }
 
-@ObjectType({ description: 'One LOGIN, LOGOUT or SESSION_EXPIRED of a session.' })
+@ObjectType('AuditSessionEvent', { description: 'One LOGIN, LOGOUT or SESSION_EXPIRED of a session.' })
 export class SessionEvent {
   @Field(() => AuditAction) action!: string;
   @Field(() => DateTimeScalar) at!: Date;
   @Field(() => String, { nullable: true }) ipAddress!: string | null;
 }
 
-@ObjectType({ description: 'What happened to one session: logins, logouts and expiries in order.' })
+@ObjectType('AuditSessionTimeline', { description: 'What happened to one session: logins, logouts and expiries in order.' })
 export class SessionTimeline {
   @Field(() => String) sessionId!: string;
   @Field(() => ID, { description: 'The actor of the session’s first event.' }) userId!: string;
@@ -51,7 +51,7 @@ export class SessionTimeline {
   @Field(() => [SessionEvent], { description: 'Oldest first.' }) events!: SessionEvent[];
 }
 
-@ObjectType({ description: 'A place logins came from, for a map.' })
+@ObjectType('AuditLoginLocation', { description: 'A place logins came from, for a map.' })
 export class LoginLocation {
   @Field(() => String, { nullable: true }) country!: string | null;
   @Field(() => String, { nullable: true }) region!: string | null;
@@ -63,7 +63,7 @@ export class LoginLocation {
   @Field(() => Int, { description: 'Failed logins.' }) failedLogins!: number;
 }
 
-@ObjectType({ description: 'The tenant’s login security over a window; each part is computed only when asked for.' })
+@ObjectType('AuditSecurityOverview', { description: 'The tenant’s login security over a window; each part is computed only when asked for.' })
 export class SecurityOverview {
   @Field(() => DateTimeScalar) from!: Date;
   @Field(() => DateTimeScalar) to!: Date;

@@ -24,7 +24,7 @@ registerEnumType(AuditStatsDimension, {
   description: 'What `auditStats` groups events by; each sets the matching field of its groups.',
 });
 registerEnumType(StatsInterval, {
-  name: 'StatsInterval',
+  name: 'AuditStatsInterval',
   description: 'The length of the time buckets of `auditStats`, cut in the asked time zone (weeks start on Monday).',
 });
 

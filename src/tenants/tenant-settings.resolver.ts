@@ -5,7 +5,7 @@ import { tenantOf, type RequestContext } from '../core/context';
 import { parseTimeZoneArgument } from '../time-zone';
 import { storeTenantTimeZone, tenantTimeZone } from './tenant-settings';
 
-@ObjectType({ description: 'Settings of the caller’s tenant.' })
+@ObjectType('AuditTenantSettings', { description: 'Settings of the caller’s tenant.' })
 export class TenantSettings {
   @Field(() => String, {
     description: 'The IANA time zone in which statistics and security overviews cut days and weeks (default UTC).',

@@ -8,6 +8,6 @@ export const tenantsModule: AuditModule = {
   name: 'tenants',
   resolvers: [TenantSettingsResolver],
   rules: { Query: { tenantSettings: isAdmin }, Mutation: { setTenantTimeZone: isAdmin } },
-  openTypes: ['TenantSettings'],
+  openTypes: ['AuditTenantSettings'],
   migrations: [{ name: 'Migration20261122120000_tenant_settings', class: Migration20261122120000TenantSettings }],
 };

@@ -2,7 +2,7 @@ import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken, signToken, userToken } from '../support/tokens';
 
-const CREATE = `mutation($input: SavedFilterInput!) { createSavedFilter(input: $input) { id name ownerId shared search filter } }`;
+const CREATE = `mutation($input: AuditSavedFilterInput!) { createSavedFilter(input: $input) { id name ownerId shared search filter } }`;
 const LIST = `{ savedFilters { id name shared } }`;
 const EVENTS = `query($id: ID, $filter: AuditEventFilter) { auditEvents(savedFilterId: $id, filter: $filter, first: 500) { edges { node { action actor { id } } } } }`;
 const STATS = `query($id: ID) { auditStats(savedFilterId: $id, groupBy: [ACTION]) { total } }`;

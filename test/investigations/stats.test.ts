@@ -6,7 +6,7 @@ const CHROME_WIN =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const SAFARI_IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
-const STATS = `query($groupBy: [AuditStatsDimension!]!, $interval: StatsInterval, $timeZone: String! = "UTC", $limit: Int! = 1000, $search: String, $filter: AuditEventFilter) {
+const STATS = `query($groupBy: [AuditStatsDimension!]!, $interval: AuditStatsInterval, $timeZone: String! = "UTC", $limit: Int! = 1000, $search: String, $filter: AuditEventFilter) {
   auditStats(groupBy: $groupBy, interval: $interval, timeZone: $timeZone, limit: $limit, search: $search, filter: $filter) {
     total truncated timeZone groups { count bucket action category entityType actorId source ipAddress country }
   }

@@ -3,7 +3,7 @@ import { adminToken, serviceToken, signToken } from '../support/tokens';
 import { liveSubscriptions } from '../support/metrics';
 import { event, record, subscribeLive } from './live-support';
 
-const CREATE = `mutation($input: SavedFilterInput!) { createSavedFilter(input: $input) { id } }`;
+const CREATE = `mutation($input: AuditSavedFilterInput!) { createSavedFilter(input: $input) { id } }`;
 
 describe('auditEventRecorded with a saved filter', () => {
   let server: TestServer;

@@ -3,7 +3,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import gql from 'graphql-tag';
 import { modules } from '../../src/modules';
 import { buildAuditSchema } from '../../src/schema/build-schema';
-import { crmTypeDefs, type CrmShape } from '../support/crm-subgraph';
+import { COMMON_CRM_TYPE_NAMES, crmTypeDefs, type CrmShape } from '../support/crm-subgraph';
 
 /** We cannot know the other subgraphs' shapes: our SDL must compose with each common one. */
 describe('composing our subgraph with CRM subgraphs of every common shape', () => {
@@ -18,6 +18,7 @@ describe('composing our subgraph with CRM subgraphs of every common shape', () =
     ['a PageInfo with totalCount', { pageInfo: 'withTotalCount' }],
     ['no PageInfo at all', { pageInfo: 'none' }],
     ['entities with a second @key', { pageInfo: 'minimal', secondKey: true }],
+    ['types of its own under the names CRMs commonly use', { pageInfo: 'minimal', ownTypes: COMMON_CRM_TYPE_NAMES }],
   ];
 
   it.each(shapes)('composes with %s', (_, shape) => {

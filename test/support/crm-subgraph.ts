@@ -20,10 +20,41 @@ export interface CrmShape {
   relayNode?: boolean;
   /** `Lead` and `Account` have a second key besides `id`. */
   secondKey?: boolean;
+  /** Types of the CRM's own under these names, with fields of its own. */
+  ownTypes?: readonly string[];
 }
 
+/**
+ * Names a CRM's subgraphs commonly give types of their own (settings, filters, sessions, devices,
+ * snapshots, reports). Ours must not take them: a type defined twice must have the same fields.
+ */
+export const COMMON_CRM_TYPE_NAMES = [
+  'BusinessHours',
+  'BusinessHoursInput',
+  'DailyCount',
+  'Device',
+  'LoginDevice',
+  'LoginLocation',
+  'SavedFilter',
+  'SavedFilterInput',
+  'SecurityOverview',
+  'Session',
+  'SessionEvent',
+  'SessionTimeline',
+  'Settings',
+  'Snapshot',
+  'SnapshotField',
+  'RecordSnapshot',
+  'RecordSnapshotStatus',
+  'FieldDiff',
+  'RevertResult',
+  'StatsInterval',
+  'TenantSettings',
+  'UserDevices',
+] as const;
+
 /** A CRM subgraph that owns the entities we extend, written the way `shape` says. */
-export function crmTypeDefs({ pageInfo, relayNode = false, secondKey = false }: CrmShape) {
+export function crmTypeDefs({ pageInfo, relayNode = false, secondKey = false, ownTypes = [] }: CrmShape) {
   const implementsNode = relayNode ? ' implements Node' : '';
   const secondKeyOf: Record<string, string> = secondKey ? { Lead: 'email', Account: 'domain' } : {};
   const entities = CRM_ENTITY_TYPES.map((type) => {
@@ -39,6 +70,7 @@ export function crmTypeDefs({ pageInfo, relayNode = false, secondKey = false }: 
     ${relayNode ? 'interface Node { id: ID! }' : ''}
     ${CRM_PAGE_INFOS[pageInfo]}
     ${entities.join('\n')}
+    ${ownTypes.map((name) => (name.endsWith('Input') ? `input ${name} { crmOwned: String }` : `type ${name} { crmOwned: String }`)).join('\n')}
     ${pageInfo === 'none' ? '' : 'type LeadEdge { cursor: String!  node: Lead! }  type LeadConnection { edges: [LeadEdge!]!  pageInfo: PageInfo! }'}
     type Query {
       ${connection}

@@ -1,7 +1,7 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { AlertGroupBy, AlertSeverity } from '../alert-enums';
 
-@InputType()
+@InputType('AlertBusinessHoursInput')
 export class BusinessHoursInput {
   @Field(() => [Int], { defaultValue: [1, 2, 3, 4, 5], description: '1 (Monday) to 7 (Sunday).' }) days!: number[];
   @Field(() => String, { defaultValue: '08:00' }) start!: string;

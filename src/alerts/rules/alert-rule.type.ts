@@ -3,7 +3,7 @@ import { AlertGroupBy, AlertSeverity } from '../alert-enums';
 import { maskUrlCredentials } from '../../net/outbound-url';
 import type { AlertRuleEntity } from './alert-rule.entity';
 
-@ObjectType('BusinessHours', { description: 'When `off-hours-access` considers a login in hours.' })
+@ObjectType('AlertBusinessHours', { description: 'When `off-hours-access` considers a login in hours.' })
 export class BusinessHoursType {
   @Field(() => [Int], { description: 'Weekdays, 1 (Monday) to 7 (Sunday).' }) days!: number[];
   @Field(() => String, { description: 'HH:MM, inclusive.' }) start!: string;
