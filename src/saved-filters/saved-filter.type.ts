@@ -2,7 +2,9 @@ import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { AuditEventFilter } from '../reading/filter.input';
 import { DateTimeScalar, JSONScalar } from '../schema/scalars';
 
-@ObjectType('AuditSavedFilter', { description: 'A named filter and search an admin runs again; private to its owner unless shared.' })
+@ObjectType('AuditSavedFilter', {
+  description: 'A named filter and search an admin runs again; private to its owner unless shared.',
+})
 export class SavedFilter {
   @Field(() => ID) id!: string;
   @Field(() => String, { description: 'Shown in lists; unique names are not enforced.' }) name!: string;

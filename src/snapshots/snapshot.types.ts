@@ -18,7 +18,9 @@ registerEnumType(RecordSnapshotStatus, {
   },
 });
 
-@ObjectType('AuditSnapshotField', { description: 'A field’s value as of a snapshot’s instant, and the change that set it.' })
+@ObjectType('AuditSnapshotField', {
+  description: 'A field’s value as of a snapshot’s instant, and the change that set it.',
+})
 export class SnapshotField {
   @Field(() => String, { description: 'The field, nested fields as dotted paths (`address.city`).' }) field!: string;
   @Field(() => JSONScalar, { nullable: true, description: 'The value the last change at or before the instant set.' })
@@ -28,7 +30,9 @@ export class SnapshotField {
   @Field(() => ID, { description: 'The event that recorded that change.' }) eventId!: string;
 }
 
-@ObjectType('AuditRecordSnapshot', { description: 'A record as the audit log saw it at an instant. Fields the log never saw are absent.' })
+@ObjectType('AuditRecordSnapshot', {
+  description: 'A record as the audit log saw it at an instant. Fields the log never saw are absent.',
+})
 export class RecordSnapshot {
   @Field(() => DateTimeScalar, { description: 'The instant asked for.' }) at!: Date;
   @Field(() => RecordSnapshotStatus, { description: 'Whether the record existed, was deleted, or was unknown then.' })

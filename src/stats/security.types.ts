@@ -36,7 +36,9 @@ export class SessionEvent {
   @Field(() => String, { nullable: true }) ipAddress!: string | null;
 }
 
-@ObjectType('AuditSessionTimeline', { description: 'What happened to one session: logins, logouts and expiries in order.' })
+@ObjectType('AuditSessionTimeline', {
+  description: 'What happened to one session: logins, logouts and expiries in order.',
+})
 export class SessionTimeline {
   @Field(() => String) sessionId!: string;
   @Field(() => ID, { description: 'The actor of the session’s first event.' }) userId!: string;
@@ -63,7 +65,9 @@ export class LoginLocation {
   @Field(() => Int, { description: 'Failed logins.' }) failedLogins!: number;
 }
 
-@ObjectType('AuditSecurityOverview', { description: 'The tenant’s login security over a window; each part is computed only when asked for.' })
+@ObjectType('AuditSecurityOverview', {
+  description: 'The tenant’s login security over a window; each part is computed only when asked for.',
+})
 export class SecurityOverview {
   @Field(() => DateTimeScalar) from!: Date;
   @Field(() => DateTimeScalar) to!: Date;
