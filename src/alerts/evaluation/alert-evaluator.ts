@@ -24,6 +24,11 @@ export class AlertEvaluator {
   private readonly again = new Set<string>();
   /** Per tenant evaluated here, whether it had enabled custom rules then. */
   private readonly customRules = new Map<string, boolean>();
+  /**
+   * Per tenant, how many configuration changes this replica committed: an evaluation that started
+   * before the latest one may have read the rules before it, so what it found is not kept.
+   */
+  private readonly configChanges = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -46,16 +51,17 @@ export class AlertEvaluator {
    * instead of one per batch, for events that no rule of theirs can raise an alert from.
    */
   committed(batch: CommittedBatch): void {
-    const urgent = [...batch.actions]
-      .filter(
-        ([tenant, actions]) =>
-          this.customRules.get(tenant) !== false ||
-          // The bus carries actions as text; they are the write path's AuditAction values.
-          [...(actions as ReadonlySet<AuditAction>)].some(
-            (action) => BUILT_IN_ACTIONS.has(action) || categoryOfAction(action) === AuditCategory.CONFIG,
-          ),
-      )
-      .map(([tenant]) => tenant);
+    const urgent: string[] = [];
+    for (const [tenant, actions] of batch.actions) {
+      // The bus carries actions as text; they are the write path's AuditAction values.
+      const stored = [...(actions as ReadonlySet<AuditAction>)];
+      if (stored.some((action) => categoryOfAction(action) === AuditCategory.CONFIG)) {
+        this.configChanges.set(tenant, (this.configChanges.get(tenant) ?? 0) + 1);
+        this.customRules.delete(tenant);
+        urgent.push(tenant);
+      } else if (this.customRules.get(tenant) !== false || stored.some((action) => BUILT_IN_ACTIONS.has(action)))
+        urgent.push(tenant);
+    }
     this.wake(urgent);
   }
 
@@ -99,6 +105,7 @@ export class AlertEvaluator {
     try {
       for (;;) {
         if (this.stopped) return;
+        const changesBefore = this.configChanges.get(tenant) ?? 0;
         const outcome = await evaluateTenant(tenant, this.deps);
         if (outcome.status === 'busy') {
           setTimeout(() => this.wake([tenant]), this.options.busyRetryMs).unref();
@@ -106,7 +113,7 @@ export class AlertEvaluator {
         }
         if (outcome.status === 'idle') return;
         if (outcome.status !== 'done' && outcome.status !== 'more') return;
-        this.customRules.set(tenant, outcome.customRules);
+        if ((this.configChanges.get(tenant) ?? 0) === changesBefore) this.customRules.set(tenant, outcome.customRules);
         if (outcome.alerts.length > 0) this.options.onRaised?.(outcome.alerts);
         if (outcome.status === 'done') return;
       }
