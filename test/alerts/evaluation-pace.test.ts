@@ -1,6 +1,6 @@
 import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
-import { newTenant, sleep, waitForAlerts } from './alert-support';
+import { newTenant, sleep, waitForAlerts, waitUntil } from './alert-support';
 
 // The sweep runs at start and then once a minute: whatever is evaluated sooner was woken by a commit.
 let server: TestServer;
@@ -19,12 +19,11 @@ async function checkpointOf(org: string): Promise<number> {
   return rows.length ? Number(rows[0].last_sequence) : 0;
 }
 
-async function waitForCheckpoint(org: string, sequence: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await checkpointOf(org)) < sequence) {
-    if (Date.now() > deadline) throw new Error(`checkpoint of ${org} did not reach ${sequence}`);
-    await sleep(50);
-  }
+function waitForCheckpoint(org: string, sequence: number): Promise<void> {
+  return waitUntil(
+    async () => (await checkpointOf(org)) >= sequence,
+    () => `checkpoint of ${org} did not reach ${sequence}`,
+  );
 }
 
 describe('when the detectors run', () => {
@@ -34,7 +33,7 @@ describe('when the detectors run', () => {
     await waitForCheckpoint(tenant.org, 1); // a tenant not evaluated here yet is evaluated at once
 
     await recordEvents(server, tenant.service, [update(1), update(2)]);
-    await sleep(1500);
+    await sleep(1500); // that no evaluation happens has no signal: look again after a while
     expect(await checkpointOf(tenant.org)).toBe(1);
 
     const failures = Array.from({ length: 5 }, () => ({

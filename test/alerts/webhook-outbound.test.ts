@@ -2,7 +2,7 @@ import dns from 'node:dns';
 import dnsPromises from 'node:dns/promises';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestServer, type TestServer } from '../support/server';
-import { alertsAfter, newTenant, sleep } from './alert-support';
+import { alertsAfter, newTenant, waitUntil } from './alert-support';
 import { webhookReceiver, type Receiver } from './webhook-receiver';
 
 const CREATE = `mutation C($input: AlertRuleInput!) { createAlertRule(input: $input) { id webhookUrl } }`;
@@ -43,13 +43,16 @@ async function deliveryOf(server: TestServer, admin: string, alertId: string): P
 
 /** Polls the public API until the alert's delivery is no longer PENDING. */
 async function settledDelivery(server: TestServer, admin: string, alertId: string): Promise<Delivery> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const delivery = await deliveryOf(server, admin, alertId);
-    if (delivery && delivery.status !== 'PENDING') return delivery;
-    if (Date.now() > deadline) throw new Error(`delivery still pending: ${JSON.stringify(delivery)}`);
-    await sleep(50);
-  }
+  let delivery: Delivery | null = null;
+  await waitUntil(
+    async () => {
+      delivery = await deliveryOf(server, admin, alertId);
+      return delivery !== null && delivery.status !== 'PENDING';
+    },
+    () => `delivery still pending: ${JSON.stringify(delivery)}`,
+    15_000,
+  );
+  return delivery!;
 }
 
 /** A tenant with a webhook rule on `url`, and the id of one alert it raised. */

@@ -89,12 +89,7 @@ export function subscribeOverWs<T>(
       },
     );
   });
-  sub.waitFor = (count, timeoutMs = 15_000) =>
-    waitUntil(
-      () => sub.events.length >= count,
-      () => `got ${sub.events.length} of ${count} events`,
-      timeoutMs,
-    ).then(() => sub.events);
+  sub.waitFor = waitForEventsOf(sub);
   sub.dispose = async () => {
     await client.dispose();
   };
@@ -102,6 +97,16 @@ export function subscribeOverWs<T>(
 }
 
 export { waitUntil };
+
+/** `waitFor` of a subscription: resolves once `count` events arrived, fails after `timeoutMs`. */
+export function waitForEventsOf<T>(sub: Pick<LiveSubscription<T>, 'events'>): LiveSubscription<T>['waitFor'] {
+  return (count, timeoutMs = 15_000) =>
+    waitUntil(
+      () => sub.events.length >= count,
+      () => `got ${sub.events.length} of ${count} events`,
+      timeoutMs,
+    ).then(() => sub.events);
+}
 
 const RECORD = `mutation Record($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded events { sequence } } }`;
 

@@ -5,19 +5,12 @@ import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway
 import gql from 'graphql-tag';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
-import { waitUntil, type LiveSubscription } from '../live/live-support';
+import { waitForEventsOf, type LiveSubscription } from '../live/live-support';
 import { crmTypeDefs, type CrmServer } from './crm-subgraph';
-import type { GraphQLResponse, TestServer } from './server';
+import type { TestServer } from './server';
 
-export interface TestGateway {
-  url: string;
-  graphql<T = Record<string, any>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    token?: string,
-  ): Promise<GraphQLResponse<T>>;
-  stop(): Promise<void>;
-}
+/** A gateway in front of test servers, used the way a test server is. */
+export type TestGateway = Pick<TestServer, 'url' | 'graphql' | 'stop'>;
 
 /**
  * Hive Gateway in front of our subgraph and a CRM subgraph, configured as the README says: the
@@ -140,12 +133,7 @@ export function subscribeOverSse<T>(
   })().catch((error: unknown) => {
     if (!abort.signal.aborted) throw error;
   });
-  sub.waitFor = (count, timeoutMs = 15_000) =>
-    waitUntil(
-      () => sub.events.length >= count,
-      () => `got ${sub.events.length} of ${count} events`,
-      timeoutMs,
-    ).then(() => sub.events);
+  sub.waitFor = waitForEventsOf(sub);
   sub.dispose = async () => abort.abort();
   return sub;
 }
