@@ -24,7 +24,7 @@ export enum ErrorCode {
   RevertUnavailable = 'REVERT_UNAVAILABLE',
   /** A live subscriber fell too far behind; it resumes with `resumeAfterSequence`. */
   SubscriberTooSlow = 'SUBSCRIBER_TOO_SLOW',
-  /** A capability this instance does not run (e.g. a subscription field over HTTP). */
+  /** A capability this instance does not run, or not over this transport (a subscription over HTTP). */
   NotServedHere = 'NOT_SERVED_HERE',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
   /** Apollo Server's codes over HTTP; given the same meaning over WebSocket. */

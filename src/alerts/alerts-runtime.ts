@@ -1,6 +1,6 @@
 import { serviceKey } from '../core/context';
 import type { ModuleRuntime, RunningModule } from '../core/module';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { PostgresFanout } from '../live/postgres-fanout';
 import { alertSettings, alertsConfigFrom } from './alerts-config';
 import { GeoLocator } from './detectors/geo-locator';
@@ -43,6 +43,12 @@ export async function startAlerts({ config: app, db, services, bus, logger }: Mo
   const webhooks =
     secret === null ? null : new WebhookWorker(db.knex, { ...config.webhook, secret }, services.outbound, log);
   webhooks?.start();
+  const wakes = new Counter({
+    name: 'audit_alert_evaluation_wakes_total',
+    help: 'Tenants woken for alert evaluation on this replica, by trigger (commit, sweep, retry)',
+    labelNames: ['trigger'] as const,
+    registers: [services.metrics.registry],
+  });
   const announcer = fanout.announcer;
   const evaluator = new AlertEvaluator(
     {
@@ -57,7 +63,12 @@ export async function startAlerts({ config: app, db, services, bus, logger }: Mo
         ]);
       },
     },
-    { intervalMs: config.evaluationIntervalMs, busyRetryMs: 200, onRaised: () => webhooks?.wake() },
+    {
+      intervalMs: config.evaluationIntervalMs,
+      busyRetryMs: 200,
+      onRaised: () => webhooks?.wake(),
+      onWake: (trigger) => wakes.inc({ trigger }),
+    },
   );
   const stopFollowing = config.detectorsEnabled ? bus.follow((batch) => evaluator.committed(batch)) : () => {};
   if (config.detectorsEnabled) evaluator.start();

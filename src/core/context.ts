@@ -1,5 +1,6 @@
 import type { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { Authentication, Principal } from '../auth/principal';
+import { AuditError, ErrorCode } from '../errors';
 import type { OutboundAllowList } from '../net/outbound-url';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -28,24 +29,20 @@ export interface Services {
   bus: CommitBus;
   /** Which internal hosts URLs configured by tenant admins may reach all the same. */
   outbound: OutboundAllowList;
-  /** @throws Error when no running module provides `key` (a capability this instance does not run). */
+  /** @throws AuditError NOT_SERVED_HERE when no running module provides `key`. */
   get<T>(key: ServiceKey<T>): T;
-  /** The service, or undefined where no running module provides it. */
-  find<T>(key: ServiceKey<T>): T | undefined;
   /** @throws Error when `key` is provided twice. */
   provide<T>(key: ServiceKey<T>, service: T): void;
 }
 
-export function createServices(base: Omit<Services, 'get' | 'find' | 'provide'>): Services {
+export function createServices(base: Omit<Services, 'get' | 'provide'>): Services {
   const provided = new Map<string, unknown>();
-  const find = <T>(key: ServiceKey<T>) => provided.get(key.name) as T | undefined;
   return {
     ...base,
-    find,
-    get(key) {
-      const service = find(key);
-      if (service === undefined) throw new Error(`${key.name} is not served by this instance`);
-      return service;
+    get<T>(key: ServiceKey<T>) {
+      if (!provided.has(key.name))
+        throw new AuditError(ErrorCode.NotServedHere, `${key.name} is not served by this instance`);
+      return provided.get(key.name) as T;
     },
     provide(key, service) {
       if (provided.has(key.name)) throw new Error(`${key.name} is provided twice`);

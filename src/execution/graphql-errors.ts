@@ -28,7 +28,7 @@ export function toGraphQLError(error: AuditError): GraphQLError {
 }
 
 /** True when the error is the service's own fault: it is logged, and its caller sees a masked one. */
-export function isInternal(error: unknown): boolean {
+function isInternal(error: unknown): boolean {
   const formatted = error instanceof GraphQLError ? error.toJSON() : { message: String(error) };
   return clientCode(formatted, error) === null;
 }

@@ -1,7 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { Arg, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { adminProblem } from '../auth/admin-problem';
-import { BadUserInputError } from '../errors';
+import { AuditError, BadUserInputError, ErrorCode } from '../errors';
 import { AuditEvent } from '../events/audit-event.type';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
 import { savedCriteriaOf } from '../reading/saved-criteria';
@@ -25,7 +24,7 @@ async function subscribeToEvents({
   info,
 }: SubscribeResolverData<unknown, LiveArgs, LiveContext>): Promise<SubscriptionEnd> {
   if (!context.live)
-    throw new GraphQLError('auditEventRecorded is served over WebSocket (graphql-transport-ws) on /graphql');
+    throw new AuditError(ErrorCode.NotServedHere, 'auditEventRecorded is served over WebSocket (graphql-transport-ws)');
   const problem = adminProblem(context.auth);
   if (problem) throw problem;
   const after = args.afterSequence?.trim();

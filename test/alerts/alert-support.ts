@@ -1,4 +1,4 @@
-import { sleep, waitUntil } from '../support/wait';
+import { waitUntil } from '../support/wait';
 import { randomUUID } from 'node:crypto';
 import { recordEvents } from '../support/events';
 import type { TestServer } from '../support/server';
@@ -40,7 +40,7 @@ export async function listAlerts(
   return response.data!.alerts.edges.map((edge: { node: AlertNode }) => edge.node);
 }
 
-export { sleep, waitUntil };
+export { waitUntil };
 
 /**
  * Resolves once the alert checkpoint of `org` covers every event of `org` recorded so far: whatever these events
@@ -72,14 +72,13 @@ export async function waitForAlerts(
   check: (alerts: AlertNode[]) => boolean,
   timeoutMs = 15_000,
 ): Promise<AlertNode[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const alerts = await listAlerts(server, admin);
-    if (check(alerts)) return alerts;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for alerts; have ${JSON.stringify(alerts.map((a) => a.rule.key))}`);
-    await sleep(100);
-  }
+  let alerts: AlertNode[] = [];
+  await waitUntil(
+    async () => check((alerts = await listAlerts(server, admin))),
+    () => `waiting for alerts; have ${JSON.stringify(alerts.map((alert) => alert.rule.key))}`,
+    timeoutMs,
+  );
+  return alerts;
 }
 
 /** A permission escalation by `sentinel`: once its alert is there, everything recorded before it was evaluated. */

@@ -1,6 +1,7 @@
 import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
-import { newTenant, sleep, waitForAlerts, waitUntil } from './alert-support';
+import { metricValue } from '../support/metrics';
+import { newTenant, waitForAlerts, waitUntil } from './alert-support';
 
 // The sweep runs at start and then once a minute: whatever is evaluated sooner was woken by a commit.
 let server: TestServer;
@@ -32,8 +33,11 @@ describe('when the detectors run', () => {
     await recordEvents(server, tenant.service, [update(0)]);
     await waitForCheckpoint(tenant.org, 1); // a tenant not evaluated here yet is evaluated at once
 
+    // A commit wakes the evaluator before recordAuditEvents answers: a count unchanged by then is final.
+    const woken = () => metricValue(server, 'audit_alert_evaluation_wakes_total', { trigger: 'commit' });
+    const wokenBefore = await woken();
     await recordEvents(server, tenant.service, [update(1), update(2)]);
-    await sleep(1500); // that no evaluation happens has no signal: look again after a while
+    expect(await woken()).toBe(wokenBefore);
     expect(await checkpointOf(tenant.org)).toBe(1);
 
     const failures = Array.from({ length: 5 }, () => ({

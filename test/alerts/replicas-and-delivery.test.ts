@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { recordEvents } from '../support/events';
 import { startTestServer } from '../support/server';
-import { alertSubscriptions } from '../support/metrics';
+import { alertSubscriptions, metricValue } from '../support/metrics';
 import {
   alertsAfter,
   evaluatedUpToHead,
@@ -12,7 +12,6 @@ import {
   newTenant,
   pastHour,
   sentinelEvent,
-  sleep,
   waitForAlerts,
   waitUntil,
 } from './alert-support';
@@ -52,7 +51,8 @@ it('catches up after a restart with the events recorded while no detector ran', 
   const tenant = await newTenant();
   const writer = await startTestServer({ database, env: { ALERT_DETECTORS: 'off' } });
   await recordEvents(writer, tenant.service, [escalation(1), ...failures('late')]);
-  await sleep(300); // a look for a detector that must not run: there is no signal to wait for
+  // A commit wakes the evaluator before recordAuditEvents answers: none was woken, and no other replica runs.
+  expect(await metricValue(writer, 'audit_alert_evaluation_wakes_total')).toBe(0);
   expect(await listAlerts(writer, tenant.admin)).toHaveLength(0);
   await writer.stop();
   const restarted = await startTestServer({ database });

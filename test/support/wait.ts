@@ -1,4 +1,4 @@
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` every 20 ms until it holds; fails after `timeoutMs` with `describe()`. */
 export async function waitUntil(

@@ -13,7 +13,11 @@ export interface EvaluatorOptions {
   /** Another replica holds a tenant: look again this soon, in case it stopped before our events. */
   busyRetryMs: number;
   onRaised?: (alerts: StoredAlert[]) => void;
+  /** Told of each tenant woken, and why: a commit of this replica, the sweep, or a retry after another replica. */
+  onWake?: (trigger: WakeTrigger) => void;
 }
+
+export type WakeTrigger = 'commit' | 'sweep' | 'retry';
 
 /**
  * Runs the detectors off the write path: woken after each local commit and by a timer, one
@@ -62,22 +66,25 @@ export class AlertEvaluator {
       } else if (this.customRules.get(tenant) !== false || stored.some((action) => BUILT_IN_ACTIONS.has(action)))
         urgent.push(tenant);
     }
-    this.wake(urgent);
+    this.wake(urgent, 'commit');
   }
 
-  wake(tenants: Iterable<string>): void {
+  /** Evaluates each tenant now, or once its evaluation in flight ends. Synchronous up to the first query. */
+  private wake(tenants: Iterable<string>, trigger: WakeTrigger): void {
     for (const tenant of tenants) {
       if (this.stopped) return;
-      if (this.running.has(tenant)) {
-        this.again.add(tenant);
-        continue;
-      }
-      const run = this.run(tenant).finally(() => {
-        this.running.delete(tenant);
-        if (this.again.delete(tenant)) this.wake([tenant]);
-      });
-      this.running.set(tenant, run);
+      this.options.onWake?.(trigger);
+      if (this.running.has(tenant)) this.again.add(tenant);
+      else this.begin(tenant);
     }
+  }
+
+  private begin(tenant: string): void {
+    const run = this.run(tenant).finally(() => {
+      this.running.delete(tenant);
+      if (this.again.delete(tenant) && !this.stopped) this.begin(tenant);
+    });
+    this.running.set(tenant, run);
   }
 
   /** Lets the evaluations in flight commit, then returns. */
@@ -95,7 +102,10 @@ export class AlertEvaluator {
         .from('audit_log_heads as h')
         .leftJoin('alert_checkpoints as c', 'c.tenant_id', 'h.tenant_id')
         .whereRaw('h.last_sequence > coalesce(c.last_sequence, 0)');
-      this.wake(rows.map((row) => row.tenant_id));
+      this.wake(
+        rows.map((row) => row.tenant_id),
+        'sweep',
+      );
     } catch (err) {
       if (!this.stopped) this.deps.log.error({ err }, 'alerts: could not look for tenants to evaluate');
     }
@@ -108,7 +118,7 @@ export class AlertEvaluator {
         const changesBefore = this.configChanges.get(tenant) ?? 0;
         const outcome = await evaluateTenant(tenant, this.deps);
         if (outcome.status === 'busy') {
-          setTimeout(() => this.wake([tenant]), this.options.busyRetryMs).unref();
+          setTimeout(() => this.wake([tenant], 'retry'), this.options.busyRetryMs).unref();
           return;
         }
         if (outcome.status === 'idle') return;

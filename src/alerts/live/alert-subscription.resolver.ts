@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { AuditError, ErrorCode } from '../../errors';
 import { Arg, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { adminProblem } from '../../auth/admin-problem';
 import type { LiveContext } from '../../live/live-operation';
@@ -13,7 +13,7 @@ async function subscribeToAlerts({
   context,
 }: SubscribeResolverData<unknown, { minSeverity?: AlertSeverity | null }, LiveContext>): Promise<AlertSubscriber> {
   if (!context.live)
-    throw new GraphQLError('auditAlertRaised is served over WebSocket (graphql-transport-ws) on /graphql');
+    throw new AuditError(ErrorCode.NotServedHere, 'auditAlertRaised is served over WebSocket (graphql-transport-ws)');
   const problem = adminProblem(context.auth);
   if (problem) throw problem;
   const hub = context.services.get(ALERT_HUB);
