@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Router } from 'express';
 import type { MigrationObject } from '@mikro-orm/core';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import type { IRuleFieldMap } from 'graphql-shield/typings/types';
@@ -24,6 +25,17 @@ export interface ModuleRuntime {
   logger: Logger;
   /** The HTTP server, the executable schema and the bearer check: for modules with transports of their own. */
   http: { server: Server; schema: GraphQLSchema; authenticate: Authenticate };
+}
+
+/** What a module's HTTP routes get: they are mounted before `/graphql`, before any module starts. */
+export interface RouteRuntime {
+  config: AppConfig;
+  /** Services other modules provide appear once they start: look them up per request. */
+  services: Services;
+  logger: Logger;
+  /** The executable schema (rules included): routes that answer through GraphQL operations share its checks. */
+  schema: GraphQLSchema;
+  authenticate: Authenticate;
 }
 
 /** A background worker a module started; stopped in reverse order of start. */
@@ -61,6 +73,8 @@ export interface AuditModule {
   readonly migrations?: readonly MigrationObject[];
   /** The environment variables it reads (validated once at start-up with every other module's). */
   readonly settings?: SettingsSpec;
+  /** HTTP routes of its own (REST, downloads, well-known documents), beside `/graphql`. */
+  routes?(runtime: RouteRuntime): Router;
   /** Starts what runs in the background; called in list order after the schema is built. */
   start?(runtime: ModuleRuntime): Promise<RunningModule | void>;
 }

@@ -100,6 +100,9 @@ export async function createApp(
   await apollo.start();
 
   app.use(healthRoutes(db, metrics));
+  for (const module of modules) {
+    if (module.routes) app.use(module.routes({ config, services, logger, schema, authenticate }));
+  }
   // GraphiQL for browsers (GET with Accept: text/html); everything else at /graphql goes on to Apollo.
   if (config.explorerEnabled) app.use('/graphql', explorerRoutes(config, schema));
   app.use(
