@@ -11,6 +11,7 @@ import { revertModule } from './revert/revert.module';
 import { savedFiltersModule } from './saved-filters/saved-filters.module';
 import { snapshotsModule } from './snapshots/snapshots.module';
 import { statsModule } from './stats/stats.module';
+import { storageModule } from './storage/storage.module';
 import { tenantsModule } from './tenants/tenants.module';
 
 /**
@@ -18,6 +19,7 @@ import { tenantsModule } from './tenants/tenants.module';
  * and one line here. The live module comes before those whose subscriptions it serves.
  */
 export const modules: readonly AuditModule[] = [
+  storageModule,
   eventsModule,
   readingModule,
   integrityModule,

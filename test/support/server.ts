@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AppConfig } from '../../src/config';
 import { loadAppConfig, modules } from '../../src/modules';
 import { createLogger } from '../../src/observability/logger';
@@ -38,11 +41,14 @@ export async function startTestServer({
   logLines?: string[];
 } = {}): Promise<TestServer> {
   const db = database ?? (await createTestDatabase());
+  // Archives and exports go to a folder of the server's own unless the test names a store.
+  const archiveFolder = env.ARCHIVE_URL ? undefined : await mkdtemp(path.join(tmpdir(), 'audit-archive-'));
   const config: AppConfig = loadAppConfig({
     NODE_ENV: 'test',
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     // The suite runs under each executor (`npm run test:graphql-js`).
     ...(process.env.GRAPHQL_EXECUTOR ? { GRAPHQL_EXECUTOR: process.env.GRAPHQL_EXECUTOR } : {}),
+    ...(archiveFolder ? { ARCHIVE_URL: archiveFolder } : {}),
     ...env,
   });
   const app = await createApp(
@@ -73,6 +79,7 @@ export async function startTestServer({
     async stop() {
       await app.stop();
       if (!database) await db.drop();
+      if (archiveFolder) await rm(archiveFolder, { recursive: true, force: true });
     },
   };
 }
