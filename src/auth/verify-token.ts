@@ -3,6 +3,9 @@ import type { AuthConfig } from '../config';
 import { unstorableTextProblem } from '../text';
 import type { Authentication } from './principal';
 
+/** Tenant ids and subjects lead index keys and appear in every event: a bounded length keeps them storable. */
+const MAX_IDENTITY_LENGTH = 256;
+
 export type Authenticate = (authorization: string | undefined | null) => Promise<Authentication>;
 
 /**
@@ -53,7 +56,12 @@ export function createAuthenticator(config: AuthConfig): Authenticate {
 }
 
 function isUsableText(value: unknown): value is string {
-  return typeof value === 'string' && value.trim() !== '' && unstorableTextProblem(value) === null;
+  return (
+    typeof value === 'string' &&
+    value.trim() !== '' &&
+    value.length <= MAX_IDENTITY_LENGTH &&
+    unstorableTextProblem(value) === null
+  );
 }
 
 function describe(error: unknown): string {

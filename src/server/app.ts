@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -26,6 +25,7 @@ import { Metrics } from '../observability/metrics';
 import { buildAuditSchema } from '../schema/build-schema';
 import { requestBodyErrors } from '../execution/body-errors';
 import { healthRoutes } from './health-routes';
+import { requestIdMiddleware, requestIdOf } from './request-id';
 
 /** Connections for reading the audit log, apart from the shared pool that writers hold while they wait. */
 const READ_POOL_SIZE = 10;
@@ -71,6 +71,7 @@ export async function createApp(
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
   const httpServer = createServer(app);
   const apollo = new ApolloServer<RequestContext>({
     ...executionOptions(schema, config.executor),
@@ -110,11 +111,8 @@ export async function createApp(
     express.json({ limit: config.limits.maxBodyBytes }),
     documentLimitsMiddleware(config.limits),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = req.get('x-request-id') || randomUUID();
-        res.setHeader('x-request-id', requestId);
-        return createRequestContext(services, await authenticate(req.get('authorization')), requestId);
-      },
+      context: async ({ req, res }) =>
+        createRequestContext(services, await authenticate(req.get('authorization')), requestIdOf(res)),
     }),
   );
   app.use(requestBodyErrors(logger));

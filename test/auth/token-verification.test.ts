@@ -96,4 +96,28 @@ describe('bearer tokens', () => {
       await server.stop();
     }
   });
+
+  it('refuses a tenant or subject too long to store, naming the claim', async () => {
+    const server = await startTestServer({ database });
+    try {
+      for (const [claim, claims] of [
+        ['org', { org: 'o'.repeat(257), sub: 'a' }],
+        ['sub', { org: 'acme', sub: 's'.repeat(257) }],
+      ] as const) {
+        const response = await server.graphql(QUERY, {}, await signToken({ role: 'ADMIN', ...claims }));
+        expect(response.errors![0]).toMatchObject({
+          message: expect.stringContaining(`token's ${claim} claim is not accepted`),
+          extensions: { code: 'UNAUTHENTICATED' },
+        });
+      }
+      const longest = await server.graphql(
+        QUERY,
+        {},
+        await signToken({ role: 'ADMIN', org: 'o'.repeat(256), sub: 'a' }),
+      );
+      expect(longest.errors).toBeUndefined();
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -89,6 +89,20 @@ describe('limits on documents, checked before any other work', () => {
     expect(nested.errors).toEqual([expect.objectContaining(tooComplex(/nests brackets more than 100 deep/))]);
   });
 
+  it('answers a refusal with the request id the caller gave, and replaces one that is not a plain token', async () => {
+    const refuse = (requestId: string) =>
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({ query: fragmentChain(30) }),
+      });
+    const quoted = await refuse('caller-chosen.id:42');
+    expect(quoted.status).toBe(400);
+    expect(quoted.headers.get('x-request-id')).toBe('caller-chosen.id:42');
+    const replaced = await refuse(`forged id; with spaces ${'x'.repeat(200)}`);
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('refuses over GET as over POST', async () => {
     const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent(fragmentChain(30))}`, {
       headers: { 'apollo-require-preflight': 'true' },
