@@ -87,7 +87,7 @@ export async function verifyChain(
     const gapEnd = rows.length === 0 ? end : BigInt(rows[0].sequence) - 1n;
     if (gapEnd >= expected) {
       const runs = await anchors.tiling(expected, gapEnd);
-      if (!runs) return broken(checked, expected);
+      if (!Array.isArray(runs)) return broken(checked, runs.missing);
       for (const run of runs) if (!meetsCheckpoint(run.to, run.hash)) return broken(checked, run.to);
       previousHash = runs.at(-1)!.hash;
       expected = gapEnd + 1n;
@@ -157,8 +157,8 @@ class AnchorReader {
     return row?.hash.toString('hex');
   }
 
-  /** Anchored runs that cover exactly [from, to], in order; null when they do not. */
-  async tiling(from: bigint, to: bigint): Promise<Array<{ to: bigint; hash: string }> | null> {
+  /** Anchored runs that cover exactly [from, to], in order; else the first sequence none accounts for. */
+  async tiling(from: bigint, to: bigint): Promise<Array<{ to: bigint; hash: string }> | { missing: bigint }> {
     const rows: Array<{ from_sequence: string; to_sequence: string; hash: Buffer }> = await this.knex(
       'audit_chain_anchors',
     )
@@ -170,11 +170,11 @@ class AnchorReader {
     let next = from;
     const runs: Array<{ to: bigint; hash: string }> = [];
     for (const row of rows) {
-      if (BigInt(row.from_sequence) !== next) return null;
+      if (BigInt(row.from_sequence) !== next) return { missing: next };
       next = BigInt(row.to_sequence) + 1n;
       runs.push({ to: BigInt(row.to_sequence), hash: row.hash.toString('hex') });
     }
-    return next === to + 1n && runs.length > 0 ? runs : null;
+    return next === to + 1n ? runs : { missing: next };
   }
 }
 

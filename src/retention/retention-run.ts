@@ -58,13 +58,8 @@ export async function runTenantRetention(
   tenantId: string,
   now: Date,
 ): Promise<RetentionRun> {
-  const { knex, store, keys } = options;
-  const checkpoint = await makeCheckpoint(knex, keys, tenantId);
-  if (checkpoint)
-    await store.put(
-      checkpointKey(tenantId, checkpoint.sequence, checkpoint.deletionRecords),
-      Buffer.from(JSON.stringify(checkpoint, null, 2)),
-    );
+  const { knex, store } = options;
+  await signAndPublish(options, tenantId);
   const policies = await tenantPolicies(knex, tenantId);
   const holds = await listHolds(knex, tenantId, false);
   const months = await monthPartitions(knex);
@@ -91,7 +86,7 @@ export async function runTenantRetention(
         after = String(selected.at(-1)!.sequence);
         const rows = selected.filter((row) => !pending.has(String(row.sequence)));
         if (rows.length === 0) continue;
-        await archiveRows(knex, store, keys, slice, rows, now);
+        await archiveRows(knex, store, options.keys, slice, rows, now);
         archived += rows.length;
         options.metrics.archived.inc(rows.length);
         await options.afterFile?.();
@@ -105,7 +100,19 @@ export async function runTenantRetention(
   }
   const deleted = await deleteExpired(knex, store, tenantId, policies, now);
   options.metrics.deleted.inc(deleted);
+  // Signed again once the deletion log has grown: a deletion record removed later shows.
+  if (deleted > 0) await signAndPublish(options, tenantId);
   return { archived, deleted, heldBack };
+}
+
+/** Signs the tenant's head and deletion log, and puts the checkpoint beside the archive for auditors. */
+async function signAndPublish({ knex, keys, store }: RetentionOptions, tenantId: string): Promise<void> {
+  const checkpoint = await makeCheckpoint(knex, keys, tenantId);
+  if (checkpoint)
+    await store.put(
+      checkpointKey(tenantId, checkpoint.sequence, checkpoint.deletionRecords),
+      Buffer.from(JSON.stringify(checkpoint, null, 2)),
+    );
 }
 
 /** Sequences of the slice already in an archive file but still in the live table (a run that stopped). */

@@ -15,7 +15,7 @@ const PAGE = `query($search: String, $filter: AuditEventFilter, $after: String, 
 const APPLY = `mutation { applyRetention { archived deleted heldBack } }`;
 const SET = `mutation($category: AuditCategory!, $retainDays: Int, $grace: Int) {
   setRetentionPolicy(category: $category, retainDays: $retainDays, archiveGraceDays: $grace) { category retainDays archiveGraceDays minDays maxDays } }`;
-const INTEGRITY = `{ auditLogIntegrity { ok eventsChecked firstBrokenSequence } }`;
+const INTEGRITY = `{ auditLogIntegrity { ok eventsChecked firstBrokenSequence firstBrokenDeletionRecord } }`;
 
 function oldEvents(count: number, offset = 0) {
   const actions = ['LOGIN', 'UPDATE', 'API_CALL', 'VIEW', 'EXPORT', 'BULK_UPDATE', 'CREATE'];
@@ -228,5 +228,40 @@ describe('retention, archive, legal holds and deletion', () => {
       expect(verifyDocument(document, jwks.keys)).toBe(true);
       expect(verifyDocument({ ...document, sequence: '1' }, jwks.keys)).toBe(false);
     }
+  });
+
+  it('still catches an edited or removed surviving event, and a removed deletion record', async () => {
+    const admin = await adminToken(org);
+    const { knex } = server.app.services;
+    const withoutTriggers = async (table: string, sql: string) => {
+      await knex.raw(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+      try {
+        await knex.raw(sql);
+      } finally {
+        await knex.raw(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+      }
+    };
+    const check = async () => (await server.graphql(INTEGRITY, {}, admin)).data!.auditLogIntegrity;
+    const [{ sequence }] = (
+      await knex.raw(`SELECT min(sequence)::text AS sequence FROM audit_events WHERE tenant_id = ?`, [org])
+    ).rows;
+    await withoutTriggers(
+      'deletion_records',
+      `DELETE FROM deletion_records WHERE tenant_id = '${org}' AND position = (SELECT max(position) FROM deletion_records WHERE tenant_id = '${org}')`,
+    );
+    expect(await check()).toMatchObject({ ok: false, firstBrokenDeletionRecord: expect.any(Number) });
+    await knex.raw(`ALTER TABLE audit_checkpoints DISABLE TRIGGER USER`);
+    await knex.raw(`DELETE FROM audit_checkpoints WHERE tenant_id = ?`, [org]);
+    await knex.raw(`ALTER TABLE audit_checkpoints ENABLE TRIGGER USER`);
+    await withoutTriggers(
+      'audit_events',
+      `UPDATE audit_events SET entity_id = 'forged' WHERE tenant_id = '${org}' AND sequence = ${sequence}`,
+    );
+    expect(await check()).toMatchObject({ ok: false, firstBrokenSequence: sequence });
+    await withoutTriggers(
+      'audit_events',
+      `DELETE FROM audit_events WHERE tenant_id = '${org}' AND sequence = ${sequence}`,
+    );
+    expect(await check()).toMatchObject({ ok: false, firstBrokenSequence: sequence });
   });
 });
