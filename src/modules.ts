@@ -1,4 +1,5 @@
 import { alertsModule } from './alerts/alerts.module';
+import { checkpointsModule } from './checkpoints/checkpoints.module';
 import { loadConfig, type AppConfig } from './config';
 import type { AuditModule } from './core/module';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database';
@@ -7,6 +8,7 @@ import { historyModule } from './history/history.module';
 import { integrityModule } from './integrity/integrity.module';
 import { liveModule } from './live/live.module';
 import { readingModule } from './reading/reading.module';
+import { retentionModule } from './retention/retention.module';
 import { revertModule } from './revert/revert.module';
 import { savedFiltersModule } from './saved-filters/saved-filters.module';
 import { snapshotsModule } from './snapshots/snapshots.module';
@@ -23,6 +25,8 @@ export const modules: readonly AuditModule[] = [
   eventsModule,
   readingModule,
   integrityModule,
+  checkpointsModule,
+  retentionModule,
   historyModule,
   snapshotsModule,
   revertModule,

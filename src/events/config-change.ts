@@ -12,6 +12,8 @@ export interface ConfigChange<T> {
   entityType: string;
   entityId: string;
   operation: string;
+  /** CONFIG_CHANGE unless the change has an action of its own (RETENTION_CHANGE for retention policies). */
+  action?: AuditAction;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   note?: string | null;
@@ -42,7 +44,7 @@ export async function withConfigChange<T>(
 function toEventInput<T>(caller: Principal, change: ConfigChange<T>): AuditEventInput {
   return {
     actor: adminActor(caller),
-    action: AuditAction.CONFIG_CHANGE,
+    action: change.action ?? AuditAction.CONFIG_CHANGE,
     entityType: change.entityType,
     entityId: change.entityId,
     before: change.before,

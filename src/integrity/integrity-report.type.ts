@@ -7,4 +7,10 @@ export class IntegrityReport {
   @Field(() => Int) eventsChecked!: number;
   @Field(() => String, { nullable: true, description: 'The first sequence that was altered, removed or out of place.' })
   firstBrokenSequence!: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The position of the first deletion record that was altered or removed (the deletion log is chained and signed).',
+  })
+  firstBrokenDeletionRecord!: number | null;
 }

@@ -1,4 +1,5 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
 import { BadUserInputError } from '../errors';
 import { DateTimeScalar } from '../schema/scalars';
 import { tenantOf, type RequestContext } from '../core/context';
@@ -16,6 +17,7 @@ export class IntegrityResolver {
     @Arg('from', () => DateTimeScalar, { nullable: true }) from?: Date | null,
   ): Promise<IntegrityReport> {
     if (from && to && from > to) throw new BadUserInputError('from', 'must not be after to');
-    return verifyChain(context.services.reads, tenantOf(context), from ?? undefined, to ?? undefined);
+    const { publicKeys } = context.services.get(SIGNING_KEYS);
+    return verifyChain(context.services.reads, tenantOf(context), publicKeys, from ?? undefined, to ?? undefined);
   }
 }

@@ -2,6 +2,7 @@ import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../core/context';
 import { AuditEvent } from '../events/audit-event.type';
 import { parseUuidArgument } from '../ids';
+import { ARCHIVE_SEARCH } from './archive-search';
 import { AuditEventConnection } from './connection.type';
 import { findEvent, listEvents } from './event-reader';
 import { AuditEventFilter, toEventFilter } from './filter.input';
@@ -24,10 +25,23 @@ export class EventQueriesResolver {
     @Arg('search', () => String, { nullable: true, description: 'The structured search syntax (see the README).' })
     search?: string | null,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null,
+    @Arg('includeArchived', () => Boolean, {
+      defaultValue: false,
+      description: 'Also searches the archive (slower), merged in the same order with the same cursors.',
+    })
+    includeArchived = false,
   ): Promise<AuditEventConnection> {
     const { reads } = context.services;
     const saved = await savedCriteriaOf(context, savedFilterId);
-    return listEvents(reads, tenantOf(context), { filter: toEventFilter(filter), search, first, after, saved });
+    const archive = includeArchived ? context.services.get(ARCHIVE_SEARCH) : undefined;
+    return listEvents(reads, tenantOf(context), {
+      filter: toEventFilter(filter),
+      search,
+      first,
+      after,
+      saved,
+      archive,
+    });
   }
 
   @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })

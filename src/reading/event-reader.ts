@@ -3,9 +3,13 @@ import type { AuditEvent } from '../events/audit-event.type';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
 import type { AuditEventConnection } from './connection.type';
 import { applyCriteria, type EventCriteria } from './apply-criteria';
+import { newestFirst, type ArchiveSearch } from './archive-search';
 import { checkPageArgs, keysetPage, toConnection, type PageArgs } from './page';
 
-export interface ListEventsArgs extends PageArgs, EventCriteria {}
+export interface ListEventsArgs extends PageArgs, EventCriteria {
+  /** Set: the archive is searched too, and its events merged in the same order. */
+  archive?: ArchiveSearch;
+}
 
 /** One tenant's events, newest first, narrowed by a filter and a search text. */
 export async function listEvents(knex: Knex, tenantId: string, args: ListEventsArgs): Promise<AuditEventConnection> {
@@ -13,7 +17,9 @@ export async function listEvents(knex: Knex, tenantId: string, args: ListEventsA
   const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
   applyCriteria(qb, args);
   const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
-  return toConnection(rows, first);
+  if (!args.archive) return toConnection(rows, first);
+  const archived = await args.archive(tenantId, args, first + 1, cursor);
+  return toConnection([...rows, ...archived].sort(newestFirst).slice(0, first + 1), first);
 }
 
 /** The event with this id, if it belongs to the tenant; `id` is a UUID (see `parseUuidArgument`). */

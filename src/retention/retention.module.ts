@@ -1,0 +1,119 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { ClientBase } from 'pg';
+import { isAdmin } from '../auth/rules';
+import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
+import type { AuditModule } from '../core/module';
+import { count, positive } from '../core/settings';
+import { ARCHIVE_SEARCH } from '../reading/archive-search';
+import { OBJECT_STORE } from '../storage/object-store';
+import { archiveSearch } from './archive-reader';
+import { Migration20261202110000Retention } from './migrations/Migration20261202110000_retention';
+import { tenantsWithEvents } from './policies';
+import { retentionMetrics } from './retention-metrics';
+import { runTenantRetention, type RetentionOptions } from './retention-run';
+import { RETENTION_RUNNER, RetentionResolver } from './retention.resolver';
+import type { RetentionRun } from './retention.types';
+
+export const retentionSettings = {
+  RETENTION_INTERVAL: count({
+    default: 86400,
+    desc: 'Seconds between scheduled retention runs over every tenant (0: only `applyRetention`)',
+  }),
+  RETENTION_FILE_ROWS: positive({ default: 100000, desc: 'Events per archive (Parquet) file at most' }),
+  RETENTION_LOCK_TIMEOUT_MS: positive({
+    default: 1000,
+    desc: 'How long swapping a month partition may wait for the table lock (writers wait behind it) before the run retries later',
+  }),
+};
+
+/** One replica at a time: a session advisory lock on a connection of its own. */
+const RUN_LOCK = 'audit-retention-run';
+
+async function exclusively<T>(knex: Knex, wait: boolean, work: () => Promise<T>): Promise<T | undefined> {
+  const connection = (await knex.client.acquireConnection()) as ClientBase;
+  try {
+    const { rows } = await connection.query(
+      wait ? 'SELECT pg_advisory_lock(hashtext($1)) AS locked' : 'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [RUN_LOCK],
+    );
+    if (rows[0].locked === false) return undefined;
+    try {
+      return await work();
+    } finally {
+      await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [RUN_LOCK]);
+    }
+  } finally {
+    await knex.client.releaseConnection(connection);
+  }
+}
+
+/** Retention per category, legal holds, the searchable archive and the deletion log. */
+export const retentionModule: AuditModule = {
+  name: 'retention',
+  settings: retentionSettings,
+  resolvers: [RetentionResolver],
+  rules: {
+    Query: { retentionPolicies: isAdmin, legalHolds: isAdmin, deletionLog: isAdmin },
+    Mutation: {
+      setRetentionPolicy: isAdmin,
+      placeLegalHold: isAdmin,
+      releaseLegalHold: isAdmin,
+      applyRetention: isAdmin,
+    },
+  },
+  openTypes: [
+    'RetentionPolicy',
+    'LegalHold',
+    'DeletionRecord',
+    'DeletionRecordEdge',
+    'DeletionRecordConnection',
+    'RetentionRun',
+  ],
+  migrations: [{ name: 'Migration20261202110000_retention', class: Migration20261202110000Retention }],
+  async start({ config, db, services, logger }) {
+    const settings = config.settings.of(retentionSettings);
+    const store = services.get(OBJECT_STORE);
+    const metrics = retentionMetrics(services.metrics);
+    const options: RetentionOptions = {
+      knex: db.knex,
+      store,
+      keys: services.get(SIGNING_KEYS),
+      logger,
+      metrics,
+      fileRows: settings.RETENTION_FILE_ROWS,
+      lockTimeoutMs: settings.RETENTION_LOCK_TIMEOUT_MS,
+    };
+    const timed = async <T>(work: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        metrics.lastDuration.set((performance.now() - started) / 1000);
+        metrics.lastRun.set(Date.now() / 1000);
+      }
+    };
+    services.provide(ARCHIVE_SEARCH, archiveSearch(db.knex, store));
+    services.provide(RETENTION_RUNNER, async (tenantId: string): Promise<RetentionRun> => {
+      const run = await exclusively(db.knex, true, () =>
+        timed(() => runTenantRetention(options, tenantId, new Date())),
+      );
+      return run!;
+    });
+    if (settings.RETENTION_INTERVAL === 0) return;
+    let running: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      running = exclusively(db.knex, false, () =>
+        timed(async () => {
+          for (const tenantId of await tenantsWithEvents(db.knex))
+            await runTenantRetention(options, tenantId, new Date());
+        }),
+      ).catch((err) => logger.error({ err }, 'retention run failed; the next run resumes it'));
+    }, settings.RETENTION_INTERVAL * 1000).unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await running;
+      },
+    };
+  },
+};
