@@ -4,8 +4,20 @@ import { CRM_ENTITY_TYPES } from '../../src/history/crm-entity-types';
 import { createDatabase, databaseExists, databaseUrl, dropDatabase } from '../support/postgres';
 import { fmtInt, nowMs } from '../support/stats';
 
+/** The shape of a generated dataset: one tenant's events over its records, plus a neighbour tenant's. */
+export interface DatasetSpec {
+  version: number;
+  tenant: string;
+  events: number;
+  otherTenant: string;
+  otherEvents: number;
+  entities: number;
+  months: number;
+  chunk: number;
+}
+
 /** What the history bench reads: a tenant with 1M events over 50k records, plus a neighbour tenant. */
-export const DATASET = {
+export const DATASET: DatasetSpec = {
   /** Bumped whenever the generated data changes: an older database is then rebuilt. */
   version: 2,
   tenant: 'acme',
@@ -99,33 +111,40 @@ export interface DatasetInfo {
   sizePretty: string;
 }
 
-async function readMeta(client: Client): Promise<{ version: number } | null> {
+async function readMeta(client: Client): Promise<DatasetSpec | null> {
   const { rows } = await client
     .query(`SELECT value FROM bench_meta WHERE key = 'dataset' AND to_regclass('bench_meta') IS NOT NULL`)
-    .catch(() => ({ rows: [] as Array<{ value: { version: number } }> }));
+    .catch(() => ({ rows: [] as Array<{ value: DatasetSpec }> }));
   return rows[0]?.value ?? null;
 }
+
+const sameSpec = (stored: DatasetSpec, spec: DatasetSpec) =>
+  (Object.keys(spec) as Array<keyof DatasetSpec>).every((key) => key === 'chunk' || stored[key] === spec[key]);
 
 /**
  * Makes sure `name` holds the dataset: reuses it when a complete load of this version is there
  * (and BENCH_HISTORY_RELOAD is not 1), else (re)creates the database and loads it.
  */
-export async function ensureDataset(name: string, log: (line: string) => void): Promise<DatasetInfo> {
+export async function ensureDataset(
+  name: string,
+  log: (line: string) => void,
+  spec: DatasetSpec = DATASET,
+  reload = process.env.BENCH_HISTORY_RELOAD === '1',
+): Promise<DatasetInfo> {
   const url = databaseUrl(name);
-  const reload = process.env.BENCH_HISTORY_RELOAD === '1';
   let reused = false;
   if (!reload && (await databaseExists(name))) {
     const client = new Client({ connectionString: url });
     await client.connect();
     const meta = await readMeta(client);
     await client.end();
-    if (meta?.version === DATASET.version) reused = true;
-    else log(`database ${name} exists without a complete dataset of version ${DATASET.version}: rebuilding it`);
+    if (meta && sameSpec(meta, spec)) reused = true;
+    else log(`database ${name} exists without a complete dataset of version ${spec.version}: rebuilding it`);
   }
   if (!reused) {
     await dropDatabase(name);
     await createDatabase(name);
-    await load(url, log);
+    await load(url, log, spec);
   }
   // Migrations added since the load run now (the server would run them at start anyway).
   const db = await openAuditDatabase({ url });
@@ -147,7 +166,7 @@ export async function ensureDataset(name: string, log: (line: string) => void): 
       database: name,
       reused,
       totalEvents: Number(total.rows[0].n),
-      tenantEvents: DATASET.events,
+      tenantEvents: spec.events,
       partitions: partitions.rows.map((row) => row.relname),
       sizePretty: size.rows[0].size,
     };
@@ -156,7 +175,7 @@ export async function ensureDataset(name: string, log: (line: string) => void): 
   }
 }
 
-async function load(url: string, log: (line: string) => void): Promise<void> {
+async function load(url: string, log: (line: string) => void, spec: DatasetSpec): Promise<void> {
   const db = await openAuditDatabase({ url });
   await db.migrate();
   await db.close();
@@ -169,25 +188,23 @@ async function load(url: string, log: (line: string) => void): Promise<void> {
     const { rows } = await client.query(
       `SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(months => $1::int - 1) AS start,
               now() - interval '1 minute' AS "end"`,
-      [DATASET.months],
+      [spec.months],
     );
     const { start, end } = rows[0] as { start: Date; end: Date };
-    for (let m = 0; m < DATASET.months; m++)
+    for (let m = 0; m < spec.months; m++)
       await client.query(`SELECT audit_ensure_partition($1::timestamptz + make_interval(months => $2::int))`, [
         start,
         m,
       ]);
-    log(
-      `loading ${fmtInt(DATASET.events + DATASET.otherEvents)} events from ${start.toISOString()} to ${end.toISOString()}`,
-    );
+    log(`loading ${fmtInt(spec.events + spec.otherEvents)} events from ${start.toISOString()} to ${end.toISOString()}`);
 
     for (const [tenant, total] of [
-      [DATASET.tenant, DATASET.events],
-      [DATASET.otherTenant, DATASET.otherEvents],
+      [spec.tenant, spec.events],
+      [spec.otherTenant, spec.otherEvents],
     ] as const) {
-      for (let lo = 1; lo <= total; lo += DATASET.chunk) {
-        const hi = Math.min(total, lo + DATASET.chunk - 1);
-        await client.query(INSERT_CHUNK, [tenant, start, end, total, DATASET.entities, lo, hi, CRM_ENTITY_TYPES]);
+      for (let lo = 1; lo <= total; lo += spec.chunk) {
+        const hi = Math.min(total, lo + spec.chunk - 1);
+        await client.query(INSERT_CHUNK, [tenant, start, end, total, spec.entities, lo, hi, CRM_ENTITY_TYPES]);
         log(`  ${tenant}: ${fmtInt(hi)} / ${fmtInt(total)} (${((nowMs() - started) / 1000).toFixed(0)} s)`);
       }
       await client.query(
@@ -203,8 +220,8 @@ async function load(url: string, log: (line: string) => void): Promise<void> {
     await client.query(`CREATE TABLE bench_meta (key text PRIMARY KEY, value jsonb NOT NULL)`);
     await client.query(`INSERT INTO bench_meta VALUES ('dataset', $1)`, [
       JSON.stringify({
-        ...DATASET,
-        totalEvents: DATASET.events + DATASET.otherEvents,
+        ...spec,
+        totalEvents: spec.events + spec.otherEvents,
         loadedAt: new Date().toISOString(),
         loadSeconds: Math.round((nowMs() - started) / 1000),
       }),

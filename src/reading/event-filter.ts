@@ -2,7 +2,8 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../errors';
 import { parseIpMatch } from '../search/ip-match';
 import { DateRangePreset, presetStart } from './date-range-preset';
-import { applyConditions, columnsOf, ipCondition, type SqlCondition } from '../search/sql-condition';
+import { applyConditions, columnsOf, ipCondition, type Column, type SqlCondition } from '../search/sql-condition';
+import { throughTokens, type TokenKind } from '../search/search-tokens';
 
 export { DateRangePreset };
 
@@ -50,8 +51,18 @@ function timeConditions(filter: EventFilter, column: string, { argument, now }: 
   return conditions;
 }
 
-function listCondition(column: string, values: string[] | undefined): SqlCondition[] {
-  return values && values.length > 0 ? [{ sql: `${column} = ANY(?::text[])`, bindings: [values] }] : [];
+/** `name = ANY(values)`, through the search tokens when the column has tokens of `kind`. */
+function listCondition(column: Column, name: string, values: string[] | undefined, kind?: TokenKind): SqlCondition[] {
+  if (!values || values.length === 0) return [];
+  const condition = { sql: `${column(name)} = ANY(?::text[])`, bindings: [values] };
+  if (!kind) return [condition];
+  return [
+    throughTokens(
+      condition,
+      values.map((value): [TokenKind, string] => [kind, value]),
+      column,
+    ),
+  ];
 }
 
 function ipConditions(ip: string | undefined, column: string, argument: string): SqlCondition[] {
@@ -62,9 +73,17 @@ function ipConditions(ip: string | undefined, column: string, argument: string):
   return [ipCondition(column, match)];
 }
 
-function fieldConditions(filter: EventFilter, column: string): SqlCondition[] {
+function fieldConditions(filter: EventFilter, column: Column): SqlCondition[] {
   const fields = [...(filter.fields ?? []), ...(filter.field ? [filter.field] : [])];
-  return fields.length > 0 ? [{ sql: `${column} && ?::text[]`, bindings: [fields] }] : [];
+  if (fields.length === 0) return [];
+  const condition = { sql: `${column('changed_fields')} && ?::text[]`, bindings: [fields] };
+  return [
+    throughTokens(
+      condition,
+      fields.map((field): [TokenKind, string] => ['f', field]),
+      column,
+    ),
+  ];
 }
 
 /** Adds the filter's conditions to `qb` (rows of `audit_events` under `options.alias`). */
@@ -77,13 +96,14 @@ export function applyEventFilter(
   const column = columnsOf(options.alias);
   return applyConditions(qb, [
     ...timeConditions(filter, column('occurred_at'), options),
-    ...listCondition(column('actor_id'), filter.actorIds),
-    ...listCondition(column('action'), filter.actions),
-    ...listCondition(column('category'), filter.categories),
-    ...listCondition(column('entity_type'), filter.entityTypes),
-    ...listCondition(column('entity_id'), filter.entityIds),
-    ...listCondition(column('source'), filter.sources),
+    // actor_id and entity_type lead btree indexes of their own.
+    ...listCondition(column, 'actor_id', filter.actorIds),
+    ...listCondition(column, 'action', filter.actions, 'a'),
+    ...listCondition(column, 'category', filter.categories, 'c'),
+    ...listCondition(column, 'entity_type', filter.entityTypes),
+    ...listCondition(column, 'entity_id', filter.entityIds, 'i'),
+    ...listCondition(column, 'source', filter.sources, 's'),
     ...ipConditions(filter.ip, column('ip_address'), options.argument),
-    ...fieldConditions(filter, column('changed_fields')),
+    ...fieldConditions(filter, column),
   ]);
 }

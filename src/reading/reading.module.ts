@@ -2,6 +2,7 @@ import { isAdmin } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { resolveAuditEventReference } from './audit-event.reference';
 import { EventQueriesResolver } from './event-queries.resolver';
+import { Migration20261202000000SearchIndexes } from './migrations/Migration20261202000000_search_indexes';
 
 /** Reading the log: the searchable list, one event, and events as federation entities. */
 export const readingModule: AuditModule = {
@@ -10,4 +11,5 @@ export const readingModule: AuditModule = {
   references: { AuditEvent: resolveAuditEventReference },
   rules: { Query: { auditEvents: isAdmin, auditEvent: isAdmin } },
   openTypes: ['AuditEventConnection', 'AuditEventEdge', 'AuditPageInfo'],
+  migrations: [{ name: 'Migration20261202000000_search_indexes', class: Migration20261202000000SearchIndexes }],
 };

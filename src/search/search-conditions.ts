@@ -1,7 +1,6 @@
 import type { DateRange, DateTerm, IpTerm, TextTerm, ValueKey } from './ast';
-import { ipCondition, type SqlCondition } from './sql-condition';
+import { ipCondition, type Column, type SqlCondition } from './sql-condition';
 
-type Column = (name: string) => string;
 const lower = (values: string[]): string[] => values.map((value) => value.toLowerCase());
 
 /** Keys compared with one column (or a few); `values` are ORed. Change keys are handled by `changeCondition`. */
@@ -71,19 +70,27 @@ export function ipTermCondition({ match }: IpTerm, column: Column): SqlCondition
   return ipCondition(column('ip_address'), match);
 }
 
-const TEXT_COLUMNS = ['actor_id', 'actor_email', 'actor_role', 'action', 'entity_type', 'entity_id'];
+const TEXT_COLUMNS = [
+  'actor_id',
+  'actor_email',
+  'actor_role',
+  'action',
+  'entity_type',
+  'entity_id',
+  'changes',
+  'metadata',
+  'user_agent',
+  'session_id',
+  'ip_address',
+];
 
-/** Case-insensitive substring of the event's text; concat_ws skips NULLs. */
+/**
+ * Case-insensitive substring of the event's text (its columns joined by spaces, NULLs skipped),
+ * through `audit_search_text_matches` (src/reading/migrations) so that the planner reads newest
+ * first until a page is full rather than guess how rare the word is.
+ */
 export function textCondition({ text }: TextTerm, column: Column): SqlCondition {
-  const haystack = [
-    ...TEXT_COLUMNS.map(column),
-    `${column('changes')}::text`,
-    `${column('metadata')}::text`,
-    column('user_agent'),
-    column('session_id'),
-    `host(${column('ip_address')})`,
-  ].join(', ');
   // Backslash is ILIKE's default escape character.
   const pattern = `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-  return { sql: `concat_ws(' ', ${haystack}) ILIKE ?`, bindings: [pattern] };
+  return { sql: `audit_search_text_matches(${TEXT_COLUMNS.map(column).join(', ')}, ?)`, bindings: [pattern] };
 }

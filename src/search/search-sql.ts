@@ -1,10 +1,10 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { SearchQuery, SearchTerm, ValueKey } from './ast';
-import { changeCondition, dateCondition, ipTermCondition, textCondition, valueCondition } from './search-conditions';
+import { dateCondition, ipTermCondition, textCondition, valueCondition } from './search-conditions';
 import type { ChangeValues } from './search-conditions';
-import { anyOf, applyConditions, columnsOf, not, type SqlCondition } from './sql-condition';
+import { anyOf, applyConditions, columnsOf, not, type Column, type SqlCondition } from './sql-condition';
+import { indexedChangeCondition, indexedValueCondition } from './term-tokens';
 
-type Column = (name: string) => string;
 const CHANGE_KEYS = ['field', 'old_value', 'new_value'] as const;
 
 function termCondition(term: SearchTerm, column: Column): SqlCondition {
@@ -20,7 +20,10 @@ function termCondition(term: SearchTerm, column: Column): SqlCondition {
   }
 }
 
-/** Non-negated keyed terms: one condition per key, its values ORed; field/old_value/new_value share one. */
+/**
+ * Non-negated keyed terms: one condition per key, its values ORed; field/old_value/new_value share one.
+ * Each is written so that the search index can answer it (a negation is kept as it is: it matches most events).
+ */
 function positiveConditions(terms: SearchTerm[], column: Column): SqlCondition[] {
   const valuesByKey = new Map<ValueKey, string[]>();
   const alternativesByKey = new Map<'date' | 'ip', SqlCondition[]>();
@@ -37,9 +40,9 @@ function positiveConditions(terms: SearchTerm[], column: Column): SqlCondition[]
     valuesByKey.delete(key);
   }
   return [
-    ...[...valuesByKey].map(([key, values]) => valueCondition(key, values, column)),
+    ...[...valuesByKey].map(([key, values]) => indexedValueCondition(key, values, column)),
     ...[...alternativesByKey.values()].map(anyOf),
-    ...(Object.keys(change).length > 0 ? [changeCondition(change, column)] : []),
+    ...(Object.keys(change).length > 0 ? [indexedChangeCondition(change, column)] : []),
   ];
 }
 

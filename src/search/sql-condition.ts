@@ -7,8 +7,11 @@ export interface SqlCondition {
   bindings: Knex.Value[];
 }
 
+/** A column of `audit_events` under the query's alias. */
+export type Column = (name: string) => string;
+
 /** `column('occurred_at')` → `"e".occurred_at`; the alias comes from code, never from a client. */
-export function columnsOf(alias: string): (column: string) => string {
+export function columnsOf(alias: string): Column {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias)) throw new Error(`not a table alias: ${alias}`);
   return (column) => `"${alias}".${column}`;
 }
