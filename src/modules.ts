@@ -3,6 +3,7 @@ import { loadConfig, type AppConfig } from './config';
 import type { AuditModule } from './core/module';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { eventsModule } from './events/events.module';
+import { exportsModule } from './exports/exports.module';
 import { historyModule } from './history/history.module';
 import { integrityModule } from './integrity/integrity.module';
 import { liveModule } from './live/live.module';
@@ -31,6 +32,7 @@ export const modules: readonly AuditModule[] = [
   tenantsModule,
   liveModule,
   alertsModule,
+  exportsModule,
 ];
 
 /** The server's and every module's variables, read and validated once. */

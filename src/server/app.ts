@@ -113,7 +113,8 @@ export async function createApp(
       context: async ({ req, res }) => {
         const requestId = req.get('x-request-id') || randomUUID();
         res.setHeader('x-request-id', requestId);
-        return createRequestContext(services, await authenticate(req.get('authorization')), requestId);
+        const origin = `${req.protocol}://${req.get('host')}`;
+        return createRequestContext(services, await authenticate(req.get('authorization')), requestId, origin);
       },
     }),
   );
