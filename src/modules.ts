@@ -8,6 +8,7 @@ import { historyModule } from './history/history.module';
 import { integrityModule } from './integrity/integrity.module';
 import { liveModule } from './live/live.module';
 import { readingModule } from './reading/reading.module';
+import { restModule } from './rest/rest.module';
 import { revertModule } from './revert/revert.module';
 import { savedFiltersModule } from './saved-filters/saved-filters.module';
 import { snapshotsModule } from './snapshots/snapshots.module';
@@ -33,6 +34,7 @@ export const modules: readonly AuditModule[] = [
   liveModule,
   alertsModule,
   exportsModule,
+  restModule,
 ];
 
 /** The server's and every module's variables, read and validated once. */
