@@ -26,6 +26,7 @@ export interface ExportWorkerOptions {
   pollMs: number;
   retentionMs: number;
   maxRowsPerSecond: number;
+  pdf: { maxEvents: number; fontPath: string | null };
 }
 
 /** The admin who asked for an export, as the actor of its EXPORT event. */

@@ -23,6 +23,14 @@ export const exportSettings = {
     desc: 'how long a worker holds an export without renewing its lease; a job whose lease lapsed (its worker died) is taken over by any replica',
   }),
   EXPORT_POLL_MS: positive({ default: 2000, desc: 'how often queued, abandoned and expired exports are looked for' }),
+  EXPORT_PDF_MAX_EVENTS: positive({
+    default: 1000,
+    desc: 'events listed in a PDF report (its summary counts every matching event)',
+  }),
+  EXPORT_PDF_FONT: text({
+    default: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+    desc: 'a TrueType font for PDF reports, for text beyond Latin-1 (Debian: fonts-dejavu-core); a missing file falls back to Helvetica',
+  }),
   EXPORT_MAX_ROWS_PER_SECOND: count({
     default: 0,
     desc: 'the most rows a second one export reads, to spare the database (`0`: no limit)',

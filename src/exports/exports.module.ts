@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAdmin } from '../auth/rules';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
 import { PostgresFanout } from '../live/postgres-fanout';
@@ -31,6 +32,10 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
           pollMs: settings.EXPORT_POLL_MS,
           retentionMs: settings.EXPORT_RETENTION_SECONDS * 1000,
           maxRowsPerSecond: settings.EXPORT_MAX_ROWS_PER_SECOND,
+          pdf: {
+            maxEvents: settings.EXPORT_PDF_MAX_EVENTS,
+            fontPath: existsSync(settings.EXPORT_PDF_FONT) ? settings.EXPORT_PDF_FONT : null,
+          },
         },
         log,
       )

@@ -11,10 +11,13 @@ import { exportCopySql, estimateRows, type ExportQuery } from './export-query';
 import type { ExportRow } from './export-jobs';
 import { exportObjectKey, manifestObjectKey } from './export-file';
 import { ExportFormat } from './export.types';
+import { buildReportData } from './pdf/build-report-data';
+import { renderOffLoop } from './pdf/render-off-loop';
 import { JsonArray, RowCounter } from './row-streams';
 
 export interface ExportRunDeps {
   knex: Knex;
+  pdf: { maxEvents: number; fontPath: string | null };
   /** A connection of its own per run: COPY holds it until the file is written. */
   databaseUrl: string;
   store: ObjectStore;
@@ -78,6 +81,7 @@ export async function writeExport(
   signal: AbortSignal,
   onStart: (progress: RunProgress) => void,
 ): Promise<ExportOutcome> {
+  if (row.format === ExportFormat.PDF) return writeReport(deps, row, signal, onStart);
   const query = queryOf(row);
   const csv = row.format === ExportFormat.CSV;
   const sql = exportCopySql(deps.knex, query, row.format);
@@ -96,27 +100,50 @@ export async function writeExport(
     const key = exportObjectKey(row);
     const copying = pipeline([client.query(copyTo(sql)), ...stages, body], { signal });
     const [file] = await Promise.all([deps.store.put(key, body), copying]);
-    const rowCount = progress.rowsWritten();
-    const manifest: ExportManifest = {
-      exportId: row.id,
-      tenantId: row.tenant_id,
-      format: row.format,
-      gzip: row.gzip,
-      includeMetadata: row.include_metadata,
-      includeArchived: row.include_archived,
-      criteria: row.criteria,
-      objectKey: key,
-      rowCount,
-      bytes: file.bytes,
-      sha256: file.sha256,
-      chainHeads: [{ tenantId: row.tenant_id, sequence: row.head_sequence, hash: row.head_hash }],
-      createdAt: toDate(row.created_at).toISOString(),
-      createdBy: row.created_by,
-      writtenAt: new Date().toISOString(),
-    };
-    await deps.store.put(manifestObjectKey(row), Readable.from([JSON.stringify(manifest, null, 2)]));
-    return { file, rows: rowCount, manifest };
+    return await withManifest(deps, row, file, progress.rowsWritten());
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Writes the manifest of a written file. */
+async function withManifest(
+  deps: ExportRunDeps,
+  row: ExportRow,
+  file: StoredObject,
+  rowCount: number,
+): Promise<ExportOutcome> {
+  const manifest: ExportManifest = {
+    exportId: row.id,
+    tenantId: row.tenant_id,
+    format: row.format,
+    gzip: row.gzip,
+    includeMetadata: row.include_metadata,
+    includeArchived: row.include_archived,
+    criteria: row.criteria,
+    objectKey: file.key,
+    rowCount,
+    bytes: file.bytes,
+    sha256: file.sha256,
+    chainHeads: [{ tenantId: row.tenant_id, sequence: row.head_sequence, hash: row.head_hash }],
+    createdAt: toDate(row.created_at).toISOString(),
+    createdBy: row.created_by,
+    writtenAt: new Date().toISOString(),
+  };
+  await deps.store.put(manifestObjectKey(row), Readable.from([JSON.stringify(manifest, null, 2)]));
+  return { file, rows: rowCount, manifest };
+}
+
+/** A PDF report: its figures read here, its pages laid out in a worker thread. */
+async function writeReport(
+  deps: ExportRunDeps,
+  row: ExportRow,
+  signal: AbortSignal,
+  onStart: (progress: RunProgress) => void,
+): Promise<ExportOutcome> {
+  const data = await buildReportData(deps.knex, queryOf(row), row.id, deps.pdf.maxEvents, deps.pdf.fontPath);
+  onStart({ rowsWritten: () => 0, rowsTotal: data.events.length });
+  const pdf = await renderOffLoop(data, signal);
+  const file = await deps.store.put(exportObjectKey(row), pdf);
+  return withManifest(deps, row, file, data.events.length);
 }
