@@ -26,6 +26,10 @@ export enum ErrorCode {
   SubscriberTooSlow = 'SUBSCRIBER_TOO_SLOW',
   /** A capability this instance does not run, or not over this transport (a subscription over HTTP). */
   NotServedHere = 'NOT_SERVED_HERE',
+  /** A signed download link older than its lifetime: a fresh one comes with each read of the export. */
+  LinkExpired = 'LINK_EXPIRED',
+  /** Past a rate limit; the caller may try again after `retryAfterSeconds`. */
+  RateLimited = 'RATE_LIMITED',
   InternalServerError = 'INTERNAL_SERVER_ERROR',
   /** Apollo Server's codes over HTTP; given the same meaning over WebSocket. */
   GraphqlParseFailed = 'GRAPHQL_PARSE_FAILED',

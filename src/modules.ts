@@ -4,11 +4,13 @@ import { loadConfig, type AppConfig } from './config';
 import type { AuditModule } from './core/module';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { eventsModule } from './events/events.module';
+import { exportsModule } from './exports/exports.module';
 import { historyModule } from './history/history.module';
 import { integrityModule } from './integrity/integrity.module';
 import { liveModule } from './live/live.module';
 import { readingModule } from './reading/reading.module';
 import { retentionModule } from './retention/retention.module';
+import { restModule } from './rest/rest.module';
 import { revertModule } from './revert/revert.module';
 import { savedFiltersModule } from './saved-filters/saved-filters.module';
 import { snapshotsModule } from './snapshots/snapshots.module';
@@ -35,6 +37,8 @@ export const modules: readonly AuditModule[] = [
   tenantsModule,
   liveModule,
   alertsModule,
+  exportsModule,
+  restModule,
 ];
 
 /** The server's and every module's variables, read and validated once. */

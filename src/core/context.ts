@@ -67,13 +67,20 @@ export interface RequestContext {
   services: Services;
   log: Logger;
   requestId: string;
+  /** The scheme and host the request came to (`http://host:port`), for absolute links; absent when unknown. */
+  origin?: string;
   /** The request's loader for `key`; authenticated callers only. */
   loader<T>(key: LoaderKey<T>): T;
   /** The request's entity manager (one per request), for the configuration tables. */
   em(): EntityManager;
 }
 
-export function createRequestContext(services: Services, auth: Authentication, requestId: string): RequestContext {
+export function createRequestContext(
+  services: Services,
+  auth: Authentication,
+  requestId: string,
+  origin?: string,
+): RequestContext {
   const loaders = new Map<string, unknown>();
   let em: EntityManager | undefined;
   const log = services.logger.child({ requestId, tenant: auth.principal?.tenantId, subject: auth.principal?.subject });
@@ -82,6 +89,7 @@ export function createRequestContext(services: Services, auth: Authentication, r
     services,
     log,
     requestId,
+    origin,
     loader<T>(key: LoaderKey<T>) {
       if (!auth.principal) throw new Error(`${key.name} is loaded for an authenticated caller only`);
       if (!loaders.has(key.name)) loaders.set(key.name, key.create(services, auth.principal));

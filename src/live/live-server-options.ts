@@ -139,7 +139,9 @@ export function liveServerOptions(
       return { schema, document: admitted, operationName: payload.operationName, variableValues: payload.variables };
     },
     context(ctx, id, payload, args): LiveContext {
-      const base = createRequestContext(services, ctx.extra.auth!, `${ctx.extra.connectionId}/${id}`);
+      const host = ctx.extra.request.headers.host;
+      const origin = host ? `http://${host}` : undefined;
+      const base = createRequestContext(services, ctx.extra.auth!, `${ctx.extra.connectionId}/${id}`, origin);
       const { query, operationName, variables: variableValues } = payload;
       const live = {
         hub,

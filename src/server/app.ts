@@ -112,7 +112,12 @@ export async function createApp(
     documentLimitsMiddleware(config.limits),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
-        createRequestContext(services, await authenticate(req.get('authorization')), requestIdOf(res)),
+        createRequestContext(
+          services,
+          await authenticate(req.get('authorization')),
+          requestIdOf(res),
+          `${req.protocol}://${req.get('host')}`,
+        ),
     }),
   );
   app.use(requestBodyErrors(logger));

@@ -1,0 +1,49 @@
+import { count, flag, positive, text, type SettingsOf } from '../core/settings';
+
+/** The exports' environment variables. */
+export const exportSettings = {
+  EXPORT_URL_SECRET: text({
+    default: undefined,
+    desc: 'HMAC-SHA256 key of export download links; unset: a development key with a warning, refused when `NODE_ENV=production`',
+  }),
+  EXPORT_PUBLIC_URL: text({
+    default: undefined,
+    desc: 'the base of download links (e.g. `https://audit.example.com`); unset: the scheme and host the request came to',
+  }),
+  EXPORT_RETENTION_SECONDS: positive({
+    default: 7 * 24 * 3600,
+    desc: 'seconds a finished export stays downloadable (default 7 days); then its file is deleted and it shows as `EXPIRED`',
+  }),
+  EXPORT_WORKER: flag({
+    default: true,
+    desc: '`off`: this replica runs no export jobs (it still serves and queues them)',
+  }),
+  EXPORT_LEASE_MS: positive({
+    default: 30_000,
+    desc: 'how long a worker holds an export without renewing its lease; a job whose lease lapsed (its worker died) is taken over by any replica',
+  }),
+  EXPORT_POLL_MS: positive({ default: 2000, desc: 'how often queued, abandoned and expired exports are looked for' }),
+  EXPORT_PDF_MAX_EVENTS: positive({
+    default: 1000,
+    desc: 'events listed in a PDF report (its summary counts every matching event)',
+  }),
+  EXPORT_PDF_FONT: text({
+    default: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+    desc: 'a TrueType font for PDF reports, for text beyond Latin-1 (Debian: fonts-dejavu-core); a missing file falls back to Helvetica',
+  }),
+  EXPORT_MAX_ROWS_PER_SECOND: count({
+    default: 0,
+    desc: 'the most rows a second one export reads, to spare the database (`0`: no limit)',
+  }),
+};
+
+export type ExportSettings = SettingsOf<typeof exportSettings>;
+
+export const DEVELOPMENT_EXPORT_URL_SECRET = 'audit-subgraph-development-export-url-secret';
+
+/** The key of download links. @throws Error in production without EXPORT_URL_SECRET. */
+export function exportUrlSecret(settings: ExportSettings, production: boolean): string {
+  if (settings.EXPORT_URL_SECRET) return settings.EXPORT_URL_SECRET;
+  if (production) throw new Error('EXPORT_URL_SECRET must be set when NODE_ENV=production');
+  return DEVELOPMENT_EXPORT_URL_SECRET;
+}

@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { isAdmin } from '../auth/rules';
+import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
+import { PostgresFanout } from '../live/postgres-fanout';
+import { OBJECT_STORE } from '../storage/object-store';
+import { downloadRoutes } from './download-routes';
+import { signDownloadLink, verifyDownloadLink } from './download-link';
+import { EXPORT_CHANNEL } from './export-jobs';
+import { ExportProgressHub } from './export-progress';
+import { ExportWorker } from './export-worker';
+import { exportSettings, exportUrlSecret } from './exports-settings';
+import { EXPORTS } from './exports-runtime';
+import { ExportsResolver } from './exports.resolver';
+import { Migration20261202100000Exports } from './migrations/Migration20261202100000_exports';
+
+async function startExports({ config, db, services, logger }: ModuleRuntime): Promise<RunningModule> {
+  const settings = config.settings.of(exportSettings);
+  const log = logger.child({ feature: 'exports' });
+  const secret = exportUrlSecret(settings, config.production);
+  if (!settings.EXPORT_URL_SECRET)
+    log.warn('EXPORT_URL_SECRET is not set: download links are signed with a development key');
+  const databaseUrl = db.orm.config.getClientUrl();
+  const hub = new ExportProgressHub(services.reads, log);
+  const worker = settings.EXPORT_WORKER
+    ? new ExportWorker(
+        db.knex,
+        services,
+        () => services.get(OBJECT_STORE),
+        {
+          databaseUrl,
+          leaseMs: settings.EXPORT_LEASE_MS,
+          pollMs: settings.EXPORT_POLL_MS,
+          retentionMs: settings.EXPORT_RETENTION_SECONDS * 1000,
+          maxRowsPerSecond: settings.EXPORT_MAX_ROWS_PER_SECOND,
+          pdf: {
+            maxEvents: settings.EXPORT_PDF_MAX_EVENTS,
+            fontPath: existsSync(settings.EXPORT_PDF_FONT) ? settings.EXPORT_PDF_FONT : null,
+          },
+        },
+        log,
+      )
+    : null;
+  const fanout = new PostgresFanout(databaseUrl, log, EXPORT_CHANNEL);
+  await fanout.start({
+    onNotice: (notice) => {
+      hub.onNotice(notice);
+      worker?.wake();
+    },
+    onResync: () => hub.onResync(),
+  });
+  services.provide(EXPORTS, {
+    hub,
+    downloadLink: (row, origin) => {
+      const base = settings.EXPORT_PUBLIC_URL ?? origin;
+      return base ? signDownloadLink(secret, base, { tenantId: row.tenant_id, exportId: row.id }) : null;
+    },
+    verifyLink: (exportId, query) => verifyDownloadLink(secret, exportId, query),
+    wakeWorker: () => worker?.wake(),
+  });
+  worker?.start();
+  return {
+    async stop() {
+      await worker?.stop();
+      await fanout.stop();
+    },
+  };
+}
+
+/** Exports of the log to the object store, their progress, and their signed downloads. */
+export const exportsModule: AuditModule = {
+  name: 'exports',
+  resolvers: [ExportsResolver],
+  rules: {
+    Query: { auditExport: isAdmin, auditExports: isAdmin },
+    Mutation: { startAuditExport: isAdmin, cancelAuditExport: isAdmin },
+    Subscription: { auditExportProgress: isAdmin },
+  },
+  openTypes: ['AuditExport', 'AuditExportConnection', 'AuditExportEdge'],
+  migrations: [{ name: 'Migration20261202100000_exports', class: Migration20261202100000Exports }],
+  settings: exportSettings,
+  routes: downloadRoutes,
+  start: startExports,
+};

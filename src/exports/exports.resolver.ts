@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Arg,
+  Ctx,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from 'type-graphql';
+import { adminProblem } from '../auth/admin-problem';
+import { tenantOf, type RequestContext } from '../core/context';
+import { AuditError, ErrorCode, NotFoundError } from '../errors';
+import { parseUuidArgument } from '../ids';
+import type { LiveContext } from '../live/live-operation';
+import { decodeCursor, encodeCursor } from '../reading/cursor';
+import { toEventFilter } from '../reading/filter.input';
+import { checkPageArgs } from '../reading/page';
+import { savedCriteriaOf } from '../reading/saved-criteria';
+import { checkSavedCriteria } from '../saved-filters/saved-filter-codec';
+import { announceExport, cancelExport, findExport, insertExport, listExports, type ExportRow } from './export-jobs';
+import { toAuditExport } from './export-view';
+import { AuditExport, AuditExportConnection, AuditExportInput, ExportFormat } from './export.types';
+import { EXPORTS } from './exports-runtime';
+
+function view(context: RequestContext, row: ExportRow): AuditExport {
+  const runtime = context.services.get(EXPORTS);
+  return toAuditExport(row, (exported) => runtime.downloadLink(exported, context.origin));
+}
+
+/** Queues an export for the caller (an admin, behind isAdmin); shared by GraphQL and REST. */
+export async function startExport(context: RequestContext, input: AuditExportInput): Promise<AuditExport> {
+  const admin = context.auth.principal!;
+  const filter = toEventFilter(input.filter);
+  const search = input.search?.trim() || null;
+  checkSavedCriteria(context.services.knex, { filter, search });
+  if (input.format === ExportFormat.PDF && input.gzip)
+    throw new AuditError(ErrorCode.BadUserInput, 'input.gzip: a PDF is not compressed', { argument: 'input.gzip' });
+  const saved = (await savedCriteriaOf(context, input.savedFilterId, 'input.savedFilterId')) ?? null;
+  const { knex } = context.services;
+  const row = await insertExport(knex, {
+    tenant_id: admin.tenantId,
+    id: randomUUID(),
+    format: input.format,
+    gzip: input.gzip ?? false,
+    include_metadata: input.includeMetadata ?? true,
+    include_archived: input.includeArchived ?? false,
+    criteria: { filter, search, saved },
+    created_by: admin.subject,
+    created_by_email: admin.email,
+    created_by_role: admin.role,
+  });
+  await announceExport(knex, admin.tenantId);
+  context.services.get(EXPORTS).wakeWorker();
+  return view(context, row);
+}
+
+/** One export of the caller's tenant, or null. */
+export async function readExport(context: RequestContext, id: string): Promise<AuditExport | null> {
+  const row = await findExport(context.services.reads, tenantOf(context), parseUuidArgument('id', id));
+  return row ? view(context, row) : null;
+}
+
+@Resolver(() => AuditExport)
+export class ExportsResolver {
+  @Mutation(() => AuditExport, {
+    description: 'Queues an export of the events `auditEvents` would list for the same criteria (ADMIN only).',
+  })
+  startAuditExport(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => AuditExportInput) input: AuditExportInput,
+  ): Promise<AuditExport> {
+    return startExport(context, input);
+  }
+
+  @Mutation(() => AuditExport, {
+    description: 'Cancels a waiting or running export; a finished one is returned as it is.',
+  })
+  async cancelAuditExport(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditExport> {
+    const tenantId = tenantOf(context);
+    const exportId = parseUuidArgument('id', id);
+    const { knex } = context.services;
+    const row = (await cancelExport(knex, tenantId, exportId)) ?? (await findExport(knex, tenantId, exportId));
+    if (!row) throw new NotFoundError('id', 'export');
+    await announceExport(knex, tenantId);
+    return view(context, row);
+  }
+
+  @Query(() => AuditExport, { nullable: true, description: 'One export of the tenant, or null.' })
+  auditExport(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditExport | null> {
+    return readExport(context, id);
+  }
+
+  @Query(() => AuditExportConnection, { description: 'The tenant’s exports, newest first.' })
+  async auditExports(
+    @Ctx() context: RequestContext,
+    @Arg('first', () => Int, { defaultValue: 50, nullable: true }) first = 50,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<AuditExportConnection> {
+    const page = checkPageArgs({ first, after: null });
+    const cursor = after == null ? null : decodeCursor(after);
+    const rows = await listExports(context.services.reads, tenantOf(context), page.first, cursor);
+    const edges = rows.slice(0, page.first).map((row) => ({
+      cursor: encodeCursor({ occurredUs: row.created_us, id: row.id }),
+      node: view(context, row),
+    }));
+    return { edges, pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Subscription(() => AuditExport, {
+    subscribe: subscribeToProgress,
+    description: 'The export now, then each change of its progress or status, until it ends (ADMIN only).',
+  })
+  auditExportProgress(
+    @Root() row: ExportRow,
+    @Ctx() context: RequestContext,
+    @Arg('id', () => ID) _id: string,
+  ): AuditExport {
+    return view(context, row);
+  }
+}
+
+async function subscribeToProgress({
+  args,
+  context,
+}: SubscribeResolverData<unknown, { id: string }, LiveContext>): Promise<AsyncIterable<ExportRow>> {
+  if (!context.live)
+    throw new AuditError(
+      ErrorCode.NotServedHere,
+      'auditExportProgress is served over WebSocket (graphql-transport-ws)',
+    );
+  const problem = adminProblem(context.auth);
+  if (problem) throw problem;
+  const tenantId = tenantOf(context);
+  const id = parseUuidArgument('id', args.id);
+  if (!(await findExport(context.services.reads, tenantId, id))) throw new NotFoundError('id', 'export');
+  return context.services.get(EXPORTS).hub.watch(tenantId, id);
+}

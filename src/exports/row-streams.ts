@@ -1,0 +1,83 @@
+import { Transform, type TransformCallback } from 'node:stream';
+
+const NEWLINE = 0x0a;
+const QUOTE = 0x22;
+
+/**
+ * Counts the rows passing through: lines of NDJSON, or CSV records (a newline inside a quoted
+ * value does not end one). At most `maxRowsPerSecond` rows a second when set: a late chunk is held
+ * back, and backpressure slows PostgreSQL's COPY.
+ */
+export class RowCounter extends Transform {
+  rows = 0;
+  private inQuotes = false;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly quoted: boolean,
+    private readonly maxRowsPerSecond = 0,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.quoted) this.countRecords(chunk);
+    else for (let at = chunk.indexOf(NEWLINE); at >= 0; at = chunk.indexOf(NEWLINE, at + 1)) this.rows++;
+    const dueAtMs = this.maxRowsPerSecond > 0 ? this.startedAt + (this.rows / this.maxRowsPerSecond) * 1000 : 0;
+    const waitMs = dueAtMs - Date.now();
+    if (waitMs > 0) setTimeout(() => done(null, chunk), waitMs);
+    else done(null, chunk);
+  }
+
+  private countRecords(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.inQuotes) {
+        const close = chunk.indexOf(QUOTE, at);
+        if (close < 0) return;
+        this.inQuotes = false;
+        at = close + 1;
+        continue;
+      }
+      const quote = chunk.indexOf(QUOTE, at);
+      const newline = chunk.indexOf(NEWLINE, at);
+      if (newline >= 0 && (quote < 0 || newline < quote)) {
+        this.rows++;
+        at = newline + 1;
+      } else if (quote >= 0) {
+        this.inQuotes = true;
+        at = quote + 1;
+      } else return;
+    }
+  }
+}
+
+/** One JSON value per line in, one JSON array out: `[` first, `,` between values, `]` last. */
+export class JsonArray extends Transform {
+  private opened = false;
+  private separatorOwed = false;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const parts: Buffer[] = [];
+    if (!this.opened) {
+      parts.push(Buffer.from('['));
+      this.opened = true;
+    }
+    if (chunk.length === 0) return done();
+    if (this.separatorOwed) parts.push(Buffer.from(',\n'));
+    const endsLine = chunk[chunk.length - 1] === NEWLINE;
+    const body = endsLine ? chunk.subarray(0, -1) : chunk;
+    this.separatorOwed = endsLine;
+    let from = 0;
+    for (let at = body.indexOf(NEWLINE); at >= 0; at = body.indexOf(NEWLINE, at + 1)) {
+      parts.push(body.subarray(from, at), Buffer.from(',\n'));
+      from = at + 1;
+    }
+    parts.push(body.subarray(from));
+    done(null, Buffer.concat(parts));
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(null, this.opened ? ']\n' : '[]\n');
+  }
+}
