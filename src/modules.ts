@@ -12,6 +12,7 @@ import { savedFiltersModule } from './saved-filters/saved-filters.module';
 import { snapshotsModule } from './snapshots/snapshots.module';
 import { statsModule } from './stats/stats.module';
 import { storageModule } from './storage/storage.module';
+import { streamsModule } from './streams/streams.module';
 import { tenantsModule } from './tenants/tenants.module';
 
 /**
@@ -31,6 +32,7 @@ export const modules: readonly AuditModule[] = [
   tenantsModule,
   liveModule,
   alertsModule,
+  streamsModule,
 ];
 
 /** The server's and every module's variables, read and validated once. */
