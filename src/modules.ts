@@ -16,6 +16,7 @@ import { savedFiltersModule } from './saved-filters/saved-filters.module';
 import { snapshotsModule } from './snapshots/snapshots.module';
 import { statsModule } from './stats/stats.module';
 import { storageModule } from './storage/storage.module';
+import { streamsModule } from './streams/streams.module';
 import { tenantsModule } from './tenants/tenants.module';
 
 /**
@@ -39,6 +40,7 @@ export const modules: readonly AuditModule[] = [
   alertsModule,
   exportsModule,
   restModule,
+  streamsModule,
 ];
 
 /** The server's and every module's variables, read and validated once. */

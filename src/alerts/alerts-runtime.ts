@@ -5,7 +5,9 @@ import { PostgresFanout } from '../live/postgres-fanout';
 import { alertSettings, alertsConfigFrom } from './alerts-config';
 import { GeoLocator } from './detectors/geo-locator';
 import { AlertEvaluator } from './evaluation/alert-evaluator';
+import type { AlertAnnouncer } from './evaluation/evaluate-tenant';
 import { AlertHub } from './live/alert-hub';
+import { SYSTEM_ALERTS, systemAlertRaiser } from './system-alerts';
 import { WebhookWorker } from './webhooks/webhook-worker';
 
 /** The channel of "alerts raised": tenant and last alert serial, like the live feed's commit notices. */
@@ -50,19 +52,15 @@ export async function startAlerts({ config: app, db, services, bus, logger }: Mo
     registers: [services.metrics.registry],
   });
   const announcer = fanout.announcer;
+  const announce: AlertAnnouncer = async (trx, tenantId, lastSerial) => {
+    await trx.raw('SELECT pg_notify(?, ?)', [announcer.channel, announcer.payload(new Map([[tenantId, lastSerial]]))]);
+  };
+  services.provide(
+    SYSTEM_ALERTS,
+    systemAlertRaiser(db.knex, announce, () => webhooks?.wake()),
+  );
   const evaluator = new AlertEvaluator(
-    {
-      knex: db.knex,
-      geo,
-      batchSize: config.evaluationBatchSize,
-      log,
-      announce: async (trx, tenantId, lastSerial) => {
-        await trx.raw('SELECT pg_notify(?, ?)', [
-          announcer.channel,
-          announcer.payload(new Map([[tenantId, lastSerial]])),
-        ]);
-      },
-    },
+    { knex: db.knex, geo, batchSize: config.evaluationBatchSize, log, announce },
     {
       intervalMs: config.evaluationIntervalMs,
       busyRetryMs: 200,

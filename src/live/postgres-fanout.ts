@@ -26,6 +26,10 @@ export class PostgresFanout implements FanoutTransport {
     private readonly log: Logger,
     /** Alerts (src/alerts) fan out their own notices, "tenant + last alert serial", on another channel. */
     private readonly channel: string = LIVE_CHANNEL,
+    /** Streams (src/streams) listen to the live channel too, under a name of their own. */
+    private readonly applicationName = channel === LIVE_CHANNEL
+      ? LISTENER_APPLICATION_NAME
+      : `${LISTENER_APPLICATION_NAME}:${channel}`,
   ) {}
 
   /** Resolves after the first attempt; a failed one is retried in the background. */
@@ -46,9 +50,7 @@ export class PostgresFanout implements FanoutTransport {
   }
 
   private async connect(): Promise<void> {
-    const applicationName =
-      this.channel === LIVE_CHANNEL ? LISTENER_APPLICATION_NAME : `${LISTENER_APPLICATION_NAME}:${this.channel}`;
-    const client = new Client({ connectionString: this.url, application_name: applicationName });
+    const client = new Client({ connectionString: this.url, application_name: this.applicationName });
     this.current = client;
     client.on('notification', (message) => {
       const notice = decodeCommitNotice(message.payload);

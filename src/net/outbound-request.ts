@@ -13,16 +13,26 @@ import {
 export interface OutboundPost {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
   timeoutMs: number;
 }
+
+/** What a sink answered: its status, headers and the start of its body (for acknowledgements and errors). */
+export interface OutboundAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** The most of a response body kept: enough for a bulk API's per-item answer, not a hostile stream. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /**
  * Resolves, refuses the whole answer if any address is internal (a name mixing a public and a private address
  * could otherwise be dialled on the private one), and hands the checked addresses to the socket, so that no
  * second lookup can be rebound between the check and the connection.
  */
-function guardedLookup(allowList: OutboundAllowList, port: number): LookupFunction {
+export function guardedLookup(allowList: OutboundAllowList, port: number): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '');
@@ -46,13 +56,23 @@ function guardedLookup(allowList: OutboundAllowList, port: number): LookupFuncti
  * @returns the response status (the body is discarded).
  * @throws OutboundRefusedError for a refused URL or address; the network's errors otherwise.
  */
-export function postOutbound(
+export async function postOutbound(allowList: OutboundAllowList, post: OutboundPost): Promise<number> {
+  return (await requestOutbound(allowList, post, { readBody: false })).status;
+}
+
+/**
+ * postOutbound that also reads the answer (up to MAX_ANSWER_BYTES): the timeout covers the whole exchange, so a
+ * sink that stalls mid-answer fails like one that never answers.
+ * @throws OutboundRefusedError for a refused URL or address; the network's errors otherwise.
+ */
+export function requestOutbound(
   allowList: OutboundAllowList,
   { url: text, headers, body, timeoutMs }: OutboundPost,
-): Promise<number> {
+  { readBody = true }: { readBody?: boolean } = {},
+): Promise<OutboundAnswer> {
   const url = checkOutboundUrl(allowList, text);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise<number>((resolve, reject) => {
+  return new Promise<OutboundAnswer>((resolve, reject) => {
     const outgoing = request(
       url,
       {
@@ -64,8 +84,19 @@ export function postOutbound(
         ...(needsAddressCheck(allowList, url) ? { lookup: guardedLookup(allowList, outboundPort(url)) } : {}),
       },
       (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
+        const answer = { status: response.statusCode ?? 0, headers: response.headers };
+        if (!readBody) {
+          response.resume();
+          return resolve({ ...answer, body: '' });
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
+          size += chunk.length;
+        });
+        response.on('end', () => resolve({ ...answer, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
       },
     );
     outgoing.on('error', reject);

@@ -4,6 +4,7 @@ import { maskUrlCredentials } from '../../net/outbound-url';
 import { parseUuidArgument } from '../../ids';
 import { AlertNotFoundError } from '../alert-errors';
 import { AlertRuleSchema, type AlertRuleEntity } from './alert-rule.entity';
+import { SYSTEM_RULE_PREFIX } from '../system-alerts';
 import { BUILT_IN_RULES } from './built-in-rules';
 
 /** The built-in rules are stored the first time a tenant is evaluated or its rules are read. */
@@ -39,7 +40,7 @@ export class AlertRuleRepository {
     await ensureBuiltInRules(this.em.getTransactionContext<Knex.Transaction>() ?? this.em.getKnex(), this.tenantId);
     return this.em.find(
       AlertRuleSchema,
-      { tenantId: this.tenantId, deletedAt: null },
+      { tenantId: this.tenantId, deletedAt: null, $not: { key: { $like: `${SYSTEM_RULE_PREFIX}%` } } },
       { orderBy: { builtIn: 'desc', createdAt: 'asc', key: 'asc' } },
     );
   }

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { makeEvents } from '../ingest/events';
+import { ensureDataset } from '../history/dataset';
+import { databaseUrl } from '../support/postgres';
+import { startBenchServer, type BenchServer } from '../support/server';
+import { fmt, fmtInt, loadAverage, machine, nowMs, quantile } from '../support/stats';
+import { signBenchToken } from '../support/tokens';
+import { STREAMS_DATASET_DB } from './dataset';
+import { elasticReceiver, webhookReceiver, type BenchReceiver } from './receivers';
+
+const WRITERS = Number(process.env.BENCH_WRITERS || 4);
+const BATCH = Number(process.env.BENCH_BATCH || 500);
+const BATCHES = Number(process.env.BENCH_BATCHES || 12);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE || 500);
+const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS || 30);
+const BACKLOG_TENANT = 'acme';
+
+const CREATE = `mutation C($input: AuditStreamInput!) { createAuditStream(input: $input) { id } }`;
+const UPDATE = `mutation U($id: ID!, $input: AuditStreamInput!) { updateAuditStream(id: $id, input: $input) { id } }`;
+const RECORD = `mutation R($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded } }`;
+
+const log = (line: string) => console.log(line);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(20);
+  }
+}
+
+/** Delivers the tenant's whole log (1,000,000 events) to one receiver; events/s and time to catch up. */
+async function backlog(server: BenchServer, admin: string, input: Record<string, unknown>, receiver: BenchReceiver) {
+  receiver.reset();
+  const started = nowMs();
+  const { createAuditStream } = await server.graphql(CREATE, { input: { ...input, startAfterSequence: '0' } }, admin);
+  await waitFor(() => receiver.stats.events >= 1_000_000, 1_800_000);
+  const seconds = (nowMs() - started) / 1000;
+  await server.graphql(UPDATE, { id: createAuditStream.id, input: { ...input, enabled: false } }, admin);
+  return { seconds, eventsPerSecond: receiver.stats.events / seconds, ...receiver.stats };
+}
+
+/** `WRITERS` writers each sending `BATCHES` batches of `BATCH` events one after the other: events/s. */
+async function ingestRound(server: BenchServer, service: string, tenant: string, seed: number): Promise<number> {
+  const bodies = Array.from({ length: WRITERS }, (_, w) =>
+    Array.from({ length: BATCHES }, (_, b) => makeEvents(seed * 100_000 + w * 1000 + b, tenant, BATCH)),
+  );
+  const started = nowMs();
+  await Promise.all(
+    bodies.map(async (batches) => {
+      for (const events of batches) await server.graphql(RECORD, { events }, service);
+    }),
+  );
+  return (WRITERS * BATCHES * BATCH) / ((nowMs() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  log(`machine: ${machine()}; load before: ${loadAverage()}`);
+  const dataset = await ensureDataset(STREAMS_DATASET_DB, log);
+  log(
+    `dataset: ${STREAMS_DATASET_DB}, ${fmtInt(dataset.totalEvents)} events (${dataset.reused ? 'reused' : 'loaded'})`,
+  );
+  const webhook = await webhookReceiver();
+  const elastic = await elasticReceiver();
+  const server = await startBenchServer(databaseUrl(STREAMS_DATASET_DB), {
+    STREAM_SECRET_KEY: randomUUID(),
+    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+  });
+  const results: string[] = [];
+  try {
+    const admin = await signBenchToken({ org: BACKLOG_TENANT, role: 'ADMIN', sub: 'bench-admin' });
+    // 1. Backlog.
+    const webhookInput = {
+      name: 'backlog webhook',
+      kind: 'WEBHOOK',
+      endpoint: webhook.url,
+      secret: 'k',
+      format: 'NATIVE',
+    };
+    const elasticInput = { name: 'backlog elastic', kind: 'ELASTIC', endpoint: elastic.url, format: 'ECS' };
+    for (const [name, input, receiver] of [
+      ['WEBHOOK, NATIVE', webhookInput, webhook],
+      ['ELASTIC _bulk, ECS', elasticInput, elastic],
+    ] as const) {
+      const result = await backlog(server, admin, input, receiver);
+      log(
+        `backlog ${name}: ${fmtInt(result.events)} events in ${fmt(result.seconds)} s = ${fmtInt(result.eventsPerSecond)} events/s, ${result.requests} requests, out of order: ${result.outOfOrder}`,
+      );
+      results.push(
+        `| backlog of 1,000,000 events → ${name} | ${fmtInt(result.eventsPerSecond)} events/s | caught up in ${fmt(result.seconds)} s | out of order: ${result.outOfOrder} |`,
+      );
+    }
+
+    // 2. Ingest with three active streams against none, alternating.
+    const tenant = `bench-streams-${randomUUID().slice(0, 8)}`;
+    const service = await signBenchToken({ org: tenant, role: 'SERVICE', sub: 'bench-service' });
+    const tenantAdmin = await signBenchToken({ org: tenant, role: 'ADMIN', sub: 'bench-admin' });
+    const streamInputs = [
+      { name: 'w', kind: 'WEBHOOK', endpoint: webhook.url, secret: 'k', format: 'NATIVE' },
+      { name: 'e', kind: 'ELASTIC', endpoint: elastic.url, format: 'ECS' },
+      { name: 'o', kind: 'WEBHOOK', endpoint: webhook.url, secret: 'k', format: 'OCSF' },
+    ];
+    const streams: string[] = [];
+    for (const input of streamInputs)
+      streams.push(
+        (await server.graphql(CREATE, { input: { ...input, enabled: false } }, tenantAdmin)).createAuditStream.id,
+      );
+    const setStreams = (enabled: boolean) =>
+      Promise.all(
+        streams.map((id, i) => server.graphql(UPDATE, { id, input: { ...streamInputs[i], enabled } }, tenantAdmin)),
+      );
+    await ingestRound(server, service, tenant, 0); // warm-up
+    const none: number[] = [];
+    const three: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const withStreams of round % 2 === 0 ? [false, true] : [true, false]) {
+        await setStreams(withStreams);
+        const rate = await ingestRound(server, service, tenant, round * 2 + (withStreams ? 1 : 2));
+        (withStreams ? three : none).push(rate);
+        log(`ingest round ${round + 1}, ${withStreams ? 'three streams' : 'no stream'}: ${fmtInt(rate)} events/s`);
+        if (withStreams) await sleep(2000); // let the streams catch up outside the timing
+      }
+    }
+    await setStreams(false);
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    const ratio = sum(three) / sum(none);
+    log(
+      `ingest: none ${fmtInt(sum(none) / none.length)} events/s, three streams ${fmtInt(sum(three) / three.length)} events/s, ratio ${fmt(ratio, 3)} (target ≥ 0.9)`,
+    );
+    results.push(
+      `| ingest with three active streams ÷ with none | ${fmt(ratio, 3)} | target ≥ 0.9 | ${fmtInt(sum(three) / three.length)} vs ${fmtInt(sum(none) / none.length)} events/s |`,
+    );
+
+    // 3. Live lag at LIVE_RATE events/s.
+    const liveTenant = `bench-live-${randomUUID().slice(0, 8)}`;
+    const liveService = await signBenchToken({ org: liveTenant, role: 'SERVICE', sub: 'bench-service' });
+    const liveAdmin = await signBenchToken({ org: liveTenant, role: 'ADMIN', sub: 'bench-admin' });
+    await server.graphql(CREATE, { input: { ...streamInputs[0], name: 'live' } }, liveAdmin);
+    webhook.reset();
+    webhook.measureLag = true;
+    const tickMs = 100;
+    const perTick = Math.round((LIVE_RATE * tickMs) / 1000);
+    const ticks = (LIVE_SECONDS * 1000) / tickMs;
+    const start = nowMs();
+    const writes: Array<Promise<unknown>> = [];
+    for (let tick = 0; tick < ticks; tick++) {
+      const due = start + tick * tickMs;
+      const wait = due - nowMs();
+      if (wait > 0) await sleep(wait);
+      writes.push(server.graphql(RECORD, { events: makeEvents(9_000_000 + tick, liveTenant, perTick) }, liveService));
+    }
+    await Promise.all(writes);
+    await waitFor(() => webhook.stats.events >= ticks * perTick, 60_000);
+    const lags = webhook.stats.lagsMs;
+    log(
+      `live at ${LIVE_RATE} events/s for ${LIVE_SECONDS} s: ${fmtInt(lags.length)} events, lag p50 ${fmt(quantile(lags, 0.5), 0)} ms, p99 ${fmt(quantile(lags, 0.99), 0)} ms, max ${fmt(Math.max(...lags), 0)} ms (target p99 < 2000 ms)`,
+    );
+    results.push(
+      `| live lag at ${LIVE_RATE} events/s (recordedAt → receiver) | p99 ${fmt(quantile(lags, 0.99), 0)} ms | target < 2000 ms | p50 ${fmt(quantile(lags, 0.5), 0)} ms, max ${fmt(Math.max(...lags), 0)} ms |`,
+    );
+  } finally {
+    await server.stop();
+    await webhook.close();
+    await elastic.close();
+  }
+  log(`load after: ${loadAverage()}`);
+  log('\nREADME rows:\n| what | figure | target | detail |\n| --- | --- | --- | --- |');
+  for (const row of results) log(row);
+}
+
+void main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,182 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { toAuditEvent } from '../../events/event-row';
+import { readNewEvents, tenantHead } from '../../live/read-new-events';
+import type { OutboundAllowList } from '../../net/outbound-url';
+import type { Logger } from '../../observability/logger';
+import { toStreamRecord } from '../formats/format-event';
+import { DeliveryError, type Sink } from '../sinks/sink';
+import { sinkFor } from '../sinks/sink-for-kind';
+import type { StreamSecrets } from '../stream-secrets';
+import { streamRetryDelayMs, type StreamsConfig } from '../stream-settings';
+import type { HeldStream, StreamKey, StreamState } from './stream-state';
+
+export interface RunnerDeps {
+  knex: Knex;
+  /** Where the events are read (the read pool). */
+  reads: Knex;
+  state: StreamState;
+  config: StreamsConfig;
+  secrets: StreamSecrets;
+  allowList: OutboundAllowList;
+  log: Logger;
+  onDelivered(stream: HeldStream, count: number): void;
+  onFailed(stream: HeldStream, error: string): void;
+  /** The stream just turned FAILING: raise its alert (never throws). */
+  onFailing(stream: HeldStream, error: string, firstUndelivered: UndeliveredEvent): Promise<void>;
+}
+
+/** The event a failing stream is stuck on: what its alert points to. */
+export interface UndeliveredEvent {
+  id: string;
+  sequence: string;
+  occurredAt: Date;
+}
+
+/**
+ * Delivers one stream while this replica holds it: reads the matching events after its acknowledged sequence, in
+ * sequence order, sends them, and moves the sequence only on the sink's acknowledgement. A refusal is retried
+ * with backoff from the same place. Sleeps until a commit of its tenant (or the poll) when it has caught up.
+ */
+export class StreamRunner {
+  private stopped = false;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private sink: { sink: Sink; version: string } | null = null;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly key: StreamKey,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.done = this.run();
+  }
+
+  /** A commit of the tenant, a configuration change, or a stop: look again now. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    return this.done;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        const stream = await this.deps.state.load(this.key);
+        if (!stream) return;
+        const waitMs = stream.nextAttemptAt.getTime() - Date.now();
+        if (waitMs > 0) {
+          await this.sleep(waitMs);
+          continue;
+        }
+        if (!(await this.step(stream))) await this.sleep(this.deps.config.pollMs);
+      }
+    } catch (err) {
+      if (!this.stopped)
+        this.deps.log.error({ err, stream: this.key.id }, 'streams: delivery stopped; resumed by the next claim');
+    } finally {
+      this.sink?.sink.close();
+    }
+  }
+
+  /** @returns true when there may be more to send at once. */
+  private async step(stream: HeldStream): Promise<boolean> {
+    let sink: Sink;
+    try {
+      sink = this.sinkOf(stream);
+    } catch (error) {
+      await this.failed(stream, error, null);
+      return false;
+    }
+    const head = await tenantHead(this.deps.knex, stream.tenantId);
+    const delivered = BigInt(stream.deliveredThroughSequence);
+    if (head <= delivered) return false;
+    const rows = await readNewEvents(this.deps.reads, {
+      tenantId: stream.tenantId,
+      criteria: { search: stream.match },
+      after: delivered,
+      upTo: head,
+      limit: sink.maxRecords,
+    });
+    // Nothing up to the head matches: the stream passes it without sending anything.
+    if (rows.length === 0) return (await this.deps.state.advance(stream, head.toString(), 0)) && false;
+    const records = rows.map((row) => toStreamRecord(toAuditEvent(row), stream.format));
+    let acknowledged: number;
+    try {
+      acknowledged = Math.min(await sink.deliver(records), records.length);
+    } catch (error) {
+      await this.failed(stream, error, records[0]);
+      return false;
+    }
+    // The whole read acknowledged and shorter than a full read: nothing else matches up to the head.
+    const through =
+      acknowledged === records.length && rows.length < sink.maxRecords
+        ? head.toString()
+        : records[acknowledged - 1].sequence;
+    if (!(await this.deps.state.advance(stream, through, acknowledged))) {
+      this.stopped = true;
+      return false;
+    }
+    this.deps.onDelivered(stream, acknowledged);
+    return true;
+  }
+
+  private async failed(stream: HeldStream, error: unknown, first: UndeliveredEvent | null) {
+    const message = error instanceof Error ? error.message : String(error);
+    const retryAfter = error instanceof DeliveryError ? error.retryAfterMs : null;
+    const { config } = this.deps;
+    const retryMs = retryAfter ?? streamRetryDelayMs(stream.consecutiveFailures + 1, config);
+    const failures = await this.deps.state.failed(stream, {
+      error: message,
+      retryMs,
+      failuresBeforeFailing: config.failuresBeforeFailing,
+    });
+    if (failures === null) {
+      this.stopped = true;
+      return;
+    }
+    this.deps.onFailed(stream, message);
+    this.deps.log.warn(
+      { stream: stream.id, failures, retryMs, error: message },
+      'streams: the sink did not acknowledge; will retry',
+    );
+    if (failures === config.failuresBeforeFailing && first) await this.deps.onFailing(stream, message, first);
+  }
+
+  /** The sink for the stream's current settings: rebuilt when an admin changed them. */
+  private sinkOf(stream: HeldStream): Sink {
+    const version = stream.updatedAt.toISOString();
+    if (this.sink?.version === version) return this.sink.sink;
+    this.sink?.sink.close();
+    const secret = stream.secret === null ? null : this.deps.secrets.open(stream.secret, stream.tenantId, stream.id);
+    const sink = sinkFor(stream.kind, {
+      stream,
+      secret,
+      allowList: this.deps.allowList,
+      timeoutMs: this.deps.config.timeoutMs,
+    });
+    this.sink = { sink, version };
+    return sink;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || this.stopped) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}

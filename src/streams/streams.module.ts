@@ -1,0 +1,27 @@
+import { isAdmin } from '../auth/rules';
+import type { AuditModule } from '../core/module';
+import { Migration20261201200000Streams } from './migrations/Migration20261201200000_streams';
+import { streamSettings } from './stream-settings';
+import { StreamSchema } from './stream.entity';
+import { AuditStreamsResolver } from './streams.resolver';
+import { startStreams } from './streams-start';
+
+/** Streams of the audit log to SIEMs: configured per tenant, delivered at least once and in order. */
+export const streamsModule: AuditModule = {
+  name: 'streams',
+  resolvers: [AuditStreamsResolver],
+  rules: {
+    Query: { auditStreams: isAdmin },
+    Mutation: {
+      createAuditStream: isAdmin,
+      updateAuditStream: isAdmin,
+      deleteAuditStream: isAdmin,
+      testAuditStream: isAdmin,
+    },
+  },
+  openTypes: ['AuditStream', 'AuditStreamOptions', 'StreamTestResult'],
+  entities: [StreamSchema],
+  migrations: [{ name: 'Migration20261201200000_streams', class: Migration20261201200000Streams }],
+  settings: streamSettings,
+  start: startStreams,
+};
