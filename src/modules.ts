@@ -5,6 +5,7 @@ import { openDatabase, type Database, type DatabaseOptions } from './db/database
 import { eventsModule } from './events/events.module';
 import { historyModule } from './history/history.module';
 import { integrityModule } from './integrity/integrity.module';
+import { jetStreamModule } from './jetstream/jetstream.module';
 import { liveModule } from './live/live.module';
 import { readingModule } from './reading/reading.module';
 import { revertModule } from './revert/revert.module';
@@ -31,6 +32,7 @@ export const modules: readonly AuditModule[] = [
   tenantsModule,
   liveModule,
   alertsModule,
+  jetStreamModule,
 ];
 
 /** The server's and every module's variables, read and validated once. */
