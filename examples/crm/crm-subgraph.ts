@@ -243,6 +243,8 @@ export async function startCrmSubgraph({
   const store = new CrmStore();
   const server = new ApolloServer<CrmContext>({
     schema: buildSubgraphSchema({ typeDefs: crmTypeDefs, resolvers: crmResolvers(store) as never }),
+    // Whoever starts it stops it, after the gateway in front and before the audit client's last flush.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       ...(audit ? [auditPlugin<CrmContext>({ client: audit, identify: identityFromToken, recordFailures })] : []),
