@@ -4,6 +4,8 @@
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The producer package is a workspace of the lock file: npm ci needs its manifest (not its code).
+COPY packages/producer/package.json ./packages/producer/package.json
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', '.data/', 'coverage/', 'bench/results/', '**/*.d.ts'],
+    ignores: ['**/dist/', 'node_modules/', '.data/', 'coverage/', 'bench/results/', '**/*.d.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -7,6 +7,7 @@ import { eventsModule } from './events/events.module';
 import { exportsModule } from './exports/exports.module';
 import { historyModule } from './history/history.module';
 import { integrityModule } from './integrity/integrity.module';
+import { jetStreamModule } from './jetstream/jetstream.module';
 import { liveModule } from './live/live.module';
 import { readingModule } from './reading/reading.module';
 import { retentionModule } from './retention/retention.module';
@@ -41,6 +42,7 @@ export const modules: readonly AuditModule[] = [
   exportsModule,
   restModule,
   streamsModule,
+  jetStreamModule,
 ];
 
 /** The server's and every module's variables, read and validated once. */

@@ -1,10 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { composeServices } from '@apollo/composition';
-import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway';
-import gql from 'graphql-tag';
-import { handleProtocols, makeServer } from 'graphql-ws';
-import { WebSocketServer } from 'ws';
+import { startHiveGateway as startGateway } from '../../examples/crm/gateway';
 import { waitForEventsOf, type LiveSubscription } from '../live/live-support';
 import { crmTypeDefs, type CrmServer } from './crm-subgraph';
 import type { TestServer } from './server';
@@ -19,71 +13,23 @@ export type TestGateway = Pick<TestServer, 'url' | 'graphql' | 'stop'>;
  * Clients reach it over HTTP, SSE and graphql-ws on `/graphql`.
  */
 export async function startHiveGateway(audit: TestServer, crm: CrmServer): Promise<TestGateway> {
-  const sdl = await audit.graphql<{ _service: { sdl: string } }>('{ _service { sdl } }');
-  const composed = composeServices([
-    { name: 'crm', url: crm.url, typeDefs: crmTypeDefs({ pageInfo: 'minimal' }) },
-    { name: 'audit', url: `${audit.url}/graphql`, typeDefs: gql(sdl.data!._service.sdl) },
-  ]);
-  if (composed.errors) throw new Error(composed.errors.map((error) => error.message).join('\n'));
-  const gateway = createGatewayRuntime({
-    supergraph: composed.supergraphSdl,
-    logging: false,
-    propagateHeaders: {
-      fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') ?? undefined }),
-    },
-    transportEntries: {
-      audit: {
-        options: {
-          subscriptions: {
-            kind: 'ws',
-            location: '/graphql',
-            options: { connectionParams: { Authorization: '{context.headers.authorization}' } },
-          },
-        },
-      },
-    },
+  const gateway = await startGateway({
+    subgraphs: [
+      { name: 'crm', url: crm.url, typeDefs: crmTypeDefs({ pageInfo: 'minimal' }) },
+      { name: 'audit', url: `${audit.url}/graphql` },
+    ],
   });
-  const httpServer = createServer(gateway);
-  const wss = new WebSocketServer({ server: httpServer, path: gateway.graphqlEndpoint, handleProtocols });
-  const wsServer = makeServer(
-    getGraphQLWSOptions<Record<string, unknown>, { request: IncomingMessage }>(gateway, (ctx) => {
-      // The gateway reads the token of WebSocket clients from their connectionParams.
-      const params = ctx.connectionParams ?? {};
-      const authorization = params.Authorization ?? params.authorization;
-      return { req: ctx.extra.request, headers: authorization ? { authorization } : {} };
-    }),
-  );
-  wss.on('connection', (socket, request) => {
-    const closed = wsServer.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) => new Promise((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve()))),
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) => socket.on('message', (message) => void handle(String(message))),
-      },
-      { request },
-    );
-    socket.once('close', (code, reason) => void closed(code, String(reason)));
-  });
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
   return {
-    url,
+    url: gateway.url,
     async graphql(query, variables, token) {
-      const response = await fetch(`${url}/graphql`, {
+      const response = await fetch(`${gateway.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, ...((await response.json()) as object) };
     },
-    async stop() {
-      wss.clients.forEach((socket) => socket.terminate());
-      await new Promise((resolve) => wss.close(resolve));
-      httpServer.closeAllConnections();
-      await new Promise((resolve) => httpServer.close(resolve));
-      await gateway.dispose();
-    },
+    stop: () => gateway.stop(),
   };
 }
 
