@@ -7,6 +7,8 @@ import { historyModule } from './history/history.module';
 import { integrityModule } from './integrity/integrity.module';
 import { liveModule } from './live/live.module';
 import { readingModule } from './reading/reading.module';
+import { personalDataModule } from './personal-data/personal-data.module';
+import { rolesModule } from './roles/roles.module';
 import { revertModule } from './revert/revert.module';
 import { savedFiltersModule } from './saved-filters/saved-filters.module';
 import { snapshotsModule } from './snapshots/snapshots.module';
@@ -21,6 +23,8 @@ import { tenantsModule } from './tenants/tenants.module';
 export const modules: readonly AuditModule[] = [
   storageModule,
   eventsModule,
+  rolesModule,
+  personalDataModule,
   readingModule,
   integrityModule,
   historyModule,
