@@ -24,6 +24,11 @@ export enum ErrorCode {
   RevertUnavailable = 'REVERT_UNAVAILABLE',
   /** A live subscriber fell too far behind; it resumes with `resumeAfterSequence`. */
   SubscriberTooSlow = 'SUBSCRIBER_TOO_SLOW',
+  /**
+   * A role change took from an open subscription something it was showing (personal data): it
+   * ended, and resumes, masked, with `resumeAfterSequence` when one is given.
+   */
+  PermissionsChanged = 'PERMISSIONS_CHANGED',
   /** A capability this instance does not run, or not over this transport (a subscription over HTTP). */
   NotServedHere = 'NOT_SERVED_HERE',
   /** A signed download link older than its lifetime: a fresh one comes with each read of the export. */

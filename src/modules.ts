@@ -12,6 +12,8 @@ import { liveModule } from './live/live.module';
 import { readingModule } from './reading/reading.module';
 import { retentionModule } from './retention/retention.module';
 import { restModule } from './rest/rest.module';
+import { personalDataModule } from './personal-data/personal-data.module';
+import { rolesModule } from './roles/roles.module';
 import { revertModule } from './revert/revert.module';
 import { savedFiltersModule } from './saved-filters/saved-filters.module';
 import { snapshotsModule } from './snapshots/snapshots.module';
@@ -27,6 +29,8 @@ import { tenantsModule } from './tenants/tenants.module';
 export const modules: readonly AuditModule[] = [
   storageModule,
   eventsModule,
+  rolesModule,
+  personalDataModule,
   readingModule,
   integrityModule,
   checkpointsModule,

@@ -1,4 +1,5 @@
-import { isAdmin } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
+import { can } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { alertSettings } from './alerts-config';
 import { startAlerts } from './alerts-runtime';
@@ -18,16 +19,17 @@ export const alertsModule: AuditModule = {
   resolvers: [AlertRulesResolver, AlertsResolver, AlertSubscriptionResolver],
   references: { AuditAlert: resolveAuditAlertReference },
   rules: {
-    Query: { alerts: isAdmin, alertRules: isAdmin },
+    Query: { alerts: can(AuditPermission.READ_ALERTS), alertRules: can(AuditPermission.READ_ALERTS) },
+    // Acknowledging or resolving changes an alert: not for read-only roles.
     Mutation: {
-      createAlertRule: isAdmin,
-      updateAlertRule: isAdmin,
-      setAlertRuleEnabled: isAdmin,
-      deleteAlertRule: isAdmin,
-      acknowledgeAlert: isAdmin,
-      resolveAlert: isAdmin,
+      createAlertRule: can(AuditPermission.MANAGE_ALERTS),
+      updateAlertRule: can(AuditPermission.MANAGE_ALERTS),
+      setAlertRuleEnabled: can(AuditPermission.MANAGE_ALERTS),
+      deleteAlertRule: can(AuditPermission.MANAGE_ALERTS),
+      acknowledgeAlert: can(AuditPermission.MANAGE_ALERTS),
+      resolveAlert: can(AuditPermission.MANAGE_ALERTS),
     },
-    Subscription: { auditAlertRaised: isAdmin },
+    Subscription: { auditAlertRaised: can(AuditPermission.READ_ALERTS) },
   },
   openTypes: [
     'AuditAlert',

@@ -52,4 +52,10 @@ export class AuditEvent {
   @Field(() => String, { nullable: true }) sessionId!: string | null;
   @Field(() => GeoLocation, { nullable: true }) location!: GeoLocation | null;
   @Field(() => JSONScalar, { nullable: true }) metadata!: unknown;
+  @Field(() => [String], {
+    description:
+      'The personal fields this caller cannot see, which read as null: `actorEmail`, `ipAddress`, `userAgent`, ' +
+      '`location`, and `changes.<field>` for fields the tenant marks personal (see `personalFields`). Empty with READ_PERSONAL_DATA.',
+  })
+  redactedFields!: readonly string[];
 }

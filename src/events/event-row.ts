@@ -78,6 +78,9 @@ export function actorOf(row: ActorColumns): AuditActor {
   };
 }
 
+/** `redactedFields` of an event shown whole. */
+export const NOTHING_REDACTED: readonly string[] = Object.freeze([]);
+
 function eventOf<T extends Date | string>(row: AuditEventRow, occurredAt: T, recordedAt: T) {
   return {
     id: row.id,
@@ -97,5 +100,6 @@ function eventOf<T extends Date | string>(row: AuditEventRow, occurredAt: T, rec
     sessionId: row.session_id,
     location: row.location,
     metadata: row.metadata,
+    redactedFields: NOTHING_REDACTED,
   };
 }

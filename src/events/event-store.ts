@@ -4,7 +4,7 @@ import { connectionOf } from '../db/transaction-connection';
 import { BadUserInputError } from '../errors';
 import type { AuditEvent } from './audit-event.type';
 import type { AuditAction } from './enums';
-import { eventColumns, toAuditEvent, type AuditEventRow } from './event-row';
+import { eventColumns, NOTHING_REDACTED, toAuditEvent, type AuditEventRow } from './event-row';
 import { claimIds, insertEvents } from './insert-batch';
 import { eventKey, type NewEvent } from './new-event';
 import { lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
@@ -130,5 +130,7 @@ function toStoredEvent({ event, sequence, recordedAt }: SequencedEvent): AuditEv
     sessionId: event.sessionId,
     location: event.location,
     metadata: event.metadata,
+    // Its writer sent it: nothing in it is hidden from them.
+    redactedFields: NOTHING_REDACTED,
   };
 }

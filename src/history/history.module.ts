@@ -1,5 +1,6 @@
 import { allow } from 'graphql-shield';
-import { isAdmin } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
+import { can } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { crmEntityClasses } from './crm-entities';
 import { CRM_ENTITY_TYPES } from './crm-entity-types';
@@ -13,7 +14,11 @@ export const historyModule: AuditModule = {
   rules: Object.fromEntries(
     CRM_ENTITY_TYPES.map((type) => [
       type,
-      { id: allow, auditHistory: isAdmin, ...(type === 'User' ? { auditActivity: isAdmin } : {}) },
+      {
+        id: allow,
+        auditHistory: can(AuditPermission.READ_EVENTS),
+        ...(type === 'User' ? { auditActivity: can(AuditPermission.READ_EVENTS) } : {}),
+      },
     ]),
   ),
 };

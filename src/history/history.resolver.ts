@@ -1,19 +1,25 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { AuditEventConnection } from '../reading/connection.type';
 import { AuditEventFilter, RecordHistoryFilter, toEventFilter } from '../reading/filter.input';
-import { checkPageArgs } from '../reading/page';
+import { redactionOf } from '../events/redaction';
+import { checkPageArgs, redactConnection } from '../reading/page';
+import { checkCriteriaVisible } from '../reading/personal-criteria';
 import type { RequestContext } from '../core/context';
 import { crmEntityClasses, type CrmRecord } from './crm-entities';
 import { CRM_ENTITY_TYPES, type CrmEntityType } from './crm-entity-types';
 import { HISTORY_LOADER, type HistoryKey } from './history.loader';
 
-function loadPage(
+async function loadPage(
   context: RequestContext,
   key: Pick<HistoryKey, 'by' | 'entityType' | 'id'>,
   page: { first: number; after: string | null; filter: AuditEventFilter | RecordHistoryFilter | null },
 ): Promise<AuditEventConnection> {
   const { cursor } = checkPageArgs(page);
-  return context.loader(HISTORY_LOADER).load({ ...key, first: page.first, cursor, filter: toEventFilter(page.filter) });
+  const filter = toEventFilter(page.filter);
+  const redaction = await redactionOf(context);
+  checkCriteriaVisible({ filter }, redaction);
+  const connection = await context.loader(HISTORY_LOADER).load({ ...key, first: page.first, cursor, filter });
+  return redactConnection(connection, redaction);
 }
 
 function historyResolver(name: CrmEntityType) {

@@ -1,4 +1,5 @@
-import { isAdmin } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
+import { can } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { IntegrityResolver } from './integrity.resolver';
 
@@ -6,6 +7,6 @@ import { IntegrityResolver } from './integrity.resolver';
 export const integrityModule: AuditModule = {
   name: 'integrity',
   resolvers: [IntegrityResolver],
-  rules: { Query: { auditLogIntegrity: isAdmin } },
+  rules: { Query: { auditLogIntegrity: can(AuditPermission.READ_EVENTS) } },
   openTypes: ['IntegrityReport'],
 };

@@ -6,7 +6,7 @@ import { NextFrameWriter, type MemberOutlet } from './member-outlet';
 import type { RenderedEvent } from './render-event';
 import { SubscriptionEnd } from './subscription-end';
 
-export type EndReason = 'client' | 'slow_consumer' | 'token_expired' | 'shutdown' | 'error';
+export type EndReason = 'client' | 'slow_consumer' | 'token_expired' | 'permissions_changed' | 'shutdown' | 'error';
 
 /** Largest delay setTimeout accepts. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -30,6 +30,7 @@ export class FeedMember {
   ended = false;
   private readonly outbox: BoundedOutbox;
   private readonly expiryTimer: NodeJS.Timeout;
+  private readonly endListeners: Array<() => void> = [];
 
   constructor(
     /** Events at or below this sequence are never written: what the subscriber has, or skipped. */
@@ -67,6 +68,12 @@ export class FeedMember {
     return this.outbox.whenRoom();
   }
 
+  /** Calls `listener` once when the subscription ends, however it ends. */
+  onEnded(listener: () => void): void {
+    if (this.ended) listener();
+    else this.endListeners.push(listener);
+  }
+
   /** Ends the subscription with `error`, dropping what is queued: the error says where to resume. */
   fail(error: GraphQLError, reason: Exclude<EndReason, 'client'>): void {
     if (this.ended) return;
@@ -82,5 +89,6 @@ export class FeedMember {
     this.outbox.close();
     this.metrics.subscriptions.dec();
     this.onEnd(this);
+    for (const listener of this.endListeners.splice(0)) listener();
   }
 }

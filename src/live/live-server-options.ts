@@ -12,7 +12,7 @@ import {
 } from 'graphql';
 import type { ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { WebSocket } from 'ws';
-import { adminProblem } from '../auth/admin-problem';
+import { AuditPermission, currentPermissions, lackProblem } from '../auth/permissions';
 import type { Authenticate } from '../auth/verify-token';
 import type { Authentication } from '../auth/principal';
 import type { Limits } from '../config';
@@ -82,11 +82,11 @@ function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
 }
 
 /** The operation's document, or why it may not run on this connection. */
-function admit(
-  { schema, limits, introspection }: Pick<LiveServerDeps, 'schema' | 'limits' | 'introspection'>,
+async function admit(
+  { schema, limits, introspection, services }: Pick<LiveServerDeps, 'schema' | 'limits' | 'introspection' | 'services'>,
   auth: Authentication,
   payload: SubscribePayload,
-): DocumentNode | GraphQLError[] {
+): Promise<DocumentNode | GraphQLError[]> {
   if (!auth.principal)
     return [toGraphQLError(new UnauthenticatedError(`A valid bearer token is required: ${auth.problem}`))];
   if (auth.principal.expiresAt * 1000 <= Date.now())
@@ -109,7 +109,8 @@ function admit(
     if (error instanceof GraphQLError) return [error];
     throw error;
   }
-  const problem = subscribesToLiveField(document, payload.operationName) ? adminProblem(auth) : null;
+  if (!subscribesToLiveField(document, payload.operationName)) return document;
+  const problem = lackProblem(await currentPermissions(services, auth.principal), [AuditPermission.READ_EVENTS]);
   return problem ? [toGraphQLError(problem)] : document;
 }
 
@@ -130,11 +131,11 @@ export function liveServerOptions(
       ctx.extra.auth = await authenticate(header);
       return true;
     },
-    onSubscribe(ctx, _id, payload) {
+    async onSubscribe(ctx, _id, payload) {
       // graphql-ws has already added this operation to `subscriptions`.
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection)
         return refused(schema, [tooManySubscriptions(limits.maxSubscriptionsPerConnection)]);
-      const admitted = admit(deps, ctx.extra.auth!, payload);
+      const admitted = await admit(deps, ctx.extra.auth!, payload);
       if (Array.isArray(admitted)) return refused(schema, admitted);
       return { schema, document: admitted, operationName: payload.operationName, variableValues: payload.variables };
     },

@@ -1,4 +1,5 @@
-import { isAdmin } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
+import { can } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { LiveEventsResolver } from './live-events.resolver';
 import { startLiveFeed } from './live-feed';
@@ -8,7 +9,7 @@ import { liveSettings } from './live-options';
 export const liveModule: AuditModule = {
   name: 'live',
   resolvers: [LiveEventsResolver],
-  rules: { Subscription: { auditEventRecorded: isAdmin } },
+  rules: { Subscription: { auditEventRecorded: can(AuditPermission.READ_EVENTS) } },
   settings: liveSettings,
   start: startLiveFeed,
 };

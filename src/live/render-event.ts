@@ -1,5 +1,6 @@
 import { execute, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { toAuditEvent, type AuditEventRow } from '../events/event-row';
+import { redactEvent, type Redaction } from '../events/redaction';
 import type { EventCriteria } from '../reading/apply-criteria';
 
 /** What every subscriber of a feed has in common: tenant, criteria and the operation to run per event. */
@@ -8,6 +9,8 @@ export interface FeedShape {
   /** Subscribers of one tenant with the same key share a feed. */
   feedKey: string;
   criteria: EventCriteria;
+  /** What its subscribers may not see; part of the feed key, so that all of them have the same. */
+  redaction: Redaction | null;
   schema: GraphQLSchema;
   document: DocumentNode;
   operationName?: string | null;
@@ -30,7 +33,7 @@ export interface RenderedEvent {
  * `committedAt` defaults to the event's recording time when the commit notice is not known.
  */
 export async function renderEvent(shape: FeedShape, row: AuditEventRow, committedAt?: number): Promise<RenderedEvent> {
-  const event = toAuditEvent(row);
+  const event = redactEvent(toAuditEvent(row), shape.redaction);
   const { schema, document, operationName, variableValues, contextValue } = shape;
   const result = await execute({ schema, document, operationName, variableValues, contextValue, rootValue: event });
   // GraphQLError's toJSON gives the same shape graphql-ws would send for `errors`.

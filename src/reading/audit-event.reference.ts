@@ -1,14 +1,15 @@
-import { adminProblem } from '../auth/admin-problem';
+import { AuditPermission, requirePermissions } from '../auth/permissions';
+import { redactEvent, redactionOf } from '../events/redaction';
 import { findEvent } from './event-reader';
 import type { RequestContext } from '../core/context';
 import type { AuditEvent } from '../events/audit-event.type';
 
-/** `_entities` is open to the gateway, but an event behind it is for the tenant's admins only. */
+/** `_entities` is open to the gateway, but an event behind it is for the tenant's roles that may read events. */
 export async function resolveAuditEventReference(
   reference: Pick<AuditEvent, 'id'>,
   context: RequestContext,
 ): Promise<AuditEvent | null> {
-  const problem = adminProblem(context.auth);
-  if (problem) throw problem;
-  return findEvent(context.services.reads, context.auth.principal!.tenantId, reference.id);
+  await requirePermissions(context, [AuditPermission.READ_EVENTS]);
+  const event = await findEvent(context.services.reads, context.auth.principal!.tenantId, reference.id);
+  return event && redactEvent(event, await redactionOf(context));
 }

@@ -2,10 +2,13 @@ import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../core/context';
 import { AuditEvent } from '../events/audit-event.type';
 import { parseUuidArgument } from '../ids';
+import { redactEvent, redactionOf } from '../events/redaction';
 import { ARCHIVE_SEARCH } from './archive-search';
 import { AuditEventConnection } from './connection.type';
 import { findEvent, listEvents } from './event-reader';
 import { AuditEventFilter, toEventFilter } from './filter.input';
+import { redactConnection } from './page';
+import { checkCriteriaVisible } from './personal-criteria';
 import { savedCriteriaOf } from './saved-criteria';
 
 @Resolver()
@@ -34,18 +37,18 @@ export class EventQueriesResolver {
     const { reads } = context.services;
     const saved = await savedCriteriaOf(context, savedFilterId);
     const archive = includeArchived ? context.services.get(ARCHIVE_SEARCH) : undefined;
-    return listEvents(reads, tenantOf(context), {
-      filter: toEventFilter(filter),
-      search,
-      first,
-      after,
-      saved,
-      archive,
-    });
+    const criteria = { filter: toEventFilter(filter), search, saved };
+    const redaction = await redactionOf(context);
+    checkCriteriaVisible(criteria, redaction);
+    return redactConnection(
+      await listEvents(reads, tenantOf(context), { ...criteria, first, after, archive }),
+      redaction,
+    );
   }
 
   @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })
-  auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
-    return findEvent(context.services.reads, tenantOf(context), parseUuidArgument('id', id));
+  async auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
+    const event = await findEvent(context.services.reads, tenantOf(context), parseUuidArgument('id', id));
+    return event && redactEvent(event, await redactionOf(context));
   }
 }

@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../errors';
 import { toAuditEventNode, type AuditEventNode, type AuditEventRow } from '../events/event-row';
+import { redactEvent, type Redaction } from '../events/redaction';
 import type { AuditEventConnection } from './connection.type';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 
@@ -47,6 +48,19 @@ class Edge {
   get cursor(): string {
     return encodeCursor({ occurredUs: this.occurredUs, id: this.node.id });
   }
+
+  redacted(redaction: Redaction): Edge {
+    return new Edge(this.occurredUs, redactEvent(this.node, redaction));
+  }
+}
+
+/** The connection as a caller under `redaction` sees it (itself when nothing is hidden). */
+export function redactConnection(connection: AuditEventConnection, redaction: Redaction | null): AuditEventConnection {
+  if (!redaction) return connection;
+  const edges = connection.edges.map((edge) =>
+    edge instanceof Edge ? edge.redacted(redaction) : { ...edge, node: redactEvent(edge.node, redaction) },
+  );
+  return { ...connection, edges };
 }
 
 /** Turns up to `first + 1` rows into a connection. */

@@ -1,4 +1,5 @@
-import { isAdmin } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
+import { can } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { REVERT_SETTINGS, revertSettings, revertSettingsFrom } from './revert-settings';
 import { RevertResolver } from './revert.resolver';
@@ -7,7 +8,7 @@ import { RevertResolver } from './revert.resolver';
 export const revertModule: AuditModule = {
   name: 'revert',
   resolvers: [RevertResolver],
-  rules: { Mutation: { revertAuditChange: isAdmin } },
+  rules: { Mutation: { revertAuditChange: can(AuditPermission.REVERT) } },
   openTypes: ['AuditRevertResult'],
   settings: revertSettings,
   async start({ config, services }) {

@@ -1,4 +1,5 @@
-import { isAdmin } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
+import { can } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { SAVED_CRITERIA } from '../reading/saved-criteria';
 import { Migration20261122100000Investigations } from './migrations/Migration20261122100000_investigations';
@@ -13,12 +14,13 @@ export const savedFiltersModule: AuditModule = {
   name: 'saved-filters',
   resolvers: [SavedFilterQueriesResolver, SavedFilterMutationsResolver],
   rules: {
-    Query: { savedFilters: isAdmin, savedFilter: isAdmin },
+    // Listing and running saved filters is reading the log; saving and changing them is not.
+    Query: { savedFilters: can(AuditPermission.READ_EVENTS), savedFilter: can(AuditPermission.READ_EVENTS) },
     Mutation: {
-      createSavedFilter: isAdmin,
-      renameSavedFilter: isAdmin,
-      shareSavedFilter: isAdmin,
-      deleteSavedFilter: isAdmin,
+      createSavedFilter: can(AuditPermission.MANAGE_SAVED_FILTERS),
+      renameSavedFilter: can(AuditPermission.MANAGE_SAVED_FILTERS),
+      shareSavedFilter: can(AuditPermission.MANAGE_SAVED_FILTERS),
+      deleteSavedFilter: can(AuditPermission.MANAGE_SAVED_FILTERS),
     },
   },
   openTypes: ['AuditSavedFilter'],

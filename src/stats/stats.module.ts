@@ -1,4 +1,5 @@
-import { isAdmin } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
+import { can } from '../auth/rules';
 import type { AuditModule } from '../core/module';
 import { SecurityOverviewResolver } from './security-overview.resolver';
 import { StatsResolver } from './stats.resolver';
@@ -7,7 +8,13 @@ import { StatsResolver } from './stats.resolver';
 export const statsModule: AuditModule = {
   name: 'stats',
   resolvers: [StatsResolver, SecurityOverviewResolver],
-  rules: { Query: { auditStats: isAdmin, securityOverview: isAdmin } },
+  rules: {
+    Query: {
+      auditStats: can(AuditPermission.READ_EVENTS),
+      // Per-user devices, IP addresses and login locations: personal data through and through.
+      securityOverview: can(AuditPermission.READ_EVENTS, AuditPermission.READ_PERSONAL_DATA),
+    },
+  },
   openTypes: [
     'AuditStats',
     'AuditStatsGroup',

@@ -1,6 +1,8 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { BadUserInputError } from '../errors';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
+import { redactionOf } from '../events/redaction';
+import { PersonalSearchForbiddenError, checkCriteriaVisible } from '../reading/personal-criteria';
 import { savedCriteriaOf } from '../reading/saved-criteria';
 import { tenantOf, type RequestContext } from '../core/context';
 import { queryStats } from './stats-query';
@@ -9,6 +11,9 @@ import { tenantTimeZone } from '../tenants/tenant-settings';
 import { parseTimeZoneArgument } from '../time-zone';
 
 const MAX_GROUPS = 10_000;
+
+/** Groups that would show IP addresses or locations. */
+const PERSONAL_DIMENSIONS = [AuditStatsDimension.IP_ADDRESS, AuditStatsDimension.COUNTRY];
 
 @Resolver(() => AuditStats)
 export class StatsResolver {
@@ -44,10 +49,14 @@ export class StatsResolver {
     const { reads } = context.services;
     const tenantId = tenantOf(context);
     const saved = await savedCriteriaOf(context, savedFilterId);
+    const criteria = { filter: toEventFilter(filter), search, saved };
+    const redaction = await redactionOf(context);
+    checkCriteriaVisible(criteria, redaction);
+    const personal = groupBy.filter((dimension) => PERSONAL_DIMENSIONS.includes(dimension));
+    if (redaction && personal.length > 0)
+      throw new PersonalSearchForbiddenError('groupBy', `grouping by ${personal.join(', ')}`);
     return queryStats(reads, tenantId, {
-      filter: toEventFilter(filter),
-      search,
-      saved,
+      ...criteria,
       groupBy,
       interval: interval ?? null,
       timeZone: timeZone ? parseTimeZoneArgument('timeZone', timeZone) : await tenantTimeZone(reads, tenantId),

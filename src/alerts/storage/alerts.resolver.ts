@@ -3,6 +3,7 @@ import { AuditEvent } from '../../events/audit-event.type';
 import { tenantOf, type RequestContext } from '../../core/context';
 import { AlertSeverity, AlertStatus } from '../alert-enums';
 import { withConfigChange } from '../../events/config-change';
+import { redactEvent, redactionOf } from '../../events/redaction';
 import { AlertNotFoundError } from '../alert-errors';
 import { AlertRule, toAlertRule } from '../rules/alert-rule.type';
 import { alertSnapshot, changeAlertStatus } from './alert-status-change';
@@ -63,8 +64,12 @@ export class AlertsResolver {
   }
 
   @FieldResolver(() => [AuditEvent], { description: 'The events that raised it, in log order.' })
-  events(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AuditEvent[]> {
-    return context.loader(ALERT_LOADERS).events.load(alert.id);
+  async events(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AuditEvent[]> {
+    const [events, redaction] = await Promise.all([
+      context.loader(ALERT_LOADERS).events.load(alert.id),
+      redactionOf(context),
+    ]);
+    return events.map((event) => redactEvent(event, redaction));
   }
 
   @FieldResolver(() => AlertWebhookDelivery, {

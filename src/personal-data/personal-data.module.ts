@@ -1,0 +1,33 @@
+import { AuditPermission } from '../auth/permissions';
+import { can } from '../auth/rules';
+import type { AuditModule } from '../core/module';
+import { PERSONAL_FIELD_SOURCE, type PersonalFields } from '../events/redaction';
+import { Migration20261201130000PersonalFields } from './migrations/Migration20261201130000_personal_fields';
+import { PersonalFieldEntity } from './personal-field.entity';
+import { PersonalFieldsResolver } from './personal-fields.resolver';
+
+/** Which entity fields each tenant marks personal; read per request by callers shown masked events. */
+export const personalDataModule: AuditModule = {
+  name: 'personal-data',
+  resolvers: [PersonalFieldsResolver],
+  rules: {
+    Query: { personalFields: can(AuditPermission.READ_EVENTS) },
+    Mutation: { setPersonalFields: can(AuditPermission.MANAGE_ROLES) },
+  },
+  openTypes: ['AuditPersonalFields'],
+  entities: [PersonalFieldEntity],
+  migrations: [{ name: 'Migration20261201130000_personal_fields', class: Migration20261201130000PersonalFields }],
+  async start({ db, services }) {
+    services.provide(PERSONAL_FIELD_SOURCE, {
+      async of(tenantId): Promise<PersonalFields> {
+        const rows: Array<{ entity_type: string; field: string }> = await db.knex
+          .select('entity_type', 'field')
+          .from('personal_fields')
+          .where('tenant_id', tenantId);
+        const byType = new Map<string, string[]>();
+        for (const row of rows) byType.set(row.entity_type, [...(byType.get(row.entity_type) ?? []), row.field]);
+        return byType;
+      },
+    });
+  },
+};
