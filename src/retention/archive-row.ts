@@ -1,5 +1,5 @@
 import { canonicalContent } from '../events/canonical-content';
-import type { AuditEventRow } from '../events/event-row';
+import { NOTHING_REDACTED, type AuditEventRow } from '../events/event-row';
 import type { AuditEvent } from '../events/audit-event.type';
 
 /**
@@ -90,6 +90,7 @@ export function eventOfArchiveRow(row: ArchiveRow): AuditEvent {
     sessionId: row.session_id,
     location: JSON.parse(row.location),
     metadata: JSON.parse(row.metadata),
+    redactedFields: NOTHING_REDACTED,
   };
 }
 

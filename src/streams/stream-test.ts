@@ -1,3 +1,4 @@
+import { NOTHING_REDACTED } from '../events/event-row';
 import { randomUUID } from 'node:crypto';
 import { ActorType, AuditAction, AuditCategory, AuditSource } from '../events/enums';
 import type { OutboundAllowList } from '../net/outbound-url';
@@ -36,6 +37,7 @@ export async function testStream(
       sessionId: null,
       location: null,
       metadata: { test: true, stream: stream.name },
+      redactedFields: NOTHING_REDACTED,
     },
     stream.format,
   );

@@ -78,7 +78,14 @@ async function mismatches(meta: EntityMetadata): Promise<string[]> {
 describe('ORM entities against the migrated schema', () => {
   it('maps configuration tables only', () => {
     const tables = Object.values(database.db.orm.getMetadata().getAll()).map((meta) => meta.tableName);
-    expect(tables.sort()).toEqual(['alert_rules', 'alerts', 'audit_roles', 'audit_streams', 'personal_fields', 'saved_filters']);
+    expect(tables.sort()).toEqual([
+      'alert_rules',
+      'alerts',
+      'audit_roles',
+      'audit_streams',
+      'personal_fields',
+      'saved_filters',
+    ]);
   });
 
   it('maps every property to a column of its type and nullability, with the table’s primary key', async () => {

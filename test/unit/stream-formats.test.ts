@@ -26,6 +26,7 @@ function event(action: AuditAction, extra: Partial<AuditEvent> = {}): AuditEvent
     sessionId: 'sess-1',
     location: null,
     metadata: null,
+    redactedFields: [],
     ...extra,
   };
 }
