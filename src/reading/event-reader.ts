@@ -11,7 +11,7 @@ export interface ListEventsArgs extends PageArgs, EventCriteria {}
 export async function listEvents(knex: Knex, tenantId: string, args: ListEventsArgs): Promise<AuditEventConnection> {
   const { first, cursor } = checkPageArgs(args);
   const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
-  applyCriteria(qb, args);
+  applyCriteria(qb, args, { indexed: true });
   const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
   return toConnection(rows, first);
 }
