@@ -13,15 +13,21 @@ export interface EventCriteria {
 
 /**
  * ANDs every criterion onto a query of `audit_events` aliased `alias`: the one place where
- * `auditEvents`, `auditStats` and `auditEventRecorded` turn criteria into SQL.
+ * `auditEvents`, `auditStats` and `auditEventRecorded` turn criteria into SQL. `indexed`: the read
+ * goes over the tenant's whole log, so terms are written for the search index (see `applySearch`).
  * @throws BadUserInputError naming `filter.<field>`, `search` or `savedFilterId`.
  */
-export function applyCriteria(qb: Knex.QueryBuilder, criteria: EventCriteria, alias = 'e'): Knex.QueryBuilder {
-  applyEventFilter(qb, criteria.filter, { alias, argument: 'filter' });
-  if (criteria.search) applySearch(qb, parseSearchArgument(criteria.search, 'search'), { alias });
+export function applyCriteria(
+  qb: Knex.QueryBuilder,
+  criteria: EventCriteria,
+  { alias = 'e', indexed = false }: { alias?: string; indexed?: boolean } = {},
+): Knex.QueryBuilder {
+  applyEventFilter(qb, criteria.filter, { alias, argument: 'filter', indexed });
+  if (criteria.search) applySearch(qb, parseSearchArgument(criteria.search, 'search'), { alias, indexed });
   if (criteria.saved) {
-    applyEventFilter(qb, criteria.saved.filter, { alias, argument: 'savedFilterId' });
-    if (criteria.saved.search) applySearch(qb, parseSearchArgument(criteria.saved.search, 'savedFilterId'), { alias });
+    applyEventFilter(qb, criteria.saved.filter, { alias, argument: 'savedFilterId', indexed });
+    if (criteria.saved.search)
+      applySearch(qb, parseSearchArgument(criteria.saved.search, 'savedFilterId'), { alias, indexed });
   }
   return qb;
 }

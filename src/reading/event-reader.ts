@@ -15,7 +15,7 @@ export interface ListEventsArgs extends PageArgs, EventCriteria {
 export async function listEvents(knex: Knex, tenantId: string, args: ListEventsArgs): Promise<AuditEventConnection> {
   const { first, cursor } = checkPageArgs(args);
   const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
-  applyCriteria(qb, args);
+  applyCriteria(qb, args, { indexed: true });
   const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
   if (!args.archive) return toConnection(rows, first);
   const archived = await args.archive(tenantId, args, first + 1, cursor);

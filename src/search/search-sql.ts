@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { SearchQuery, SearchTerm, ValueKey } from './ast';
-import { dateCondition, ipTermCondition, textCondition, valueCondition } from './search-conditions';
+import { changeCondition, dateCondition, ipTermCondition, textCondition, valueCondition } from './search-conditions';
 import type { ChangeValues } from './search-conditions';
 import { anyOf, applyConditions, columnsOf, not, type Column, type SqlCondition } from './sql-condition';
 import { indexedChangeCondition, indexedValueCondition } from './term-tokens';
@@ -22,9 +22,9 @@ function termCondition(term: SearchTerm, column: Column): SqlCondition {
 
 /**
  * Non-negated keyed terms: one condition per key, its values ORed; field/old_value/new_value share one.
- * Each is written so that the search index can answer it (a negation is kept as it is: it matches most events).
+ * `indexed`: each is written so that the search index can answer it (negations stay as they are).
  */
-function positiveConditions(terms: SearchTerm[], column: Column): SqlCondition[] {
+function positiveConditions(terms: SearchTerm[], column: Column, indexed: boolean): SqlCondition[] {
   const valuesByKey = new Map<ValueKey, string[]>();
   const alternativesByKey = new Map<'date' | 'ip', SqlCondition[]>();
   for (const term of terms) {
@@ -40,22 +40,33 @@ function positiveConditions(terms: SearchTerm[], column: Column): SqlCondition[]
     valuesByKey.delete(key);
   }
   return [
-    ...[...valuesByKey].map(([key, values]) => indexedValueCondition(key, values, column)),
+    ...[...valuesByKey].map(([key, values]) =>
+      indexed ? indexedValueCondition(key, values, column) : valueCondition(key, values, column),
+    ),
     ...[...alternativesByKey.values()].map(anyOf),
-    ...(Object.keys(change).length > 0 ? [indexedChangeCondition(change, column)] : []),
+    ...(Object.keys(change).length > 0
+      ? [indexed ? indexedChangeCondition(change, column) : changeCondition(change, column)]
+      : []),
   ];
 }
 
 /**
  * Adds the search to `qb` (rows of `audit_events` under `options.alias`): terms are ANDed, a repeated
  * key is ORed, each negated term is its own NOT, each bare word its own substring match.
+ * `indexed` (reads over a tenant's whole log) writes keyed terms as search-token checks, the same
+ * events; reads of a few events (a record's history, new events of a live feed, an alert window)
+ * keep the plain comparisons, which are cheaper row by row.
  */
-export function applySearch(qb: Knex.QueryBuilder, query: SearchQuery, options: { alias: string }): Knex.QueryBuilder {
+export function applySearch(
+  qb: Knex.QueryBuilder,
+  query: SearchQuery,
+  options: { alias: string; indexed?: boolean },
+): Knex.QueryBuilder {
   const column = columnsOf(options.alias);
   const keyed = query.terms.filter((term) => term.kind !== 'text' && !term.negated);
   const each = query.terms.filter((term) => term.kind === 'text' || term.negated);
   return applyConditions(qb, [
     ...each.map((term) => (term.negated ? not(termCondition(term, column)) : termCondition(term, column))),
-    ...positiveConditions(keyed, column),
+    ...positiveConditions(keyed, column, options.indexed ?? false),
   ]);
 }

@@ -34,7 +34,7 @@ export async function queryStats(knex: Knex, tenantId: string, args: StatsArgs):
     .select(knex.raw([...selects, 'count(*)::int AS count'].join(', '), args.interval ? [args.timeZone] : []))
     .from('audit_events as e')
     .where('e.tenant_id', tenantId);
-  applyCriteria(inner, args);
+  applyCriteria(inner, args, { indexed: true });
   if (selects.length > 0) inner.groupByRaw(selects.map((_, index) => index + 1).join(', '));
 
   const order = [...(args.interval ? ['g.bucket'] : []), 'g.count DESC', ...dimensions.map((d) => `g."${d.column}"`)];

@@ -11,7 +11,11 @@ import { Migration } from '@mikro-orm/migrations';
  * `c:` category, `s:` source, `i:` entity id, `n:` session, `f:` changed field, `o:`/`v:` old/new
  * value (lowered, JSON null as `null`), each cut to 200 characters so that none outgrows a GIN
  * entry. src/search/term-tokens.ts writes each term as a token check, alone where it is the same
- * condition and next to the term's own condition where it is only implied by it.
+ * condition and next to the term's own condition where it is only implied by it. Its COST tells the
+ * planner that computing the tokens row by row (a newest-first scan filtering on them) is dear, so
+ * that a term of a few thousand events goes through the index; PARALLEL RESTRICTED keeps such
+ * reads in one process (with that cost, parallel plans looked cheaper, and starting workers cost
+ * more than the whole read).
  *
  * Bare words are substrings of the event's text: `audit_search_text_matches` keeps the match as it
  * was; being a function the planner cannot see into, it is estimated to match often, so the
@@ -24,7 +28,7 @@ export class Migration20261202000000SearchIndexes extends Migration {
       CREATE FUNCTION audit_search_tokens(actor_id text, actor_email text, actor_role text, action text,
           category text, source text, entity_type text, entity_id text, session_id text,
           changed_fields text[], changes jsonb)
-        RETURNS text[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+        RETURNS text[] LANGUAGE plpgsql IMMUTABLE PARALLEL RESTRICTED COST 5000 AS $$
         DECLARE
           tokens text[] := array_remove(ARRAY[
             'u:' || left(actor_id, 200),
