@@ -31,6 +31,15 @@ export const exportSettings = {
     default: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
     desc: 'a TrueType font for PDF reports, for text beyond Latin-1 (Debian: fonts-dejavu-core); a missing file falls back to Helvetica',
   }),
+  EXPORT_SMTP_URL: text({
+    default: undefined,
+    desc: 'SMTP server of scheduled exports sent by email (`smtp://user:pass@host:587`, `smtps://...`); unset: email destinations fail',
+  }),
+  EXPORT_SMTP_FROM: text({ default: 'audit-exports@localhost', desc: 'the sender of scheduled exports’ emails' }),
+  EXPORT_SFTP_PRIVATE_KEY_PATH: text({
+    default: undefined,
+    desc: 'the SSH private key (OpenSSH format) scheduled exports log in to SFTP servers with; unset: SFTP destinations fail',
+  }),
   EXPORT_MAX_ROWS_PER_SECOND: count({
     default: 0,
     desc: 'the most rows a second one export reads, to spare the database (`0`: no limit)',
