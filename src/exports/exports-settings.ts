@@ -4,7 +4,7 @@ import { count, flag, positive, text, type SettingsOf } from '../core/settings';
 export const exportSettings = {
   EXPORT_URL_SECRET: text({
     default: undefined,
-    desc: 'HMAC-SHA256 key of export download links; unset: a development key with a warning, refused when `NODE_ENV=production`',
+    desc: 'HMAC-SHA256 key of export download links; unset: a development key with a warning, and in production no download links until it is set',
   }),
   EXPORT_PUBLIC_URL: text({
     default: undefined,
@@ -50,9 +50,8 @@ export type ExportSettings = SettingsOf<typeof exportSettings>;
 
 export const DEVELOPMENT_EXPORT_URL_SECRET = 'audit-subgraph-development-export-url-secret';
 
-/** The key of download links. @throws Error in production without EXPORT_URL_SECRET. */
-export function exportUrlSecret(settings: ExportSettings, production: boolean): string {
+/** The key of download links; null in production without EXPORT_URL_SECRET (then no link is given or honoured). */
+export function exportUrlSecret(settings: ExportSettings, production: boolean): string | null {
   if (settings.EXPORT_URL_SECRET) return settings.EXPORT_URL_SECRET;
-  if (production) throw new Error('EXPORT_URL_SECRET must be set when NODE_ENV=production');
-  return DEVELOPMENT_EXPORT_URL_SECRET;
+  return production ? null : DEVELOPMENT_EXPORT_URL_SECRET;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAdmin } from '../auth/rules';
+import { AuditError, ErrorCode } from '../errors';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
 import { PostgresFanout } from '../live/postgres-fanout';
 import { OBJECT_STORE } from '../storage/object-store';
@@ -27,7 +28,7 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
   const hub = new ExportProgressHub(services.reads, log);
   const downloadLink = (row: { tenant_id: string; id: string }, origin: string | undefined) => {
     const base = settings.EXPORT_PUBLIC_URL ?? origin;
-    return base ? signDownloadLink(secret, base, { tenantId: row.tenant_id, exportId: row.id }) : null;
+    return base && secret ? signDownloadLink(secret, base, { tenantId: row.tenant_id, exportId: row.id }) : null;
   };
   const worker = settings.EXPORT_WORKER
     ? new ExportWorker(
@@ -76,7 +77,11 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
   services.provide(EXPORTS, {
     hub,
     downloadLink,
-    verifyLink: (exportId, query) => verifyDownloadLink(secret, exportId, query),
+    verifyLink: (exportId, query) => {
+      if (secret === null)
+        throw new AuditError(ErrorCode.NotServedHere, 'Downloads wait for EXPORT_URL_SECRET to be set');
+      return verifyDownloadLink(secret, exportId, query);
+    },
     wakeWorker: () => worker?.wake(),
   });
   worker?.start();
