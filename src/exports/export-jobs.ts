@@ -34,6 +34,8 @@ export interface ExportRow {
   finished_at: string | null;
   expires_at: string | null;
   attempts: number;
+  /** Set when a schedule queued it: delivered to the schedule's destination once written. */
+  schedule_id: string | null;
 }
 
 const COLUMNS = `*, (extract(epoch from created_at) * 1000000)::bigint::text AS created_us`;
@@ -50,7 +52,8 @@ export type NewExport = Pick<
   | 'created_by'
   | 'created_by_email'
   | 'created_by_role'
->;
+> &
+  Partial<Pick<ExportRow, 'schedule_id'>>;
 
 /** Tells every replica's `auditExportProgress` subscribers of the tenant to read their exports again. */
 export async function announceExport(knex: Knex, tenantId: string): Promise<void> {

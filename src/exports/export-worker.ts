@@ -27,6 +27,10 @@ export interface ExportWorkerOptions {
   retentionMs: number;
   maxRowsPerSecond: number;
   pdf: { maxEvents: number; fontPath: string | null };
+  /** Queues the runs of due schedules; called before each look for work. */
+  runDueSchedules?: () => Promise<unknown>;
+  /** After an export succeeded (and its EXPORT event was stored): a schedule's delivery. */
+  afterSuccess?: (row: ExportRow) => Promise<void>;
 }
 
 /** The admin who asked for an export, as the actor of its EXPORT event. */
@@ -92,6 +96,7 @@ export class ExportWorker {
 
   private async drain(): Promise<void> {
     await this.expire();
+    await this.options.runDueSchedules?.();
     while (!this.stopped) {
       const row = await claimExport(this.knex, this.owner, this.options.leaseMs);
       if (!row) return;
@@ -187,6 +192,14 @@ export class ExportWorker {
       ]);
     });
     if (committed && committed.heads.size > 0) this.services.bus.committed(committed);
+    if (committed)
+      await this.options.afterSuccess?.({
+        ...row,
+        status: ExportStatus.SUCCEEDED,
+        rows_written: String(outcome.rows),
+        sha256: outcome.file.sha256,
+        object_key: outcome.file.key,
+      });
     if (!committed) {
       await this.store().delete(outcome.file.key);
       await this.store().delete(manifestObjectKey(row));

@@ -4,7 +4,7 @@ import { count, flag, positive, text, type SettingsOf } from '../core/settings';
 export const exportSettings = {
   EXPORT_URL_SECRET: text({
     default: undefined,
-    desc: 'HMAC-SHA256 key of export download links; unset: a development key with a warning, refused when `NODE_ENV=production`',
+    desc: 'HMAC-SHA256 key of export download links; unset: a development key with a warning, and in production no download links until it is set',
   }),
   EXPORT_PUBLIC_URL: text({
     default: undefined,
@@ -31,6 +31,15 @@ export const exportSettings = {
     default: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
     desc: 'a TrueType font for PDF reports, for text beyond Latin-1 (Debian: fonts-dejavu-core); a missing file falls back to Helvetica',
   }),
+  EXPORT_SMTP_URL: text({
+    default: undefined,
+    desc: 'SMTP server of scheduled exports sent by email (`smtp://user:pass@host:587`, `smtps://...`); unset: email destinations fail',
+  }),
+  EXPORT_SMTP_FROM: text({ default: 'audit-exports@localhost', desc: 'the sender of scheduled exports’ emails' }),
+  EXPORT_SFTP_PRIVATE_KEY_PATH: text({
+    default: undefined,
+    desc: 'the SSH private key (OpenSSH format) scheduled exports log in to SFTP servers with; unset: SFTP destinations fail',
+  }),
   EXPORT_MAX_ROWS_PER_SECOND: count({
     default: 0,
     desc: 'the most rows a second one export reads, to spare the database (`0`: no limit)',
@@ -41,9 +50,8 @@ export type ExportSettings = SettingsOf<typeof exportSettings>;
 
 export const DEVELOPMENT_EXPORT_URL_SECRET = 'audit-subgraph-development-export-url-secret';
 
-/** The key of download links. @throws Error in production without EXPORT_URL_SECRET. */
-export function exportUrlSecret(settings: ExportSettings, production: boolean): string {
+/** The key of download links; null in production without EXPORT_URL_SECRET (then no link is given or honoured). */
+export function exportUrlSecret(settings: ExportSettings, production: boolean): string | null {
   if (settings.EXPORT_URL_SECRET) return settings.EXPORT_URL_SECRET;
-  if (production) throw new Error('EXPORT_URL_SECRET must be set when NODE_ENV=production');
-  return DEVELOPMENT_EXPORT_URL_SECRET;
+  return production ? null : DEVELOPMENT_EXPORT_URL_SECRET;
 }

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAdmin } from '../auth/rules';
+import { AuditError, ErrorCode } from '../errors';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
 import { PostgresFanout } from '../live/postgres-fanout';
 import { OBJECT_STORE } from '../storage/object-store';
@@ -11,6 +12,10 @@ import { ExportWorker } from './export-worker';
 import { exportSettings, exportUrlSecret } from './exports-settings';
 import { EXPORTS } from './exports-runtime';
 import { ExportsResolver } from './exports.resolver';
+import { deliverExport } from './schedules/deliver-export';
+import { runDueSchedules } from './schedules/run-schedule';
+import { ExportSchedulesResolver } from './schedules/schedules.resolver';
+import { Migration20261202110000ExportSchedules } from './migrations/Migration20261202110000_export_schedules';
 import { Migration20261202100000Exports } from './migrations/Migration20261202100000_exports';
 
 async function startExports({ config, db, services, logger }: ModuleRuntime): Promise<RunningModule> {
@@ -21,6 +26,10 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
     log.warn('EXPORT_URL_SECRET is not set: download links are signed with a development key');
   const databaseUrl = db.orm.config.getClientUrl();
   const hub = new ExportProgressHub(services.reads, log);
+  const downloadLink = (row: { tenant_id: string; id: string }, origin: string | undefined) => {
+    const base = settings.EXPORT_PUBLIC_URL ?? origin;
+    return base && secret ? signDownloadLink(secret, base, { tenantId: row.tenant_id, exportId: row.id }) : null;
+  };
   const worker = settings.EXPORT_WORKER
     ? new ExportWorker(
         db.knex,
@@ -32,6 +41,23 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
           pollMs: settings.EXPORT_POLL_MS,
           retentionMs: settings.EXPORT_RETENTION_SECONDS * 1000,
           maxRowsPerSecond: settings.EXPORT_MAX_ROWS_PER_SECOND,
+          runDueSchedules: () => runDueSchedules(db.knex),
+          afterSuccess: (row) =>
+            deliverExport(
+              {
+                knex: db.knex,
+                store: () => services.get(OBJECT_STORE),
+                outbound: services.outbound,
+                link: (exported, base) => downloadLink(exported, base ?? undefined),
+                smtpUrl: settings.EXPORT_SMTP_URL,
+                smtpFrom: settings.EXPORT_SMTP_FROM,
+                sftpPrivateKey: settings.EXPORT_SFTP_PRIVATE_KEY_PATH
+                  ? readFileSync(settings.EXPORT_SFTP_PRIVATE_KEY_PATH, 'utf8')
+                  : undefined,
+                log,
+              },
+              row,
+            ),
           pdf: {
             maxEvents: settings.EXPORT_PDF_MAX_EVENTS,
             fontPath: existsSync(settings.EXPORT_PDF_FONT) ? settings.EXPORT_PDF_FONT : null,
@@ -50,11 +76,12 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
   });
   services.provide(EXPORTS, {
     hub,
-    downloadLink: (row, origin) => {
-      const base = settings.EXPORT_PUBLIC_URL ?? origin;
-      return base ? signDownloadLink(secret, base, { tenantId: row.tenant_id, exportId: row.id }) : null;
+    downloadLink,
+    verifyLink: (exportId, query) => {
+      if (secret === null)
+        throw new AuditError(ErrorCode.NotServedHere, 'Downloads wait for EXPORT_URL_SECRET to be set');
+      return verifyDownloadLink(secret, exportId, query);
     },
-    verifyLink: (exportId, query) => verifyDownloadLink(secret, exportId, query),
     wakeWorker: () => worker?.wake(),
   });
   worker?.start();
@@ -69,14 +96,23 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
 /** Exports of the log to the object store, their progress, and their signed downloads. */
 export const exportsModule: AuditModule = {
   name: 'exports',
-  resolvers: [ExportsResolver],
+  resolvers: [ExportsResolver, ExportSchedulesResolver],
   rules: {
-    Query: { auditExport: isAdmin, auditExports: isAdmin },
-    Mutation: { startAuditExport: isAdmin, cancelAuditExport: isAdmin },
+    Query: { auditExport: isAdmin, auditExports: isAdmin, auditExportSchedules: isAdmin },
+    Mutation: {
+      startAuditExport: isAdmin,
+      cancelAuditExport: isAdmin,
+      createAuditExportSchedule: isAdmin,
+      deleteAuditExportSchedule: isAdmin,
+      runAuditExportSchedule: isAdmin,
+    },
     Subscription: { auditExportProgress: isAdmin },
   },
-  openTypes: ['AuditExport', 'AuditExportConnection', 'AuditExportEdge'],
-  migrations: [{ name: 'Migration20261202100000_exports', class: Migration20261202100000Exports }],
+  openTypes: ['AuditExport', 'AuditExportConnection', 'AuditExportEdge', 'AuditExportSchedule'],
+  migrations: [
+    { name: 'Migration20261202100000_exports', class: Migration20261202100000Exports },
+    { name: 'Migration20261202110000_export_schedules', class: Migration20261202110000ExportSchedules },
+  ],
   settings: exportSettings,
   routes: downloadRoutes,
   start: startExports,

@@ -40,12 +40,30 @@ export const RATE_LIMITS = serviceKey<RateLimits>('rest.rate-limits');
 
 type Store = { redis: Redis } | { knex: Knex };
 
+const RATE_LIMIT_TABLE = 'rest_rate_limits';
+
+/**
+ * rate-limiter-flexible's own table (its columns, keyed by its `key`, which begins with the tenant),
+ * created here once under a lock: replicas starting together would otherwise race to create it.
+ * Not a migration: it holds counters of the current windows only, and is not distributed with the
+ * tenants' data (in a Citus deployment, use REDIS_URL).
+ */
+export async function ensureRateLimitTable(knex: Knex): Promise<void> {
+  await knex.transaction(async (trx) => {
+    await trx.raw(`SELECT pg_advisory_xact_lock(hashtext(?))`, [RATE_LIMIT_TABLE]);
+    await trx.raw(
+      `CREATE TABLE IF NOT EXISTS ${RATE_LIMIT_TABLE} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
+    );
+  });
+}
+
 function limiter(store: Store, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
   if ('redis' in store) return new RateLimiterRedis({ storeClient: store.redis, keyPrefix, points, duration });
   return new RateLimiterPostgres({
     storeClient: store.knex,
     storeType: 'knex',
-    tableName: 'rest_rate_limits',
+    tableName: RATE_LIMIT_TABLE,
+    tableCreated: true,
     keyPrefix,
     points,
     duration,

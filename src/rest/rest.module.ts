@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { AuditModule } from '../core/module';
 import { liveSettings } from '../live/live-options';
-import { createRateLimits, RATE_LIMITS } from './rate-limits';
+import { createRateLimits, ensureRateLimitTable, RATE_LIMITS } from './rate-limits';
 import { restRoutes } from './rest-routes';
 
 /** The REST API (`/v1/audit-trail`...), answered through the GraphQL schema, with per-tenant rate limits. */
@@ -13,6 +13,7 @@ export const restModule: AuditModule = {
     // The database's name keeps the counters of two deployments (or test runs) on one Redis apart.
     const namespace = `audit:${new URL(db.orm.config.getClientUrl()).pathname.slice(1) || 'default'}`;
     if (!REDIS_URL) {
+      await ensureRateLimitTable(db.knex);
       services.provide(RATE_LIMITS, createRateLimits({ knex: db.knex }, namespace));
       return;
     }

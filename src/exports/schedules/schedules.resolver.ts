@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { tenantOf, type RequestContext } from '../../core/context';
+import { toDate } from '../../db/timestamps';
+import { BadUserInputError, NotFoundError } from '../../errors';
+import { parseUuidArgument } from '../../ids';
+import { toEventFilter } from '../../reading/filter.input';
+import { checkSavedCriteria } from '../../saved-filters/saved-filter-codec';
+import { findExport } from '../export-jobs';
+import { toAuditExport } from '../export-view';
+import { AuditExport } from '../export.types';
+import { EXPORTS } from '../exports-runtime';
+import { deleteSchedule, findSchedule, insertSchedule, listSchedules, type ScheduleRow } from './schedule-jobs';
+import { nextRunAfter } from './schedule-period';
+import { AuditExportSchedule, AuditExportScheduleInput, ExportDestination } from './schedule.types';
+import { queueScheduledExport } from './run-schedule';
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+function view(row: ScheduleRow): AuditExportSchedule {
+  return {
+    id: row.id,
+    name: row.name,
+    frequency: row.frequency,
+    format: row.format,
+    gzip: row.gzip,
+    includeMetadata: row.include_metadata,
+    filter: row.filter,
+    search: row.search,
+    destination: row.destination,
+    sftpUrl: row.sftp_url,
+    emailTo: row.email_to,
+    nextRunAt: toDate(row.next_run_at),
+    lastExportId: row.last_export_id,
+    deliveredAt: row.delivered_at ? toDate(row.delivered_at) : null,
+    lastDeliveryError: row.last_delivery_error,
+  };
+}
+
+/** @throws BadUserInputError naming the field of `input` at fault. */
+function checkInput(input: AuditExportScheduleInput): ExportDestination {
+  if (!input.name.trim() || input.name.length > 200)
+    throw new BadUserInputError('input.name', 'must hold 1 to 200 characters');
+  const destination = input.destination ?? ExportDestination.STORE;
+  if (destination === ExportDestination.SFTP) {
+    let url: URL | null = null;
+    try {
+      url = new URL(input.sftpUrl ?? '');
+    } catch {
+      url = null;
+    }
+    if (!url || url.protocol !== 'sftp:' || !url.username || !url.hostname)
+      throw new BadUserInputError('input.sftpUrl', 'must be sftp://user@host[:port]/folder');
+  }
+  if (
+    destination === ExportDestination.EMAIL &&
+    (!input.emailTo?.length || input.emailTo.some((to) => !EMAIL.test(to)))
+  )
+    throw new BadUserInputError('input.emailTo', 'must list one or more email addresses');
+  return destination;
+}
+
+@Resolver(() => AuditExportSchedule)
+export class ExportSchedulesResolver {
+  @Mutation(() => AuditExportSchedule, {
+    description: 'Exports the events of each day, week or month once it ended, and delivers them.',
+  })
+  async createAuditExportSchedule(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => AuditExportScheduleInput) input: AuditExportScheduleInput,
+  ): Promise<AuditExportSchedule> {
+    const admin = context.auth.principal!;
+    const destination = checkInput(input);
+    const filter = toEventFilter(input.filter);
+    const search = input.search?.trim() || null;
+    checkSavedCriteria(context.services.knex, { filter, search });
+    const row = await insertSchedule(context.services.knex, {
+      tenant_id: admin.tenantId,
+      id: randomUUID(),
+      name: input.name.trim(),
+      frequency: input.frequency,
+      format: input.format,
+      gzip: input.gzip ?? false,
+      include_metadata: input.includeMetadata ?? true,
+      filter: JSON.parse(JSON.stringify(filter)) as Record<string, unknown>,
+      search,
+      destination,
+      sftp_url: destination === ExportDestination.SFTP ? input.sftpUrl! : null,
+      email_to: destination === ExportDestination.EMAIL ? input.emailTo! : [],
+      link_base: context.origin ?? null,
+      next_run_at: nextRunAfter(input.frequency, new Date()),
+      created_by: admin.subject,
+      created_by_email: admin.email,
+      created_by_role: admin.role,
+    });
+    return view(row);
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes a schedule; exports it made stay.' })
+  async deleteAuditExportSchedule(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<boolean> {
+    if (!(await deleteSchedule(context.services.knex, tenantOf(context), parseUuidArgument('id', id))))
+      throw new NotFoundError('id', 'export schedule');
+    return true;
+  }
+
+  @Mutation(() => AuditExport, {
+    description: 'Runs a schedule now, for the period that ended last; delivered like a scheduled run.',
+  })
+  async runAuditExportSchedule(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditExport> {
+    const { knex } = context.services;
+    const schedule = await findSchedule(knex, tenantOf(context), parseUuidArgument('id', id));
+    if (!schedule) throw new NotFoundError('id', 'export schedule');
+    const queued = await queueScheduledExport(knex, schedule, new Date());
+    const runtime = context.services.get(EXPORTS);
+    runtime.wakeWorker();
+    const row = (await findExport(knex, schedule.tenant_id, queued.id)) ?? queued;
+    return toAuditExport(row, (exported) => runtime.downloadLink(exported, context.origin));
+  }
+
+  @Query(() => [AuditExportSchedule], { description: 'The tenant’s export schedules, newest first.' })
+  async auditExportSchedules(@Ctx() context: RequestContext): Promise<AuditExportSchedule[]> {
+    return (await listSchedules(context.services.reads, tenantOf(context))).map(view);
+  }
+}

@@ -1,0 +1,227 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SMTPServer } from 'smtp-server';
+import { ExportFrequency, nextRunAfter, periodBefore } from '../../src/exports/schedules/schedule-period';
+import { recordEvents } from '../support/events';
+import { startTestServer, type TestServer } from '../support/server';
+import { adminToken, serviceToken } from '../support/tokens';
+import { waitUntil } from '../support/wait';
+import { download, waitForStatus } from './export-support';
+
+const run = promisify(execFile);
+
+describe('schedule periods (pure)', () => {
+  const at = (text: string) => new Date(text);
+  it('runs at the start of the next day, week (Monday) or month, and exports the period before', () => {
+    const wednesday = at('2026-07-15T13:45:00Z');
+    expect(nextRunAfter(ExportFrequency.DAILY, wednesday)).toEqual(at('2026-07-16T00:00:00Z'));
+    expect(nextRunAfter(ExportFrequency.WEEKLY, wednesday)).toEqual(at('2026-07-20T00:00:00Z'));
+    expect(nextRunAfter(ExportFrequency.MONTHLY, wednesday)).toEqual(at('2026-08-01T00:00:00Z'));
+    expect(nextRunAfter(ExportFrequency.MONTHLY, at('2026-12-31T23:59:59Z'))).toEqual(at('2027-01-01T00:00:00Z'));
+    expect(nextRunAfter(ExportFrequency.WEEKLY, at('2026-07-19T10:00:00Z'))).toEqual(at('2026-07-20T00:00:00Z'));
+    expect(periodBefore(ExportFrequency.DAILY, at('2026-07-16T00:00:00Z'))).toEqual({
+      from: at('2026-07-15T00:00:00Z'),
+      to: at('2026-07-15T23:59:59.999Z'),
+    });
+    expect(periodBefore(ExportFrequency.WEEKLY, at('2026-07-20T00:00:00Z'))).toEqual({
+      from: at('2026-07-13T00:00:00Z'),
+      to: at('2026-07-19T23:59:59.999Z'),
+    });
+    expect(periodBefore(ExportFrequency.MONTHLY, at('2026-03-01T00:00:00Z'))).toEqual({
+      from: at('2026-02-01T00:00:00Z'),
+      to: at('2026-02-28T23:59:59.999Z'),
+    });
+  });
+});
+
+const SCHEDULE = `mutation Create($input: AuditExportScheduleInput!) {
+  createAuditExportSchedule(input: $input) { id nextRunAt destination } }`;
+const RUN = `mutation Run($id: ID!) { runAuditExportSchedule(id: $id) { id status } }`;
+const SCHEDULES = `{ auditExportSchedules { id deliveredAt lastDeliveryError lastExportId } }`;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** sshd with keys of its own on an ephemeral port: the sftp subsystem is OpenSSH's. */
+async function startSshd(folder: string): Promise<{ port: number; clientKey: string; child: ChildProcess }> {
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(folder, 'host_key')]);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(folder, 'client_key')]);
+  await writeFile(path.join(folder, 'authorized_keys'), await readFile(path.join(folder, 'client_key.pub')));
+  await mkdir('/run/sshd', { recursive: true });
+  const port = await freePort();
+  await writeFile(
+    path.join(folder, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${path.join(folder, 'host_key')}`,
+      `PidFile ${path.join(folder, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(folder, 'authorized_keys')}`,
+      'StrictModes no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      `AllowUsers ${userInfo().username}`,
+      'Subsystem sftp /usr/lib/openssh/sftp-server',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(folder, 'sshd_config')], { stdio: 'ignore' });
+  await waitUntil(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+        socket.on('error', () => resolve(false));
+      }),
+    () => 'sshd did not listen',
+  );
+  return { port, clientKey: path.join(folder, 'client_key'), child };
+}
+
+const canRunSshd = existsSync('/usr/sbin/sshd') && existsSync('/usr/lib/openssh/sftp-server');
+const describeWithSshd = canRunSshd ? describe : describe.skip;
+
+describeWithSshd('scheduled exports delivered', () => {
+  let folder: string;
+  let sshd: Awaited<ReturnType<typeof startSshd>>;
+  let smtp: SMTPServer;
+  let smtpPort: number;
+  const mails: string[] = [];
+  let server: TestServer;
+  let admin: string;
+
+  beforeAll(async () => {
+    folder = await mkdtemp(path.join(tmpdir(), 'audit-schedules-'));
+    await mkdir(path.join(folder, 'inbox'));
+    sshd = await startSshd(folder);
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      onData(stream, _session, done) {
+        let text = '';
+        stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        stream.on('end', () => {
+          mails.push(text);
+          done();
+        });
+      },
+    });
+    smtpPort = await freePort();
+    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+    server = await startTestServer({
+      env: {
+        EXPORT_POLL_MS: '100',
+        OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+        EXPORT_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        EXPORT_SFTP_PRIVATE_KEY_PATH: sshd.clientKey,
+      },
+    });
+    admin = await adminToken();
+    // Events of the day before the run, whatever day the test runs on.
+    const yesterday = periodBefore(ExportFrequency.DAILY, new Date()).from.getTime();
+    await recordEvents(
+      server,
+      await serviceToken(),
+      Array.from({ length: 8 }, (_, index) => ({
+        occurredAt: new Date(yesterday + (index + 1) * 3600_000).toISOString(),
+        actor: { id: 'jane' },
+        action: index % 2 ? 'UPDATE' : 'DELETE',
+        entityType: 'Lead',
+        entityId: `lead-${index}`,
+      })),
+    );
+  });
+  afterAll(async () => {
+    await server.stop();
+    sshd.child.kill();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  async function runSchedule(input: Record<string, unknown>) {
+    const created = await server.graphql(
+      SCHEDULE,
+      { input: { name: 'daily deletes', frequency: 'DAILY', ...input } },
+      admin,
+    );
+    if (created.errors) throw new Error(JSON.stringify(created.errors));
+    const schedule = created.data!.createAuditExportSchedule;
+    expect(new Date(schedule.nextRunAt).getTime()).toBeGreaterThan(Date.now());
+    const ran = await server.graphql(RUN, { id: schedule.id }, admin);
+    const done = await waitForStatus(server, admin, ran.data!.runAuditExportSchedule.id, ['SUCCEEDED', 'FAILED']);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', rowsWritten: 4 });
+    let state: { deliveredAt: string | null; lastDeliveryError: string | null } | undefined;
+    await waitUntil(
+      async () => {
+        const listed = await server.graphql(SCHEDULES, {}, admin);
+        state = listed.data!.auditExportSchedules.find((each: { id: string }) => each.id === schedule.id);
+        return Boolean(state?.deliveredAt || state?.lastDeliveryError);
+      },
+      () => `not delivered: ${JSON.stringify(state)}`,
+    );
+    expect(state!.lastDeliveryError).toBeNull();
+    return done;
+  }
+
+  it('to an SFTP server', async () => {
+    const done = await runSchedule({
+      format: 'CSV',
+      filter: { actions: ['DELETE'] },
+      destination: 'SFTP',
+      sftpUrl: `sftp://${userInfo().username}@127.0.0.1:${sshd.port}${path.join(folder, 'inbox')}`,
+    });
+    const files = await readdir(path.join(folder, 'inbox'));
+    expect(files).toEqual([`audit-export-${done.id}.csv`]);
+    const uploaded = await readFile(path.join(folder, 'inbox', files[0]));
+    expect(uploaded.equals((await download(done.downloadUrl!)).body)).toBe(true);
+    expect(uploaded.toString('utf8').trim().split('\n')).toHaveLength(5);
+  });
+
+  it('by email, with the download link', async () => {
+    const done = await runSchedule({
+      format: 'NDJSON',
+      filter: { actions: ['DELETE'] },
+      destination: 'EMAIL',
+      emailTo: ['compliance@example.com'],
+    });
+    await waitUntil(
+      () => mails.length > 0,
+      () => 'no mail arrived',
+    );
+    const mail = mails
+      .at(-1)!
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
+    expect(mail).toContain('compliance@example.com');
+    expect(mail).toContain(`SHA-256 ${done.sha256}`);
+    const link = /(http:\/\/\S+\/download\?\S+)/.exec(mail)![1];
+    const file = await download(link);
+    expect(file.status).toBe(200);
+    expect(file.body.toString('utf8').trim().split('\n')).toHaveLength(4);
+  });
+
+  it('to the object store', async () => {
+    const done = await runSchedule({ format: 'JSON', filter: { actions: ['DELETE'] }, destination: 'STORE' });
+    expect(JSON.parse((await download(done.downloadUrl!)).body.toString('utf8'))).toHaveLength(4);
+  });
+
+  it('refuses a destination without its address', async () => {
+    const bad = await server.graphql(
+      SCHEDULE,
+      { input: { name: 'x', frequency: 'WEEKLY', format: 'CSV', destination: 'EMAIL' } },
+      admin,
+    );
+    expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.emailTo' });
+  });
+});
