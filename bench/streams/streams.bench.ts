@@ -15,6 +15,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE || 500);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS || 30);
 const BACKLOG_TENANT = 'acme';
+/** Which phases run: `backlog,ingest,live` (all) by default. */
+const PHASES = new Set((process.env.BENCH_STREAMS_PHASES || 'backlog,ingest,live').split(','));
 
 const CREATE = `mutation C($input: AuditStreamInput!) { createAuditStream(input: $input) { id } }`;
 const UPDATE = `mutation U($id: ID!, $input: AuditStreamInput!) { updateAuditStream(id: $id, input: $input) { id } }`;
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
       ['WEBHOOK, NATIVE', webhookInput, webhook],
       ['ELASTIC _bulk, ECS', elasticInput, elastic],
     ] as const) {
+      if (!PHASES.has('backlog')) break;
       const result = await backlog(server, admin, input, receiver);
       log(
         `backlog ${name}: ${fmtInt(result.events)} events in ${fmt(result.seconds)} s = ${fmtInt(result.eventsPerSecond)} events/s, ${result.requests} requests, out of order: ${result.outOfOrder}`,
@@ -93,73 +96,76 @@ async function main(): Promise<void> {
       );
     }
 
-    // 2. Ingest with three active streams against none, alternating.
-    const tenant = `bench-streams-${randomUUID().slice(0, 8)}`;
-    const service = await signBenchToken({ org: tenant, role: 'SERVICE', sub: 'bench-service' });
-    const tenantAdmin = await signBenchToken({ org: tenant, role: 'ADMIN', sub: 'bench-admin' });
-    const streamInputs = [
-      { name: 'w', kind: 'WEBHOOK', endpoint: webhook.url, secret: 'k', format: 'NATIVE' },
-      { name: 'e', kind: 'ELASTIC', endpoint: elastic.url, format: 'ECS' },
-      { name: 'o', kind: 'WEBHOOK', endpoint: webhook.url, secret: 'k', format: 'OCSF' },
-    ];
-    const streams: string[] = [];
-    for (const input of streamInputs)
-      streams.push(
-        (await server.graphql(CREATE, { input: { ...input, enabled: false } }, tenantAdmin)).createAuditStream.id,
-      );
-    const setStreams = (enabled: boolean) =>
-      Promise.all(
-        streams.map((id, i) => server.graphql(UPDATE, { id, input: { ...streamInputs[i], enabled } }, tenantAdmin)),
-      );
-    await ingestRound(server, service, tenant, 0); // warm-up
-    const none: number[] = [];
-    const three: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const withStreams of round % 2 === 0 ? [false, true] : [true, false]) {
-        await setStreams(withStreams);
-        const rate = await ingestRound(server, service, tenant, round * 2 + (withStreams ? 1 : 2));
-        (withStreams ? three : none).push(rate);
-        log(`ingest round ${round + 1}, ${withStreams ? 'three streams' : 'no stream'}: ${fmtInt(rate)} events/s`);
-        if (withStreams) await sleep(2000); // let the streams catch up outside the timing
+    if (PHASES.has('ingest')) {
+      // 2. Ingest with three active streams against none, alternating.
+      const tenant = `bench-streams-${randomUUID().slice(0, 8)}`;
+      const service = await signBenchToken({ org: tenant, role: 'SERVICE', sub: 'bench-service' });
+      const tenantAdmin = await signBenchToken({ org: tenant, role: 'ADMIN', sub: 'bench-admin' });
+      const streamInputs = [
+        { name: 'w', kind: 'WEBHOOK', endpoint: webhook.url, secret: 'k', format: 'NATIVE' },
+        { name: 'e', kind: 'ELASTIC', endpoint: elastic.url, format: 'ECS' },
+        { name: 'o', kind: 'WEBHOOK', endpoint: webhook.url, secret: 'k', format: 'OCSF' },
+      ];
+      const streams: string[] = [];
+      for (const input of streamInputs)
+        streams.push(
+          (await server.graphql(CREATE, { input: { ...input, enabled: false } }, tenantAdmin)).createAuditStream.id,
+        );
+      const setStreams = (enabled: boolean) =>
+        Promise.all(
+          streams.map((id, i) => server.graphql(UPDATE, { id, input: { ...streamInputs[i], enabled } }, tenantAdmin)),
+        );
+      await ingestRound(server, service, tenant, 0); // warm-up
+      const none: number[] = [];
+      const three: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const withStreams of round % 2 === 0 ? [false, true] : [true, false]) {
+          await setStreams(withStreams);
+          const rate = await ingestRound(server, service, tenant, round * 2 + (withStreams ? 1 : 2));
+          (withStreams ? three : none).push(rate);
+          log(`ingest round ${round + 1}, ${withStreams ? 'three streams' : 'no stream'}: ${fmtInt(rate)} events/s`);
+          if (withStreams) await sleep(2000); // let the streams catch up outside the timing
+        }
       }
+      await setStreams(false);
+      const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+      const ratio = sum(three) / sum(none);
+      log(
+        `ingest: none ${fmtInt(sum(none) / none.length)} events/s, three streams ${fmtInt(sum(three) / three.length)} events/s, ratio ${fmt(ratio, 3)} (target ≥ 0.9)`,
+      );
+      results.push(
+        `| ingest with three active streams ÷ with none | ${fmt(ratio, 3)} | target ≥ 0.9 | ${fmtInt(sum(three) / three.length)} vs ${fmtInt(sum(none) / none.length)} events/s |`,
+      );
     }
-    await setStreams(false);
-    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-    const ratio = sum(three) / sum(none);
-    log(
-      `ingest: none ${fmtInt(sum(none) / none.length)} events/s, three streams ${fmtInt(sum(three) / three.length)} events/s, ratio ${fmt(ratio, 3)} (target ≥ 0.9)`,
-    );
-    results.push(
-      `| ingest with three active streams ÷ with none | ${fmt(ratio, 3)} | target ≥ 0.9 | ${fmtInt(sum(three) / three.length)} vs ${fmtInt(sum(none) / none.length)} events/s |`,
-    );
-
-    // 3. Live lag at LIVE_RATE events/s.
-    const liveTenant = `bench-live-${randomUUID().slice(0, 8)}`;
-    const liveService = await signBenchToken({ org: liveTenant, role: 'SERVICE', sub: 'bench-service' });
-    const liveAdmin = await signBenchToken({ org: liveTenant, role: 'ADMIN', sub: 'bench-admin' });
-    await server.graphql(CREATE, { input: { ...streamInputs[0], name: 'live' } }, liveAdmin);
-    webhook.reset();
-    webhook.measureLag = true;
-    const tickMs = 100;
-    const perTick = Math.round((LIVE_RATE * tickMs) / 1000);
-    const ticks = (LIVE_SECONDS * 1000) / tickMs;
-    const start = nowMs();
-    const writes: Array<Promise<unknown>> = [];
-    for (let tick = 0; tick < ticks; tick++) {
-      const due = start + tick * tickMs;
-      const wait = due - nowMs();
-      if (wait > 0) await sleep(wait);
-      writes.push(server.graphql(RECORD, { events: makeEvents(9_000_000 + tick, liveTenant, perTick) }, liveService));
+    if (PHASES.has('live')) {
+      // 3. Live lag at LIVE_RATE events/s.
+      const liveTenant = `bench-live-${randomUUID().slice(0, 8)}`;
+      const liveService = await signBenchToken({ org: liveTenant, role: 'SERVICE', sub: 'bench-service' });
+      const liveAdmin = await signBenchToken({ org: liveTenant, role: 'ADMIN', sub: 'bench-admin' });
+      await server.graphql(CREATE, { input: { ...webhookInput, name: 'live' } }, liveAdmin);
+      webhook.reset();
+      webhook.measureLag = true;
+      const tickMs = 100;
+      const perTick = Math.round((LIVE_RATE * tickMs) / 1000);
+      const ticks = (LIVE_SECONDS * 1000) / tickMs;
+      const start = nowMs();
+      const writes: Array<Promise<unknown>> = [];
+      for (let tick = 0; tick < ticks; tick++) {
+        const due = start + tick * tickMs;
+        const wait = due - nowMs();
+        if (wait > 0) await sleep(wait);
+        writes.push(server.graphql(RECORD, { events: makeEvents(9_000_000 + tick, liveTenant, perTick) }, liveService));
+      }
+      await Promise.all(writes);
+      await waitFor(() => webhook.stats.events >= ticks * perTick, 60_000);
+      const lags = webhook.stats.lagsMs;
+      log(
+        `live at ${LIVE_RATE} events/s for ${LIVE_SECONDS} s: ${fmtInt(lags.length)} events, lag p50 ${fmt(quantile(lags, 0.5), 0)} ms, p99 ${fmt(quantile(lags, 0.99), 0)} ms, max ${fmt(Math.max(...lags), 0)} ms (target p99 < 2000 ms)`,
+      );
+      results.push(
+        `| live lag at ${LIVE_RATE} events/s (recordedAt → receiver) | p99 ${fmt(quantile(lags, 0.99), 0)} ms | target < 2000 ms | p50 ${fmt(quantile(lags, 0.5), 0)} ms, max ${fmt(Math.max(...lags), 0)} ms |`,
+      );
     }
-    await Promise.all(writes);
-    await waitFor(() => webhook.stats.events >= ticks * perTick, 60_000);
-    const lags = webhook.stats.lagsMs;
-    log(
-      `live at ${LIVE_RATE} events/s for ${LIVE_SECONDS} s: ${fmtInt(lags.length)} events, lag p50 ${fmt(quantile(lags, 0.5), 0)} ms, p99 ${fmt(quantile(lags, 0.99), 0)} ms, max ${fmt(Math.max(...lags), 0)} ms (target p99 < 2000 ms)`,
-    );
-    results.push(
-      `| live lag at ${LIVE_RATE} events/s (recordedAt → receiver) | p99 ${fmt(quantile(lags, 0.99), 0)} ms | target < 2000 ms | p50 ${fmt(quantile(lags, 0.5), 0)} ms, max ${fmt(Math.max(...lags), 0)} ms |`,
-    );
   } finally {
     await server.stop();
     await webhook.close();

@@ -42,11 +42,12 @@ export async function testStream(
     stream.format,
   );
   let sink;
+  let status: number | null = null;
   try {
     const secret = stream.secret === null ? null : secrets.open(stream.secret, stream.tenantId, stream.id);
-    sink = sinkFor(stream.kind, { stream, secret, allowList, timeoutMs });
+    sink = sinkFor(stream.kind, { stream, secret, allowList, timeoutMs, onAnswer: (answered) => (status = answered) });
     await sink.deliver([record]);
-    return { ok: true, status: null, message: 'the sink acknowledged the test record' };
+    return { ok: true, status, message: 'the sink acknowledged the test record' };
   } catch (error) {
     if (error instanceof DeliveryError) return { ok: false, status: error.status, message: error.message };
     return { ok: false, status: null, message: networkMessage(error) };

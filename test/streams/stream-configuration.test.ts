@@ -166,7 +166,7 @@ describe('stream configuration', () => {
     });
     const before = receiver.requests.length;
     const ok = await server.graphql(TEST_STREAM, { id: stream.id }, tenant.admin);
-    expect(ok.data!.testAuditStream).toMatchObject({ ok: true });
+    expect(ok.data!.testAuditStream).toMatchObject({ ok: true, status: 200 });
     const [sent] = receiver.requests.slice(before);
     const expected = createHmac('sha256', 'hmac-key')
       .update(`${sent.headers['x-audit-timestamp']}.${sent.body}`)

@@ -174,8 +174,9 @@ describe('streams across replicas', () => {
         () => 'no batch delivered yet',
       );
       const [first, second] = (await metricValue(a, 'audit_streams_delivered_here')) > 0 ? [a, b] : [b, a];
+      const distinct = new Set(acknowledged(receiver, stream.id, answered).map((event) => event.id));
+      expect(distinct.size).toBeLessThan(ids.length); // the stop falls mid-stream
       await first.stop();
-      expect(acknowledged(receiver, stream.id, answered).length).toBeLessThan(ids.length);
       if (first === b) bStopped = true;
       await caughtUp(second, tenant.admin, stream.id, 14_000);
       expectDeliveredInOrder(acknowledged(receiver, stream.id, answered), ids);

@@ -13,6 +13,8 @@ const keyOf = ({ tenantId, id }: StreamKey) => `${tenantId}/${id}`;
  */
 export class StreamScheduler implements FanoutListener {
   private readonly runners = new Map<string, StreamRunner>();
+  /** Runners told to stop whose delivery in flight has not ended: no second one starts for their stream meanwhile. */
+  private readonly stopping = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private claiming: Promise<void> | null = null;
   private stopped = false;
@@ -58,6 +60,7 @@ export class StreamScheduler implements FanoutListener {
     if (this.timer) clearInterval(this.timer);
     await this.claiming;
     await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+    await Promise.all(this.stopping.values());
     this.runners.clear();
     await this.deps.state.release();
   }
@@ -77,12 +80,12 @@ export class StreamScheduler implements FanoutListener {
     for (const [key, runner] of this.runners)
       if (!wanted.has(key)) {
         this.runners.delete(key);
-        void runner.stop();
+        const stopped = runner.stop().finally(() => this.stopping.delete(key));
+        this.stopping.set(key, stopped);
       }
     for (const key of keys) {
       const name = keyOf(key);
-      const running = this.runners.get(name);
-      if (running) continue;
+      if (this.runners.has(name) || this.stopping.has(name)) continue;
       const runner = new StreamRunner(key, this.deps);
       this.runners.set(name, runner);
       // A runner ends when its stream is no longer held or enabled: the next claim starts it again if it is.

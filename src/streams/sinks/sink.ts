@@ -38,6 +38,8 @@ export interface SinkSetup {
   secret: string | null;
   allowList: OutboundAllowList;
   timeoutMs: number;
+  /** Told the status of each HTTP answer (what `testAuditStream` reports). */
+  onAnswer?: (status: number) => void;
 }
 
 /**
@@ -101,12 +103,14 @@ export async function postToSink(
   { url, headers, body, gzip = false }: HttpPost,
 ): Promise<OutboundAnswer> {
   try {
-    return await requestOutbound(setup.allowList, {
+    const answer = await requestOutbound(setup.allowList, {
       url,
       headers: gzip ? { ...headers, 'content-encoding': 'gzip' } : headers,
       body: gzip ? gzipSync(body) : body,
       timeoutMs: setup.timeoutMs,
     });
+    setup.onAnswer?.(answer.status);
+    return answer;
   } catch (error) {
     throw new DeliveryError(networkMessage(error));
   }
