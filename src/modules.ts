@@ -1,3 +1,4 @@
+import { accessLogModule } from './access-log/access-log.module';
 import { alertsModule } from './alerts/alerts.module';
 import { loadConfig, type AppConfig } from './config';
 import type { AuditModule } from './core/module';
@@ -25,6 +26,7 @@ export const modules: readonly AuditModule[] = [
   eventsModule,
   rolesModule,
   personalDataModule,
+  accessLogModule,
   readingModule,
   integrityModule,
   historyModule,
