@@ -1,3 +1,4 @@
+import { accessLogModule } from './access-log/access-log.module';
 import { alertsModule } from './alerts/alerts.module';
 import { checkpointsModule } from './checkpoints/checkpoints.module';
 import { loadConfig, type AppConfig } from './config';
@@ -31,6 +32,7 @@ export const modules: readonly AuditModule[] = [
   eventsModule,
   rolesModule,
   personalDataModule,
+  accessLogModule,
   readingModule,
   integrityModule,
   checkpointsModule,

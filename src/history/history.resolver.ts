@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { AuditEventConnection } from '../reading/connection.type';
 import { AuditEventFilter, RecordHistoryFilter, toEventFilter } from '../reading/filter.input';
+import { noteAccess } from '../events/access-note';
 import { redactionOf } from '../events/redaction';
 import { checkPageArgs, redactConnection } from '../reading/page';
 import { checkCriteriaVisible } from '../reading/personal-criteria';
@@ -18,6 +19,11 @@ async function loadPage(
   const filter = toEventFilter(page.filter);
   const redaction = await redactionOf(context);
   checkCriteriaVisible({ filter }, redaction);
+  noteAccess(context, {
+    target: `${key.entityType}/${key.id}`,
+    field: key.by === 'entity' ? 'auditHistory' : 'auditActivity',
+    ...(page.filter ? { detail: { filter: page.filter } } : {}),
+  });
   const connection = await context.loader(HISTORY_LOADER).load({ ...key, first: page.first, cursor, filter });
   return redactConnection(connection, redaction);
 }

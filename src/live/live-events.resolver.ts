@@ -2,6 +2,7 @@ import { Arg, ID, Resolver, Root, Subscription, type SubscribeResolverData } fro
 import { GraphQLError } from 'graphql';
 import { AuditPermission, requirePermissions } from '../auth/permissions';
 import { accessOf, followAccess, redactionKey, revocationOf } from '../events/redaction';
+import { noteAccess } from '../events/access-note';
 import { checkCriteriaVisible } from '../reading/personal-criteria';
 import { AuditError, BadUserInputError, ErrorCode } from '../errors';
 import { AuditEvent } from '../events/audit-event.type';
@@ -39,6 +40,11 @@ async function subscribeToEvents({
   const saved = (await savedCriteriaOf(context, args.savedFilterId)) ?? null;
   const criteria = { filter: toEventFilter(args.filter), saved };
   checkCriteriaVisible(criteria, started.redaction);
+  noteAccess(context, {
+    target: 'auditEventRecorded',
+    field: 'auditEventRecorded',
+    detail: { filter: args.filter ?? null, savedFilterId: args.savedFilterId ?? null },
+  });
   const member = await hub.subscribe({
     tenantId,
     feedKey: `${redactionKey(started.redaction)} ${feedKeyOf(context.live, info.fieldNodes[0])}`,

@@ -1,4 +1,5 @@
 import { AuditPermission, requirePermissions } from '../auth/permissions';
+import { noteAccess } from '../events/access-note';
 import { redactEvent, redactionOf } from '../events/redaction';
 import { findEvent } from './event-reader';
 import type { RequestContext } from '../core/context';
@@ -11,5 +12,6 @@ export async function resolveAuditEventReference(
 ): Promise<AuditEvent | null> {
   await requirePermissions(context, [AuditPermission.READ_EVENTS]);
   const event = await findEvent(context.services.reads, context.auth.principal!.tenantId, reference.id);
+  noteAccess(context, { target: `AuditEvent/${reference.id}`, field: '_entities' });
   return event && redactEvent(event, await redactionOf(context));
 }

@@ -2,6 +2,7 @@ import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../core/context';
 import { AuditEvent } from '../events/audit-event.type';
 import { parseUuidArgument } from '../ids';
+import { noteAccess } from '../events/access-note';
 import { redactEvent, redactionOf } from '../events/redaction';
 import { ARCHIVE_SEARCH } from './archive-search';
 import { AuditEventConnection } from './connection.type';
@@ -40,6 +41,11 @@ export class EventQueriesResolver {
     const criteria = { filter: toEventFilter(filter), search, saved };
     const redaction = await redactionOf(context);
     checkCriteriaVisible(criteria, redaction);
+    noteAccess(context, {
+      target: 'auditEvents',
+      field: 'auditEvents',
+      detail: { filter, search, savedFilterId, includeArchived },
+    });
     return redactConnection(
       await listEvents(reads, tenantOf(context), { ...criteria, first, after, archive }),
       redaction,
@@ -49,6 +55,7 @@ export class EventQueriesResolver {
   @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })
   async auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
     const event = await findEvent(context.services.reads, tenantOf(context), parseUuidArgument('id', id));
+    noteAccess(context, { target: `AuditEvent/${id}`, field: 'auditEvent' });
     return event && redactEvent(event, await redactionOf(context));
   }
 }

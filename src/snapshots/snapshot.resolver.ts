@@ -1,3 +1,4 @@
+import { noteAccess } from '../events/access-note';
 import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { BadUserInputError } from '../errors';
 import { crmEntityClasses, type CrmRecord } from '../history/crm-entities';
@@ -21,6 +22,7 @@ function snapshotResolver(name: CrmEntityType) {
       @Ctx() context: RequestContext,
       @Arg('at', () => DateTimeScalar, { description: 'The instant to look at.' }) at: Date,
     ): Promise<RecordSnapshot> {
+      noteAccess(context, { target: `${name}/${record.id}`, field: 'auditSnapshot' });
       const events = await context.loader(TIMELINE_LOADER).load({ entityType: name, id: record.id, upTo: at });
       return toSnapshot(foldTimeline(events, at), at);
     }
@@ -36,6 +38,7 @@ function snapshotResolver(name: CrmEntityType) {
       @Arg('from', () => DateTimeScalar, { description: 'The earlier instant.' }) from: Date,
     ): Promise<FieldDiff[]> {
       if (from > to) throw new BadUserInputError('from', 'must not be after `to`');
+      noteAccess(context, { target: `${name}/${record.id}`, field: 'auditDiff' });
       const events = await context.loader(TIMELINE_LOADER).load({ entityType: name, id: record.id, upTo: to });
       return diffStates(foldTimeline(events, from), foldTimeline(events, to));
     }

@@ -1,3 +1,4 @@
+import { noteAccess } from '../events/access-note';
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { BadUserInputError } from '../errors';
 import { DateTimeScalar } from '../schema/scalars';
@@ -46,6 +47,7 @@ export class SecurityOverviewResolver {
     const zone = timeZone
       ? parseTimeZoneArgument('timeZone', timeZone)
       : await tenantTimeZone(reads, tenantOf(context));
+    noteAccess(context, { target: 'securityOverview', field: 'securityOverview' });
     return { from: start, to: end, timeZone: zone, tenantId: tenantOf(context) };
   }
 

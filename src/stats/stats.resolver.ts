@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { BadUserInputError } from '../errors';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
+import { noteAccess } from '../events/access-note';
 import { redactionOf } from '../events/redaction';
 import { PersonalSearchForbiddenError, checkCriteriaVisible } from '../reading/personal-criteria';
 import { savedCriteriaOf } from '../reading/saved-criteria';
@@ -55,6 +56,11 @@ export class StatsResolver {
     const personal = groupBy.filter((dimension) => PERSONAL_DIMENSIONS.includes(dimension));
     if (redaction && personal.length > 0)
       throw new PersonalSearchForbiddenError('groupBy', `grouping by ${personal.join(', ')}`);
+    noteAccess(context, {
+      target: 'auditStats',
+      field: 'auditStats',
+      detail: { filter, search, savedFilterId, groupBy, interval },
+    });
     return queryStats(reads, tenantId, {
       ...criteria,
       groupBy,

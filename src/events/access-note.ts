@@ -1,0 +1,37 @@
+import { Role } from '../auth/principal';
+import { serviceKey, type RequestContext } from '../core/context';
+
+/** Events recording reads have this entity type, and the target as entity id. */
+export const ACCESS_ENTITY_TYPE = 'AuditLog';
+
+/**
+ * What a person read. Not the CRM record itself as the event's entity: reading a record's history
+ * would otherwise add to that history.
+ */
+export interface AccessTarget {
+  /** `auditEvents`, `AuditEvent/<id>`, `Lead/<id>` (its history), ... */
+  target: string;
+  /** What was read, e.g. `auditHistory`; part of what makes two reads "the same thing". */
+  field: string;
+  /** Criteria of the read (filter, search), kept in the event; also part of the sameness. */
+  detail?: Record<string, unknown>;
+}
+
+/** Counts reads of the log, to record them coalesced (see src/access-log). */
+export interface AccessLog {
+  noted(reader: { tenantId: string; actorId: string; email: string | null; role: string }, target: AccessTarget): void;
+}
+
+export const ACCESS_LOG = serviceKey<AccessLog>('access log');
+
+/** Notes that the caller read `target`: recorded as a DATA_ACCESS event, coalesced. Services' reads are not. */
+export function noteAccess(context: RequestContext, target: AccessTarget): void {
+  const principal = context.auth.principal;
+  if (!principal || principal.role === Role.Service) return;
+  context.services
+    .get(ACCESS_LOG)
+    .noted(
+      { tenantId: principal.tenantId, actorId: principal.subject, email: principal.email, role: principal.role },
+      target,
+    );
+}
