@@ -12,10 +12,10 @@ export enum ExportDestination {
 }
 
 registerEnumType(ExportFrequency, {
-  name: 'ExportFrequency',
+  name: 'AuditExportFrequency',
   description: 'Each run exports the UTC day, week (from Monday) or month that just ended.',
 });
-registerEnumType(ExportDestination, { name: 'ExportDestination' });
+registerEnumType(ExportDestination, { name: 'AuditExportDestination' });
 
 @ObjectType({ description: 'An export run every day, week or month, and delivered.' })
 export class AuditExportSchedule {
