@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Router } from 'express';
-import { isAdmin } from '../auth/rules';
+import { can } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
 import type { AppConfig } from '../config';
 import { serviceKey } from '../core/context';
 import type { AuditModule } from '../core/module';
@@ -54,7 +55,7 @@ export const checkpointsModule: AuditModule = {
   name: 'checkpoints',
   settings: checkpointSettings,
   resolvers: [CheckpointsResolver],
-  rules: { Query: { auditCheckpoints: isAdmin } },
+  rules: { Query: { auditCheckpoints: can(AuditPermission.READ_EVENTS) } },
   openTypes: ['AuditCheckpoint'],
   migrations: [{ name: 'Migration20261202100000_checkpoints', class: Migration20261202100000Checkpoints }],
   routes({ config }) {

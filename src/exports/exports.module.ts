@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAdmin } from '../auth/rules';
+import { can } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
 import { AuditError, ErrorCode } from '../errors';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
 import { PostgresFanout } from '../live/postgres-fanout';
@@ -93,20 +94,26 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
   };
 }
 
+/**
+ * Exports are written by PostgreSQL's COPY, past the per-field masking of GraphQL reads: until
+ * they mask personal data themselves, writing one needs READ_PERSONAL_DATA too.
+ */
+const exportWhole = can(AuditPermission.EXPORT, AuditPermission.READ_PERSONAL_DATA);
+
 /** Exports of the log to the object store, their progress, and their signed downloads. */
 export const exportsModule: AuditModule = {
   name: 'exports',
   resolvers: [ExportsResolver, ExportSchedulesResolver],
   rules: {
-    Query: { auditExport: isAdmin, auditExports: isAdmin, auditExportSchedules: isAdmin },
+    Query: { auditExport: can(AuditPermission.EXPORT), auditExports: can(AuditPermission.EXPORT), auditExportSchedules: can(AuditPermission.EXPORT) },
     Mutation: {
-      startAuditExport: isAdmin,
-      cancelAuditExport: isAdmin,
-      createAuditExportSchedule: isAdmin,
-      deleteAuditExportSchedule: isAdmin,
-      runAuditExportSchedule: isAdmin,
+      startAuditExport: exportWhole,
+      cancelAuditExport: can(AuditPermission.EXPORT),
+      createAuditExportSchedule: exportWhole,
+      deleteAuditExportSchedule: can(AuditPermission.EXPORT),
+      runAuditExportSchedule: exportWhole,
     },
-    Subscription: { auditExportProgress: isAdmin },
+    Subscription: { auditExportProgress: can(AuditPermission.EXPORT) },
   },
   openTypes: ['AuditExport', 'AuditExportConnection', 'AuditExportEdge', 'AuditExportSchedule'],
   migrations: [

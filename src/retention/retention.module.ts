@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { ClientBase } from 'pg';
-import { isAdmin } from '../auth/rules';
+import { can } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
 import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
 import type { AuditModule } from '../core/module';
 import { count, positive } from '../core/settings';
@@ -53,12 +54,12 @@ export const retentionModule: AuditModule = {
   settings: retentionSettings,
   resolvers: [RetentionResolver],
   rules: {
-    Query: { retentionPolicies: isAdmin, legalHolds: isAdmin, deletionLog: isAdmin },
+    Query: { retentionPolicies: can(AuditPermission.READ_EVENTS), legalHolds: can(AuditPermission.READ_EVENTS), deletionLog: can(AuditPermission.READ_EVENTS) },
     Mutation: {
-      setRetentionPolicy: isAdmin,
-      placeLegalHold: isAdmin,
-      releaseLegalHold: isAdmin,
-      applyRetention: isAdmin,
+      setRetentionPolicy: can(AuditPermission.MANAGE_RETENTION),
+      placeLegalHold: can(AuditPermission.MANAGE_LEGAL_HOLDS),
+      releaseLegalHold: can(AuditPermission.MANAGE_LEGAL_HOLDS),
+      applyRetention: can(AuditPermission.MANAGE_RETENTION),
     },
   },
   openTypes: [

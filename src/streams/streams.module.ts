@@ -1,4 +1,5 @@
-import { isAdmin } from '../auth/rules';
+import { can } from '../auth/rules';
+import { AuditPermission } from '../auth/permissions';
 import type { AuditModule } from '../core/module';
 import { Migration20261201200000Streams } from './migrations/Migration20261201200000_streams';
 import { streamSettings } from './stream-settings';
@@ -11,12 +12,12 @@ export const streamsModule: AuditModule = {
   name: 'streams',
   resolvers: [AuditStreamsResolver],
   rules: {
-    Query: { auditStreams: isAdmin },
+    Query: { auditStreams: can(AuditPermission.MANAGE_STREAMS) },
     Mutation: {
-      createAuditStream: isAdmin,
-      updateAuditStream: isAdmin,
-      deleteAuditStream: isAdmin,
-      testAuditStream: isAdmin,
+      createAuditStream: can(AuditPermission.MANAGE_STREAMS),
+      updateAuditStream: can(AuditPermission.MANAGE_STREAMS),
+      deleteAuditStream: can(AuditPermission.MANAGE_STREAMS),
+      testAuditStream: can(AuditPermission.MANAGE_STREAMS),
     },
   },
   openTypes: ['AuditStream', 'AuditStreamOptions', 'StreamTestResult'],
