@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { openAuditDatabase } from '../../src/modules';
+import { RETENTION_RUNNER } from '../../src/retention/retention.resolver';
 import { createDatabase, databaseExists, databaseUrl, describeServer, dropDatabase } from '../support/postgres';
 import { startBenchServer, type BenchServer } from '../support/server';
 import { fmt, fmtInt, intFromEnv, loadAverage, machine, median, nowMs, quantile } from '../support/stats';
@@ -92,11 +93,17 @@ function startWriters(server: BenchServer, tokens: string[]): Writers {
         changes: [{ field: 'amount', oldValue: n, newValue: n + 1 }],
       }));
       const started = nowMs();
-      await server.graphql(
-        `mutation($e: [AuditEventInput!]!) { recordAuditEvents(events: $e) { recorded } }`,
-        { e: events },
-        token,
-      );
+      try {
+        await server.graphql(
+          `mutation($e: [AuditEventInput!]!) { recordAuditEvents(events: $e) { recorded } }`,
+          { e: events },
+          token,
+        );
+      } catch (error) {
+        // A kept-alive connection the server closed just as it was reused: sent again, not timed.
+        if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNRESET') continue;
+        throw error;
+      }
       latencies.push(nowMs() - started);
     }
   });
@@ -139,11 +146,9 @@ async function main(): Promise<void> {
     const during = startWriters(server, writerTokens);
     await sleep(2000);
     const started = nowMs();
-    const run = await server.graphql<{ applyRetention: { archived: number; deleted: number; heldBack: number } }>(
-      `mutation { applyRetention { archived deleted heldBack } }`,
-      {},
-      admin,
-    );
+    // What applyRetention runs, called directly: a run of minutes would outlive the HTTP server's request timeout.
+    const applyRetention = await server.app.services.get(RETENTION_RUNNER)(TENANT);
+    const run = { applyRetention };
     const runMs = nowMs() - started;
     await during.stop();
     const duringRun = during.latencies.slice(Math.floor((2000 / (2000 + runMs)) * during.latencies.length));
