@@ -1,16 +1,9 @@
 import { rule } from 'graphql-shield';
 import type { ShieldRule } from 'graphql-shield/typings/types';
 import type { RequestContext } from '../core/context';
-import { adminProblem, serviceProblem } from './admin-problem';
+import { serviceProblem } from './admin-problem';
 import { permissionProblem, type AuditPermission } from './permissions';
 
-/**
- * The ADMIN role only. Kept for fields added before roles existed; a field should name what it
- * needs with {@link can} instead (the permission matrix test refuses fields guarded by this).
- */
-export const isAdmin = rule('isAdmin', { cache: 'contextual' })(
-  (_parent, _args, { auth }: RequestContext) => adminProblem(auth) ?? true,
-);
 export const isService = rule('isService', { cache: 'contextual' })(
   (_parent, _args, { auth }: RequestContext) => serviceProblem(auth) ?? true,
 );

@@ -105,7 +105,11 @@ export const exportsModule: AuditModule = {
   name: 'exports',
   resolvers: [ExportsResolver, ExportSchedulesResolver],
   rules: {
-    Query: { auditExport: can(AuditPermission.EXPORT), auditExports: can(AuditPermission.EXPORT), auditExportSchedules: can(AuditPermission.EXPORT) },
+    Query: {
+      auditExport: can(AuditPermission.EXPORT),
+      auditExports: can(AuditPermission.EXPORT),
+      auditExportSchedules: can(AuditPermission.EXPORT),
+    },
     Mutation: {
       startAuditExport: exportWhole,
       cancelAuditExport: can(AuditPermission.EXPORT),

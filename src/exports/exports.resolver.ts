@@ -11,7 +11,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from 'type-graphql';
-import { adminProblem } from '../auth/admin-problem';
+import { AuditPermission, requirePermissions } from '../auth/permissions';
 import { tenantOf, type RequestContext } from '../core/context';
 import { AuditError, ErrorCode, NotFoundError } from '../errors';
 import { parseUuidArgument } from '../ids';
@@ -31,7 +31,7 @@ function view(context: RequestContext, row: ExportRow): AuditExport {
   return toAuditExport(row, (exported) => runtime.downloadLink(exported, context.origin));
 }
 
-/** Queues an export for the caller (an admin, behind isAdmin); shared by GraphQL and REST. */
+/** Queues an export for the caller (behind its permission rule); shared by GraphQL and REST. */
 export async function startExport(context: RequestContext, input: AuditExportInput): Promise<AuditExport> {
   const admin = context.auth.principal!;
   const filter = toEventFilter(input.filter);
@@ -132,8 +132,7 @@ async function subscribeToProgress({
       ErrorCode.NotServedHere,
       'auditExportProgress is served over WebSocket (graphql-transport-ws)',
     );
-  const problem = adminProblem(context.auth);
-  if (problem) throw problem;
+  await requirePermissions(context, [AuditPermission.EXPORT]);
   const tenantId = tenantOf(context);
   const id = parseUuidArgument('id', args.id);
   if (!(await findExport(context.services.reads, tenantId, id))) throw new NotFoundError('id', 'export');

@@ -21,7 +21,7 @@ export type SavedCriteriaLookup = (
 /** Provided by the saved-filters module; read by every query that takes a `savedFilterId`. */
 export const SAVED_CRITERIA = serviceKey<SavedCriteriaLookup>('saved-filters.criteria');
 
-/** The caller's saved filter `id` (an admin, behind isAdmin), or undefined when none is asked for. */
+/** The caller's saved filter `id` (behind its permission rule), or undefined when none is asked for. */
 export async function savedCriteriaOf(
   context: RequestContext,
   id: string | null | undefined,

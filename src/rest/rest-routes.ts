@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { roleProblem } from '../auth/admin-problem';
+import { AuditPermission, permissionProblem } from '../auth/permissions';
 import type { Principal } from '../auth/principal';
 import { createRequestContext, type RequestContext } from '../core/context';
 import type { RouteRuntime } from '../core/module';
@@ -11,6 +10,7 @@ import { AuditAction } from '../events/enums';
 import { writerOf } from '../events/record-events';
 import { sendProblem } from '../execution/http-problem';
 import { parseUuidArgument } from '../ids';
+import { requestIdOf } from '../net/request-id';
 import { openApiDocument } from './openapi';
 import { EndpointClass, RATE_LIMITS, RATE_POLICIES, type RateDecision } from './rate-limits';
 import { OPERATIONS, runOperation } from './rest-graphql';
@@ -62,8 +62,7 @@ function endpoint(
   return async (req: Request, res: Response): Promise<void> => {
     const { services, logger, authenticate } = runtime;
     res.setHeader('RateLimit-Policy', policyHeader(endpointClass));
-    const requestId = req.get('x-request-id') || randomUUID();
-    res.setHeader('x-request-id', requestId);
+    const requestId = requestIdOf(res);
     try {
       const auth = await authenticate(req.get('authorization'));
       if (!auth.principal) throw new UnauthenticatedError(`A valid bearer token is required: ${auth.problem}`);
@@ -77,9 +76,10 @@ function endpoint(
           { retryAfterSeconds: decision.resetSeconds },
         );
       }
-      const problem = roleProblem(auth, 'ADMIN', 'Only admins may read the audit log');
-      if (problem) throw problem;
       const context = createRequestContext(services, auth, requestId, originOf(req));
+      // Every endpoint reads the log; the operations' own rules check the rest (EXPORT, ...).
+      const problem = await permissionProblem(context, [AuditPermission.READ_EVENTS]);
+      if (problem) throw problem;
       await handle(req, res, { context }).catch((error: unknown) => {
         throw restError(error, bodyArguments);
       });

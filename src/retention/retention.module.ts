@@ -54,7 +54,11 @@ export const retentionModule: AuditModule = {
   settings: retentionSettings,
   resolvers: [RetentionResolver],
   rules: {
-    Query: { retentionPolicies: can(AuditPermission.READ_EVENTS), legalHolds: can(AuditPermission.READ_EVENTS), deletionLog: can(AuditPermission.READ_EVENTS) },
+    Query: {
+      retentionPolicies: can(AuditPermission.READ_EVENTS),
+      legalHolds: can(AuditPermission.READ_EVENTS),
+      deletionLog: can(AuditPermission.READ_EVENTS),
+    },
     Mutation: {
       setRetentionPolicy: can(AuditPermission.MANAGE_RETENTION),
       placeLegalHold: can(AuditPermission.MANAGE_LEGAL_HOLDS),

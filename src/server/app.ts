@@ -25,7 +25,7 @@ import { Metrics } from '../observability/metrics';
 import { buildAuditSchema } from '../schema/build-schema';
 import { requestBodyErrors } from '../execution/body-errors';
 import { healthRoutes } from './health-routes';
-import { requestIdMiddleware, requestIdOf } from './request-id';
+import { requestIdMiddleware, requestIdOf } from '../net/request-id';
 
 /** Connections for reading the audit log, apart from the shared pool that writers hold while they wait. */
 const READ_POOL_SIZE = 10;
