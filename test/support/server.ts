@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** The checkpoint key of every test server that names none: no development key file is written. */
+const TEST_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+
 /** A real server on an ephemeral port, over a fresh database of its own (or a shared one). */
 export async function startTestServer({
   env = {},
@@ -49,6 +53,7 @@ export async function startTestServer({
     // The suite runs under each executor (`npm run test:graphql-js`).
     ...(process.env.GRAPHQL_EXECUTOR ? { GRAPHQL_EXECUTOR: process.env.GRAPHQL_EXECUTOR } : {}),
     ...(archiveFolder ? { ARCHIVE_URL: archiveFolder } : {}),
+    ...(env.AUDIT_SIGNING_KEY_FILE ? {} : { AUDIT_SIGNING_KEY: TEST_SIGNING_KEY }),
     ...env,
   });
   const app = await createApp(
