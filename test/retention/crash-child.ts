@@ -13,7 +13,13 @@ import { openObjectStore } from '../../src/storage/storage.module';
 import { TEST_JWT_SECRET } from '../support/tokens';
 
 async function main([url, archive, tenantId, stopAfter]: string[]): Promise<void> {
-  const config = loadAppConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_JWT_SECRET, ARCHIVE_URL: archive });
+  const config = loadAppConfig({
+    NODE_ENV: 'test',
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    ARCHIVE_URL: archive,
+    // The key of the test server that spawned it: its checkpoints must verify there.
+    AUDIT_SIGNING_KEY: process.env.AUDIT_SIGNING_KEY,
+  });
   const db = await openAuditDatabase({ url });
   let files = 0;
   await runTenantRetention(

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { PublicJwk } from '../../src/checkpoints/signed-document';
 import { verifyArchiveFolder } from '../../src/retention/offline-verify';
 import { recordEvents } from '../support/events';
-import { startTestServer, type TestServer } from '../support/server';
+import { startTestServer, TEST_SIGNING_KEY, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
 
 const OLD = Date.UTC(2005, 9, 1);
@@ -42,7 +42,7 @@ describe('a retention run killed in the middle', () => {
         'crash',
         '2',
       ],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', env: { ...process.env, AUDIT_SIGNING_KEY: TEST_SIGNING_KEY } },
     );
     // Killed by SIGKILL: reported as the signal, or as status 128 + 9 where node runs under a wrapper.
     expect({

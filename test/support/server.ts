@@ -32,7 +32,9 @@ export interface TestServer {
 }
 
 /** The checkpoint key of every test server that names none: no development key file is written. */
-const TEST_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+export const TEST_SIGNING_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 
 /** A real server on an ephemeral port, over a fresh database of its own (or a shared one). */
 export async function startTestServer({
