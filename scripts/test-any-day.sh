@@ -37,6 +37,7 @@ else
     test/integrity/tamper-evidence.test.ts
     test/tenants/tenant-settings.test.ts
     test/investigations/stats.test.ts
+    test/exports/schedules.test.ts
   )
 fi
 
