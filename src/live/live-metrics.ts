@@ -7,6 +7,7 @@ export class LiveMetrics {
   readonly eventsPushed: Counter;
   readonly subscriptionsDropped: Counter<'reason'>;
   readonly commitToSend: Histogram;
+  readonly operationsStarted: Counter<'field'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -31,6 +32,12 @@ export class LiveMetrics {
       name: 'audit_live_commit_to_send_seconds',
       help: 'From the commit of an event to its hand-over to a subscriber socket',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.operationsStarted = new Counter({
+      name: 'audit_ws_operations_started_total',
+      help: 'Operations over WebSocket that were admitted and began to stream, by root field',
+      labelNames: ['field'] as const,
       registers,
     });
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   getOperationAST,
   GraphQLError,
+  Kind,
   NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
@@ -158,6 +159,9 @@ export function liveServerOptions(
     },
     subscribe: (args) =>
       args.rootValue instanceof Refusal ? { errors: args.rootValue.errors } : liveAwareSubscribe(args),
+    onOperation(_ctx, _id, _payload, args, result) {
+      if (Symbol.asyncIterator in result) deps.metrics.operationsStarted.inc({ field: rootFieldOf(args) });
+    },
     /** The same error policy as over HTTP: coded errors as they are, internal ones logged once and masked. */
     onNext(_ctx, _id, _payload, args, result) {
       if (!result.errors?.length) return;
@@ -166,4 +170,10 @@ export function liveServerOptions(
       return { ...result, errors: result.errors.map((error) => formatGraphQLError(error.toJSON(), error)) };
     },
   };
+}
+
+/** The name of the operation's first root field (what a subscription streams). */
+function rootFieldOf({ document, operationName }: ExecutionArgs): string {
+  const first = getOperationAST(document, operationName)?.selectionSet.selections[0];
+  return first?.kind === Kind.FIELD ? first.name.value : 'unknown';
 }

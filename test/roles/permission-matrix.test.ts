@@ -19,6 +19,7 @@ import { modules } from '../../src/modules';
 import { buildClassSchema } from '../../src/schema/build-schema';
 import { rulesOf } from '../../src/schema/permissions';
 import { subscribeOverWs } from '../live/live-support';
+import { metricValue, waitForMetric } from '../support/metrics';
 import { startTestServer, type TestServer } from '../support/server';
 import { signToken } from '../support/tokens';
 
@@ -105,6 +106,7 @@ function operationFor(schema: GraphQLSchema, { type, field }: GuardedField) {
 }
 
 const DENIALS = ['FORBIDDEN', 'UNAUTHENTICATED'];
+const OPERATIONS_STARTED = 'audit_ws_operations_started_total';
 
 describe('the permission matrix: each role × each guarded field, on HTTP, _entities and WebSocket', () => {
   let server: TestServer;
@@ -144,9 +146,19 @@ describe('the permission matrix: each role × each guarded field, on HTTP, _enti
               guarded.needs.every((permission) => (caller.holds as Set<string>).has(permission));
         let codes: unknown[];
         if (subscription) {
+          const labels = { field: guarded.field };
+          const started = await metricValue(server, OPERATIONS_STARTED, labels);
           const sub = subscribeOverWs(server, tokens.get(caller.role)!, query, variables);
-          // An allowed subscription stays open; a refused one ends at once with its error.
-          await Promise.race([sub.ended, new Promise((resolve) => setTimeout(resolve, 300))]);
+          // A refused subscription ends with its error; an admitted one is counted as started.
+          const stopWaiting = new AbortController();
+          await Promise.race([
+            sub.ended,
+            waitForMetric(server, OPERATIONS_STARTED, (value) => value > started, {
+              labels,
+              signal: stopWaiting.signal,
+            }),
+          ]);
+          stopWaiting.abort();
           codes = sub.errors.map((error) => (error as { extensions?: { code?: string } }).extensions?.code);
           await sub.dispose();
         } else {
