@@ -4,9 +4,7 @@
  */
 import '../support/production-env';
 import 'reflect-metadata';
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Client } from 'pg';
 import { openAuditDatabase } from '../../src/modules';
 import { ownCpuSeconds, postgresCpuSeconds, settle } from '../support/cpu';
@@ -17,7 +15,7 @@ import { fmt, fmtInt, intFromEnv, loadAverage, machine, median, nowMs, p95 } fro
 import { signBenchToken } from '../support/tokens';
 import { ensureDataset } from '../history/dataset';
 import { makeEvents, multiRowInsertSql, rawRowValues, type EventInput } from './events';
-import type { PreparedBatch, WritersCommand, WritersRun } from './http-writers';
+import { childWriters, type Writers } from './child-writers';
 
 const BATCH = intFromEnv('BENCH_BATCH', 500);
 const WRITERS = intFromEnv('BENCH_WRITERS', 4);
@@ -106,9 +104,6 @@ function prepareBatches(round: number, count: number, sequences: Map<string, num
   });
 }
 
-/** Runs WRITERS concurrent writers, each sending its own batches one after another; resolves with each batch's ms. */
-type Writers = () => Promise<number[]>;
-
 /** The raw baseline's writers: `pg` clients of this process. */
 function inProcessWriters(batches: Batch[], send: (batch: Batch) => Promise<void>): Writers {
   return async () => {
@@ -124,31 +119,6 @@ function inProcessWriters(batches: Batch[], send: (batch: Batch) => Promise<void
     );
     return batchMs;
   };
-}
-
-/**
- * The service's writers: HTTP producers in a child process (http-writers.ts), loaded with the
- * phase's bodies before the clock starts.
- */
-async function childWriters(endpoint: string, token: string, batches: Batch[]): Promise<Writers & { close(): void }> {
-  const child = fork(path.join(__dirname, 'http-writers.ts'), [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
-  });
-  const ask = <T>(command: WritersCommand, reply: string) =>
-    new Promise<T>((resolve) => {
-      const listener = (message: { cmd: string }) =>
-        message.cmd === reply && (child.off('message', listener), resolve(message as T));
-      child.on('message', listener);
-      child.send(command);
-    });
-  const prepared: PreparedBatch[] = batches.map(({ writer, body }) => ({ writer, body }));
-  await ask({ cmd: 'load', endpoint, token, writers: WRITERS, expected: BATCH, batches: prepared }, 'loaded');
-  const writers = async () => {
-    const result = await ask<WritersRun>({ cmd: 'run' }, 'done');
-    if (result.error) throw new Error(result.error);
-    return result.batchMs;
-  };
-  return Object.assign(writers, { close: () => child.send({ cmd: 'close' } satisfies WritersCommand) });
 }
 
 /** Runs one phase: the batches' events, wall time, latencies, and the CPU of this process and of PostgreSQL. */
@@ -217,7 +187,7 @@ async function main(): Promise<void> {
       });
     /** Runs the phase through the service, its producers loaded in their own process first. */
     const runApiPhase = async (batches: Batch[]) => {
-      const writers = await childWriters(endpoint, token, batches);
+      const writers = await childWriters(endpoint, token, WRITERS, BATCH, batches);
       try {
         return await runPhase(batches, writers);
       } finally {
@@ -311,7 +281,7 @@ async function main(): Promise<void> {
     if (PROFILE) {
       // One more round through the service under the sampling profiler (not counted above).
       const batches = prepareBatches(ROUNDS + 1, BATCHES_PER_ROUND, sequencesApi);
-      const writers = await childWriters(endpoint, token, batches);
+      const writers = await childWriters(endpoint, token, WRITERS, BATCH, batches);
       const { result, profile } = await profileDuring(() => runPhase(batches, writers)).finally(writers.close);
       const split = attribute(profile, INGEST_CATEGORIES);
       const file = saveProfile('ingest', profile);

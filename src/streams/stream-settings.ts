@@ -1,4 +1,4 @@
-import { flag, positive, text, type SettingsOf } from '../core/settings';
+import { count, flag, positive, text, type SettingsOf } from '../core/settings';
 
 /** The streams' environment variables. */
 export const streamSettings = {
@@ -13,6 +13,10 @@ export const streamSettings = {
   STREAM_POLL_MS: positive({
     default: 1000,
     desc: 'how often each replica claims streams no replica delivers and looks for events that no commit notice announced',
+  }),
+  STREAM_BATCH_WAIT_MS: count({
+    default: 250,
+    desc: 'after sending a batch that was not full, how long a stream waits before reading again: while events keep coming, they go out in fewer, larger batches (at most this much later); 0 sends at every commit',
   }),
   STREAM_LEASE_MS: positive({
     default: 15_000,
@@ -36,6 +40,7 @@ export interface StreamsConfig {
   secretKey: string | null;
   secretKeyIsDefault: boolean;
   pollMs: number;
+  batchWaitMs: number;
   leaseMs: number;
   timeoutMs: number;
   retryBaseMs: number;
@@ -51,6 +56,7 @@ export function streamsConfigFrom(settings: SettingsOf<typeof streamSettings>, p
     secretKey: settings.STREAM_SECRET_KEY ?? (production ? null : DEVELOPMENT_STREAM_SECRET_KEY),
     secretKeyIsDefault: !settings.STREAM_SECRET_KEY,
     pollMs: settings.STREAM_POLL_MS,
+    batchWaitMs: settings.STREAM_BATCH_WAIT_MS,
     leaseMs: settings.STREAM_LEASE_MS,
     timeoutMs: settings.STREAM_TIMEOUT_MS,
     retryBaseMs: settings.STREAM_RETRY_BASE_MS,

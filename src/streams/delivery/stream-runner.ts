@@ -42,6 +42,8 @@ export class StreamRunner {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private sink: { sink: Sink; version: string } | null = null;
+  /** When the last batch that was not full went out: the next read waits `batchWaitMs` after it. */
+  private lastPartialBatchAt = Number.NEGATIVE_INFINITY;
   readonly done: Promise<void>;
 
   constructor(
@@ -71,6 +73,11 @@ export class StreamRunner {
         const waitMs = stream.nextAttemptAt.getTime() - Date.now();
         if (waitMs > 0) {
           await this.sleep(waitMs);
+          continue;
+        }
+        const batchWaitMs = this.lastPartialBatchAt + this.deps.config.batchWaitMs - Date.now();
+        if (batchWaitMs > 0) {
+          await this.pause(batchWaitMs);
           continue;
         }
         if (!(await this.step(stream))) await this.sleep(this.deps.config.pollMs);
@@ -122,6 +129,7 @@ export class StreamRunner {
       return false;
     }
     this.deps.onDelivered(stream, acknowledged);
+    if (rows.length < sink.maxRecords) this.lastPartialBatchAt = Date.now();
     return true;
   }
 
@@ -161,6 +169,15 @@ export class StreamRunner {
     });
     this.sink = { sink, version };
     return sink;
+  }
+
+  /** Waits `ms` whatever commits are heard of meanwhile (they are read after it); only a stop ends it early. */
+  private async pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    for (let left = ms; left > 0 && !this.stopped; left = until - Date.now()) {
+      this.woken = false;
+      await this.sleep(left);
+    }
   }
 
   private sleep(ms: number): Promise<void> {
