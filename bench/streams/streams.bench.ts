@@ -1,4 +1,6 @@
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { makeEvents } from '../ingest/events';
 import { ensureDataset } from '../history/dataset';
 import { databaseUrl } from '../support/postgres';
@@ -7,6 +9,7 @@ import { fmt, fmtInt, loadAverage, machine, nowMs, quantile } from '../support/s
 import { signBenchToken } from '../support/tokens';
 import { STREAMS_DATASET_DB } from './dataset';
 import { childWriters } from '../ingest/child-writers';
+import type { DeliveryReplicaCommand } from './delivery-replica';
 import { startReceivers, type BenchReceiver } from './receivers';
 
 const WRITERS = Number(process.env.BENCH_WRITERS || 4);
@@ -16,6 +19,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE || 500);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS || 30);
 const BACKLOG_TENANT = 'acme';
+/**
+ * Where the streams are delivered: `replica` (default) by a replica of their own in another process, the
+ * ingesting replica running with STREAMS_DELIVERY=off; `same`: by the ingesting replica itself.
+ */
+const DELIVERY = process.env.BENCH_STREAMS_DELIVERY === 'same' ? 'same' : 'replica';
 /** Which phases run: `backlog,ingest,live` (all) by default. */
 const PHASES = new Set((process.env.BENCH_STREAMS_PHASES || 'backlog,ingest,live').split(','));
 
@@ -65,6 +73,23 @@ async function ingestRound(server: BenchServer, service: string, tenant: string,
   }
 }
 
+/** Starts the delivering replica (delivery-replica.ts) over the same database; resolves once it serves. */
+async function startDeliveryReplica(databaseUrl: string, env: Record<string, string>): Promise<() => Promise<void>> {
+  const child = fork(path.join(__dirname, 'delivery-replica.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+  });
+  const send = (command: DeliveryReplicaCommand) => child.send(command);
+  await new Promise<void>((resolve) => {
+    child.once('message', () => resolve());
+    send({ cmd: 'start', databaseUrl, env });
+  });
+  return () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      send({ cmd: 'stop' });
+    });
+}
+
 async function main(): Promise<void> {
   log(`machine: ${machine()}; load before: ${loadAverage()}`);
   const dataset = await ensureDataset(STREAMS_DATASET_DB, log);
@@ -73,10 +98,14 @@ async function main(): Promise<void> {
   );
   const receivers = await startReceivers();
   const { webhook, elastic } = receivers;
+  const streamsEnv = { STREAM_SECRET_KEY: randomUUID(), OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
+  log(`delivery: ${DELIVERY === 'replica' ? 'a replica of its own (another process)' : 'the ingesting replica'}`);
   const server = await startBenchServer(databaseUrl(STREAMS_DATASET_DB), {
-    STREAM_SECRET_KEY: randomUUID(),
-    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+    ...streamsEnv,
+    ...(DELIVERY === 'replica' ? { STREAMS_DELIVERY: 'off' } : {}),
   });
+  const stopDeliveryReplica =
+    DELIVERY === 'replica' ? await startDeliveryReplica(databaseUrl(STREAMS_DATASET_DB), streamsEnv) : null;
   const results: string[] = [];
   try {
     const admin = await signBenchToken({ org: BACKLOG_TENANT, role: 'ADMIN', sub: 'bench-admin' });
@@ -150,6 +179,10 @@ async function main(): Promise<void> {
       const liveService = await signBenchToken({ org: liveTenant, role: 'SERVICE', sub: 'bench-service' });
       const liveAdmin = await signBenchToken({ org: liveTenant, role: 'ADMIN', sub: 'bench-admin' });
       await server.graphql(CREATE, { input: { ...webhookInput, name: 'live' } }, liveAdmin);
+      // One event through first: the clock starts once a replica holds the stream.
+      webhook.reset();
+      await server.graphql(RECORD, { events: makeEvents(8_999_999, liveTenant, 1) }, liveService);
+      await waitFor(async () => (await webhook.stats()).events >= 1, 60_000);
       webhook.reset();
       webhook.measureLag(true);
       const tickMs = 100;
@@ -174,6 +207,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    await stopDeliveryReplica?.();
     await server.stop();
     receivers.close();
   }
