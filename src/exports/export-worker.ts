@@ -18,7 +18,7 @@ import {
 } from './export-jobs';
 import { exportObjectKey, manifestObjectKey } from './export-file';
 import { ExportStatus } from './export.types';
-import { writeExport, type ExportOutcome, type RunProgress } from './run-export';
+import { writeExport, type ExportOutcome, type ExportRunDeps, type RunProgress } from './run-export';
 
 export interface ExportWorkerOptions {
   databaseUrl: string;
@@ -27,6 +27,7 @@ export interface ExportWorkerOptions {
   retentionMs: number;
   maxRowsPerSecond: number;
   pdf: { maxEvents: number; fontPath: string | null };
+  archive: ExportRunDeps['archive'];
   /** Queues the runs of due schedules; called before each look for work. */
   runDueSchedules?: () => Promise<unknown>;
   /** After an export succeeded (and its EXPORT event was stored): a schedule's delivery. */

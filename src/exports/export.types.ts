@@ -74,7 +74,7 @@ export class AuditExportInput {
   @Field(() => Boolean, {
     nullable: true,
     defaultValue: false,
-    description: 'Also events moved to the archive (none are archived by this version).',
+    description: 'Also the events moved to the archive, merged in the same order (CSV, JSON, NDJSON).',
   })
   includeArchived?: boolean | null;
   @Field(() => Boolean, {

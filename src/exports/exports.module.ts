@@ -4,6 +4,7 @@ import { AuditPermission } from '../auth/permissions';
 import { AuditError, ErrorCode } from '../errors';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
 import { PostgresFanout } from '../live/postgres-fanout';
+import { ARCHIVE_GENERATION, ARCHIVE_SEARCH } from '../reading/archive-search';
 import { OBJECT_STORE } from '../storage/object-store';
 import { downloadRoutes } from './download-routes';
 import { signDownloadLink, verifyDownloadLink } from './download-link';
@@ -42,6 +43,7 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
           pollMs: settings.EXPORT_POLL_MS,
           retentionMs: settings.EXPORT_RETENTION_SECONDS * 1000,
           maxRowsPerSecond: settings.EXPORT_MAX_ROWS_PER_SECOND,
+          archive: { search: services.get(ARCHIVE_SEARCH), generation: services.get(ARCHIVE_GENERATION) },
           runDueSchedules: () => runDueSchedules(db.knex),
           afterSuccess: (row) =>
             deliverExport(

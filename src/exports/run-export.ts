@@ -5,8 +5,10 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { toDate } from '../db/timestamps';
+import type { ArchiveGeneration, ArchiveSearch } from '../reading/archive-search';
 import { reviveFilter } from '../saved-filters/saved-filter-codec';
 import type { ObjectStore, StoredObject } from '../storage/object-store';
+import { stageArchivedRows } from './archived-rows';
 import { exportCopySql, estimateRows, type ExportQuery } from './export-query';
 import type { ExportRow } from './export-jobs';
 import { exportObjectKey, manifestObjectKey } from './export-file';
@@ -22,6 +24,7 @@ export interface ExportRunDeps {
   databaseUrl: string;
   store: ObjectStore;
   maxRowsPerSecond: number;
+  archive: { search: ArchiveSearch; generation: ArchiveGeneration };
 }
 
 export interface ExportOutcome {
@@ -62,6 +65,7 @@ export function queryOf(row: ExportRow): ExportQuery {
     },
     headSequence: row.head_sequence,
     includeMetadata: row.include_metadata,
+    includeArchived: row.include_archived,
   };
 }
 
@@ -70,6 +74,12 @@ export interface RunProgress {
   rowsWritten(): number;
   rowsTotal: number | null;
 }
+
+/** Events moved to the archive while an export read the archive and then the live table: it may have missed them. */
+class ArchiveMoved extends Error {}
+
+/** How often an export with archived events is written again when retention moved events during its run. */
+const ARCHIVE_ATTEMPTS = 3;
 
 /**
  * Streams the export's rows from PostgreSQL (COPY, so in constant memory and at PostgreSQL's pace)
@@ -82,6 +92,21 @@ export async function writeExport(
   onStart: (progress: RunProgress) => void,
 ): Promise<ExportOutcome> {
   if (row.format === ExportFormat.PDF) return writeReport(deps, row, signal, onStart);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeRows(deps, row, signal, onStart);
+    } catch (error) {
+      if (!(error instanceof ArchiveMoved) || attempt >= ARCHIVE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function writeRows(
+  deps: ExportRunDeps,
+  row: ExportRow,
+  signal: AbortSignal,
+  onStart: (progress: RunProgress) => void,
+): Promise<ExportOutcome> {
   const query = queryOf(row);
   const csv = row.format === ExportFormat.CSV;
   const sql = exportCopySql(deps.knex, query, row.format);
@@ -90,6 +115,8 @@ export async function writeExport(
   await client.connect();
   try {
     await client.query(`SET statement_timeout = 0`);
+    const generation = query.includeArchived ? await deps.archive.generation(row.tenant_id) : null;
+    if (query.includeArchived) await stageArchivedRows(client, deps.archive.search, query);
     const rows = new RowCounter(csv, deps.maxRowsPerSecond);
     progress.rowsWritten = () => Math.max(0, rows.rows - (csv ? 1 : 0));
     onStart(progress);
@@ -100,6 +127,8 @@ export async function writeExport(
     const key = exportObjectKey(row);
     const copying = pipeline([client.query(copyTo(sql)), ...stages, body], { signal });
     const [file] = await Promise.all([deps.store.put(key, body), copying]);
+    if (generation !== null && (await deps.archive.generation(row.tenant_id)) !== generation)
+      throw new ArchiveMoved(`events of export ${row.id} moved to the archive while it was written`);
     return await withManifest(deps, row, file, progress.rowsWritten());
   } finally {
     await client.end().catch(() => undefined);
