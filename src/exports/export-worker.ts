@@ -28,6 +28,7 @@ export interface ExportWorkerOptions {
   maxRowsPerSecond: number;
   pdf: { maxEvents: number; fontPath: string | null };
   archive: ExportRunDeps['archive'];
+  keys: ExportRunDeps['keys'];
   /** Queues the runs of due schedules; called before each look for work. */
   runDueSchedules?: () => Promise<unknown>;
   /** After an export succeeded (and its EXPORT event was stored): a schedule's delivery. */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { can } from '../auth/rules';
+import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
 import { AuditPermission } from '../auth/permissions';
 import { AuditError, ErrorCode } from '../errors';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
@@ -44,6 +45,7 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
           retentionMs: settings.EXPORT_RETENTION_SECONDS * 1000,
           maxRowsPerSecond: settings.EXPORT_MAX_ROWS_PER_SECOND,
           archive: { search: services.get(ARCHIVE_SEARCH), generation: services.get(ARCHIVE_GENERATION) },
+          keys: services.get(SIGNING_KEYS),
           runDueSchedules: () => runDueSchedules(db.knex),
           afterSuccess: (row) =>
             deliverExport(

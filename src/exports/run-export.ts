@@ -4,6 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { signDocument, type Signed } from '../checkpoints/signed-document';
+import type { SigningKeys } from '../checkpoints/signing-keys';
 import { toDate } from '../db/timestamps';
 import type { ArchiveGeneration, ArchiveSearch } from '../reading/archive-search';
 import { reviveFilter } from '../saved-filters/saved-filter-codec';
@@ -25,6 +27,8 @@ export interface ExportRunDeps {
   store: ObjectStore;
   maxRowsPerSecond: number;
   archive: { search: ArchiveSearch; generation: ArchiveGeneration };
+  /** The checkpoint key: manifests are signed like the archive's, for the offline verifier. */
+  keys: SigningKeys;
 }
 
 export interface ExportOutcome {
@@ -33,8 +37,12 @@ export interface ExportOutcome {
   manifest: ExportManifest;
 }
 
-/** What a reader needs to check the file without the service: its count, its hash, and the chain head it is bounded by. */
-export interface ExportManifest {
+/**
+ * What a reader needs to check the file without the service: its count, its hash, and the chain
+ * head it is bounded by; signed with the checkpoint key (`npm run verify`).
+ */
+export interface ExportManifestFields extends Record<string, unknown> {
+  version: 1;
   exportId: string;
   tenantId: string;
   format: ExportFormat;
@@ -52,6 +60,8 @@ export interface ExportManifest {
   createdBy: string;
   writtenAt: string;
 }
+
+export type ExportManifest = Signed<ExportManifestFields>;
 
 /** The stored criteria, their dates back as `Date`s. */
 export function queryOf(row: ExportRow): ExportQuery {
@@ -142,7 +152,8 @@ async function withManifest(
   file: StoredObject,
   rowCount: number,
 ): Promise<ExportOutcome> {
-  const manifest: ExportManifest = {
+  const fields: ExportManifestFields = {
+    version: 1,
     exportId: row.id,
     tenantId: row.tenant_id,
     format: row.format,
@@ -159,6 +170,7 @@ async function withManifest(
     createdBy: row.created_by,
     writtenAt: new Date().toISOString(),
   };
+  const manifest = signDocument(fields, deps.keys.keyId, deps.keys.privateKey);
   await deps.store.put(manifestObjectKey(row), Readable.from([JSON.stringify(manifest, null, 2)]));
   return { file, rows: rowCount, manifest };
 }
