@@ -20,6 +20,7 @@ import { runDueSchedules } from './schedules/run-schedule';
 import { ExportSchedulesResolver } from './schedules/schedules.resolver';
 import { Migration20261202110000ExportSchedules } from './migrations/Migration20261202110000_export_schedules';
 import { Migration20261202100000Exports } from './migrations/Migration20261202100000_exports';
+import { Migration20261202120000ExportScheduleHostKey } from './migrations/Migration20261202120000_export_schedule_host_key';
 
 async function startExports({ config, db, services, logger }: ModuleRuntime): Promise<RunningModule> {
   const settings = config.settings.of(exportSettings);
@@ -127,6 +128,7 @@ export const exportsModule: AuditModule = {
   migrations: [
     { name: 'Migration20261202100000_exports', class: Migration20261202100000Exports },
     { name: 'Migration20261202110000_export_schedules', class: Migration20261202110000ExportSchedules },
+    { name: 'Migration20261202120000_export_schedule_host_key', class: Migration20261202120000ExportScheduleHostKey },
   ],
   settings: exportSettings,
   routes: downloadRoutes,
