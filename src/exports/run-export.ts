@@ -127,7 +127,7 @@ async function writeRows(
     await client.query(`SET statement_timeout = 0`);
     const generation = query.includeArchived ? await deps.archive.generation(row.tenant_id) : null;
     if (query.includeArchived) await stageArchivedRows(client, deps.archive.search, query);
-    const rows = new RowCounter(csv, deps.maxRowsPerSecond);
+    const rows = new RowCounter(csv, { maxRowsPerSecond: deps.maxRowsPerSecond, crlf: csv });
     progress.rowsWritten = () => Math.max(0, rows.rows - (csv ? 1 : 0));
     onStart(progress);
     const stages: Transform[] = [rows];
