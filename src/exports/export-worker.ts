@@ -48,8 +48,8 @@ function requesterOf(row: ExportRow): Principal {
 
 /**
  * Runs queued exports one at a time on this replica, and takes over those whose worker died
- * (their lease lapsed): such a run starts again from the first row, bounded by the same chain head.
- * Also expires finished exports and deletes their files.
+ * (their lease lapsed): such a run starts again from the first row, bounded by the same chain head
+ * (the store keeps no part of an object to append to; see the README, "Exports"). Also expires finished exports and deletes their files.
  */
 export class ExportWorker {
   private readonly owner = `export-worker-${randomUUID()}`;
