@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { escapeLiteral } from 'pg';
 import { textArrayLiteral } from '../db/copy-rows';
 import { applyCriteria, type EventCriteria } from '../reading/apply-criteria';
+import { ARCHIVED_TABLE, EXPORTED_COLUMNS } from './archived-rows';
 import { ExportFormat } from './export.types';
 
 const ISO_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
@@ -66,20 +67,41 @@ export interface ExportQuery {
   /** The tenant's last sequence when the export was asked: a run after a crash writes the same rows. */
   headSequence: string;
   includeMetadata: boolean;
+  /** Also the archived events, staged in ARCHIVED_TABLE on the export's connection (`stageArchivedRows`). */
+  includeArchived: boolean;
 }
 
-/** The matching events, newest first like `auditEvents`, with `auditEvents`' own criteria (applyCriteria). */
-export function selectExportRows(knex: Knex, query: ExportQuery, nested: boolean): Knex.QueryBuilder {
+const NEWEST_FIRST = [
+  { column: 'e.occurred_at', order: 'desc' },
+  { column: 'e.id', order: 'desc' },
+] as const;
+
+/** The matching live events, `columns` of them, bounded by the chain head, with `auditEvents`' own criteria (applyCriteria). */
+function liveRows(knex: Knex, query: ExportQuery, columns: Knex.Raw): Knex.QueryBuilder {
   const qb = knex
-    .select(knex.raw(eventSelect(query.includeMetadata, nested)))
+    .select(columns)
     .from('audit_events as e')
     .where('e.tenant_id', query.tenantId)
     .andWhere('e.sequence', '<=', query.headSequence);
-  applyCriteria(qb, query.criteria);
-  return qb.orderBy([
-    { column: 'e.occurred_at', order: 'desc' },
-    { column: 'e.id', order: 'desc' },
-  ]);
+  return applyCriteria(qb, query.criteria);
+}
+
+/** The matching live events, newest first like `auditEvents`. */
+export function selectExportRows(knex: Knex, query: ExportQuery, nested: boolean): Knex.QueryBuilder {
+  return liveRows(knex, query, knex.raw(eventSelect(query.includeMetadata, nested))).orderBy([...NEWEST_FIRST]);
+}
+
+/**
+ * The matching live and staged archived events, merged newest first as `auditEvents(includeArchived: true)`
+ * merges them, printed by the same SQL.
+ */
+function selectWithArchived(knex: Knex, query: ExportQuery, nested: boolean): Knex.QueryBuilder {
+  const columns = EXPORTED_COLUMNS.join(', ');
+  const live = liveRows(knex, query, knex.raw(EXPORTED_COLUMNS.map((column) => `e.${column}`).join(', ')));
+  return knex
+    .select(knex.raw(eventSelect(query.includeMetadata, nested)))
+    .from(knex.raw(`(? UNION ALL SELECT ${columns} FROM ${ARCHIVED_TABLE}) AS e`, [live]))
+    .orderBy([...NEWEST_FIRST]);
 }
 
 /**
@@ -89,15 +111,16 @@ export function selectExportRows(knex: Knex, query: ExportQuery, nested: boolean
  * @throws BadUserInputError from the criteria, naming the argument.
  */
 export function exportCopySql(knex: Knex, query: ExportQuery, format: ExportFormat): string {
+  const rows = query.includeArchived ? selectWithArchived : selectExportRows;
   if (format === ExportFormat.CSV) {
-    const select = inline(selectExportRows(knex, query, false).toSQL().toNative());
+    const select = inline(rows(knex, query, false).toSQL().toNative());
     return `COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
   }
-  const select = inline(selectExportRows(knex, query, true).toSQL().toNative());
+  const select = inline(rows(knex, query, true).toSQL().toNative());
   return `COPY (SELECT row_to_json(r) FROM (${select}) r) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`;
 }
 
-/** PostgreSQL's estimate of the rows the export writes (the planner's, not a count). */
+/** PostgreSQL's estimate of the live rows the export writes (the planner's, not a count). */
 export async function estimateRows(knex: Knex, query: ExportQuery): Promise<number> {
   const select = inline(selectExportRows(knex, query, false).toSQL().toNative());
   const { rows } = await knex.raw(`EXPLAIN (FORMAT JSON) ${select}`);

@@ -18,7 +18,7 @@ import {
 } from './export-jobs';
 import { exportObjectKey, manifestObjectKey } from './export-file';
 import { ExportStatus } from './export.types';
-import { writeExport, type ExportOutcome, type RunProgress } from './run-export';
+import { writeExport, type ExportOutcome, type ExportRunDeps, type RunProgress } from './run-export';
 
 export interface ExportWorkerOptions {
   databaseUrl: string;
@@ -27,6 +27,8 @@ export interface ExportWorkerOptions {
   retentionMs: number;
   maxRowsPerSecond: number;
   pdf: { maxEvents: number; fontPath: string | null };
+  archive: ExportRunDeps['archive'];
+  keys: ExportRunDeps['keys'];
   /** Queues the runs of due schedules; called before each look for work. */
   runDueSchedules?: () => Promise<unknown>;
   /** After an export succeeded (and its EXPORT event was stored): a schedule's delivery. */
@@ -46,8 +48,8 @@ function requesterOf(row: ExportRow): Principal {
 
 /**
  * Runs queued exports one at a time on this replica, and takes over those whose worker died
- * (their lease lapsed): such a run starts again from the first row, bounded by the same chain head.
- * Also expires finished exports and deletes their files.
+ * (their lease lapsed): such a run starts again from the first row, bounded by the same chain head
+ * (the store keeps no part of an object to append to; see the README, "Exports"). Also expires finished exports and deletes their files.
  */
 export class ExportWorker {
   private readonly owner = `export-worker-${randomUUID()}`;

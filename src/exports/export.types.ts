@@ -2,13 +2,9 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { AuditPageInfo } from '../reading/connection.type';
 import { AuditEventFilter } from '../reading/filter.input';
 import { DateTimeScalar } from '../schema/scalars';
+import { ExportFormat } from './export-format';
 
-export enum ExportFormat {
-  CSV = 'CSV',
-  JSON = 'JSON',
-  NDJSON = 'NDJSON',
-  PDF = 'PDF',
-}
+export { ExportFormat };
 
 export enum ExportStatus {
   PENDING = 'PENDING',
@@ -74,7 +70,7 @@ export class AuditExportInput {
   @Field(() => Boolean, {
     nullable: true,
     defaultValue: false,
-    description: 'Also events moved to the archive (none are archived by this version).',
+    description: 'Also the events moved to the archive, merged in the same order (CSV, JSON, NDJSON).',
   })
   includeArchived?: boolean | null;
   @Field(() => Boolean, {

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { can } from '../auth/rules';
+import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
 import { AuditPermission } from '../auth/permissions';
 import { AuditError, ErrorCode } from '../errors';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
 import { PostgresFanout } from '../live/postgres-fanout';
+import { ARCHIVE_GENERATION, ARCHIVE_SEARCH } from '../reading/archive-search';
 import { OBJECT_STORE } from '../storage/object-store';
 import { downloadRoutes } from './download-routes';
 import { signDownloadLink, verifyDownloadLink } from './download-link';
@@ -18,6 +20,7 @@ import { runDueSchedules } from './schedules/run-schedule';
 import { ExportSchedulesResolver } from './schedules/schedules.resolver';
 import { Migration20261202110000ExportSchedules } from './migrations/Migration20261202110000_export_schedules';
 import { Migration20261202100000Exports } from './migrations/Migration20261202100000_exports';
+import { Migration20261202120000ExportScheduleHostKey } from './migrations/Migration20261202120000_export_schedule_host_key';
 
 async function startExports({ config, db, services, logger }: ModuleRuntime): Promise<RunningModule> {
   const settings = config.settings.of(exportSettings);
@@ -42,6 +45,8 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
           pollMs: settings.EXPORT_POLL_MS,
           retentionMs: settings.EXPORT_RETENTION_SECONDS * 1000,
           maxRowsPerSecond: settings.EXPORT_MAX_ROWS_PER_SECOND,
+          archive: { search: services.get(ARCHIVE_SEARCH), generation: services.get(ARCHIVE_GENERATION) },
+          keys: services.get(SIGNING_KEYS),
           runDueSchedules: () => runDueSchedules(db.knex),
           afterSuccess: (row) =>
             deliverExport(
@@ -123,6 +128,7 @@ export const exportsModule: AuditModule = {
   migrations: [
     { name: 'Migration20261202100000_exports', class: Migration20261202100000Exports },
     { name: 'Migration20261202110000_export_schedules', class: Migration20261202110000ExportSchedules },
+    { name: 'Migration20261202120000_export_schedule_host_key', class: Migration20261202120000ExportScheduleHostKey },
   ],
   settings: exportSettings,
   routes: downloadRoutes,

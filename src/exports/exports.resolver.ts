@@ -13,7 +13,7 @@ import {
 } from 'type-graphql';
 import { AuditPermission, requirePermissions } from '../auth/permissions';
 import { tenantOf, type RequestContext } from '../core/context';
-import { AuditError, ErrorCode, NotFoundError } from '../errors';
+import { AuditError, BadUserInputError, ErrorCode, NotFoundError } from '../errors';
 import { parseUuidArgument } from '../ids';
 import type { LiveContext } from '../live/live-operation';
 import { decodeCursor, encodeCursor } from '../reading/cursor';
@@ -39,6 +39,8 @@ export async function startExport(context: RequestContext, input: AuditExportInp
   checkSavedCriteria(context.services.knex, { filter, search });
   if (input.format === ExportFormat.PDF && input.gzip)
     throw new AuditError(ErrorCode.BadUserInput, 'input.gzip: a PDF is not compressed', { argument: 'input.gzip' });
+  if (input.format === ExportFormat.PDF && input.includeArchived)
+    throw new BadUserInputError('input.includeArchived', 'a PDF report covers the live events only');
   const saved = (await savedCriteriaOf(context, input.savedFilterId, 'input.savedFilterId')) ?? null;
   const { knex } = context.services;
   const row = await insertExport(knex, {

@@ -2,6 +2,14 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
+const CRLF = Buffer.from('\r\n');
+
+export interface RowCounterOptions {
+  /** At most this many rows a second (0: no limit). */
+  maxRowsPerSecond?: number;
+  /** CSV: end each record with CRLF, as RFC 4180 says (PostgreSQL's COPY ends them with LF). */
+  crlf?: boolean;
+}
 
 /**
  * Counts the rows passing through: lines of NDJSON, or CSV records (a newline inside a quoted
@@ -15,26 +23,33 @@ export class RowCounter extends Transform {
 
   constructor(
     private readonly quoted: boolean,
-    private readonly maxRowsPerSecond = 0,
+    private readonly options: RowCounterOptions = {},
   ) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.quoted) this.countRecords(chunk);
-    else for (let at = chunk.indexOf(NEWLINE); at >= 0; at = chunk.indexOf(NEWLINE, at + 1)) this.rows++;
-    const dueAtMs = this.maxRowsPerSecond > 0 ? this.startedAt + (this.rows / this.maxRowsPerSecond) * 1000 : 0;
+    let out = chunk;
+    if (this.quoted) {
+      const ends = this.recordEnds(chunk);
+      this.rows += ends.length;
+      if (this.options.crlf && ends.length > 0) out = withCrlf(chunk, ends);
+    } else for (let at = chunk.indexOf(NEWLINE); at >= 0; at = chunk.indexOf(NEWLINE, at + 1)) this.rows++;
+    const perSecond = this.options.maxRowsPerSecond ?? 0;
+    const dueAtMs = perSecond > 0 ? this.startedAt + (this.rows / perSecond) * 1000 : 0;
     const waitMs = dueAtMs - Date.now();
-    if (waitMs > 0) setTimeout(() => done(null, chunk), waitMs);
-    else done(null, chunk);
+    if (waitMs > 0) setTimeout(() => done(null, out), waitMs);
+    else done(null, out);
   }
 
-  private countRecords(chunk: Buffer): void {
+  /** The positions of the newlines in `chunk` that end a record (outside quotes). */
+  private recordEnds(chunk: Buffer): number[] {
+    const ends: number[] = [];
     let at = 0;
     while (at < chunk.length) {
       if (this.inQuotes) {
         const close = chunk.indexOf(QUOTE, at);
-        if (close < 0) return;
+        if (close < 0) break;
         this.inQuotes = false;
         at = close + 1;
         continue;
@@ -42,14 +57,27 @@ export class RowCounter extends Transform {
       const quote = chunk.indexOf(QUOTE, at);
       const newline = chunk.indexOf(NEWLINE, at);
       if (newline >= 0 && (quote < 0 || newline < quote)) {
-        this.rows++;
+        ends.push(newline);
         at = newline + 1;
       } else if (quote >= 0) {
         this.inQuotes = true;
         at = quote + 1;
-      } else return;
+      } else break;
     }
+    return ends;
   }
+}
+
+/** `chunk` with a CR before each of the newlines at `ends` (none has one: COPY writes LF). */
+function withCrlf(chunk: Buffer, ends: number[]): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const end of ends) {
+    parts.push(chunk.subarray(from, end), CRLF);
+    from = end + 1;
+  }
+  parts.push(chunk.subarray(from));
+  return Buffer.concat(parts, chunk.length + ends.length);
 }
 
 /** One JSON value per line in, one JSON array out: `[` first, `,` between values, `]` last. */

@@ -4,9 +4,13 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { signDocument, type Signed } from '../checkpoints/signed-document';
+import type { SigningKeys } from '../checkpoints/signing-keys';
 import { toDate } from '../db/timestamps';
+import type { ArchiveGeneration, ArchiveSearch } from '../reading/archive-search';
 import { reviveFilter } from '../saved-filters/saved-filter-codec';
 import type { ObjectStore, StoredObject } from '../storage/object-store';
+import { stageArchivedRows } from './archived-rows';
 import { exportCopySql, estimateRows, type ExportQuery } from './export-query';
 import type { ExportRow } from './export-jobs';
 import { exportObjectKey, manifestObjectKey } from './export-file';
@@ -22,6 +26,9 @@ export interface ExportRunDeps {
   databaseUrl: string;
   store: ObjectStore;
   maxRowsPerSecond: number;
+  archive: { search: ArchiveSearch; generation: ArchiveGeneration };
+  /** The checkpoint key: manifests are signed like the archive's, for the offline verifier. */
+  keys: SigningKeys;
 }
 
 export interface ExportOutcome {
@@ -30,8 +37,12 @@ export interface ExportOutcome {
   manifest: ExportManifest;
 }
 
-/** What a reader needs to check the file without the service: its count, its hash, and the chain head it is bounded by. */
-export interface ExportManifest {
+/**
+ * What a reader needs to check the file without the service: its count, its hash, and the chain
+ * head it is bounded by; signed with the checkpoint key (`npm run verify`).
+ */
+export interface ExportManifestFields extends Record<string, unknown> {
+  version: 1;
   exportId: string;
   tenantId: string;
   format: ExportFormat;
@@ -50,6 +61,8 @@ export interface ExportManifest {
   writtenAt: string;
 }
 
+export type ExportManifest = Signed<ExportManifestFields>;
+
 /** The stored criteria, their dates back as `Date`s. */
 export function queryOf(row: ExportRow): ExportQuery {
   const { filter, search, saved } = row.criteria;
@@ -62,6 +75,7 @@ export function queryOf(row: ExportRow): ExportQuery {
     },
     headSequence: row.head_sequence,
     includeMetadata: row.include_metadata,
+    includeArchived: row.include_archived,
   };
 }
 
@@ -70,6 +84,12 @@ export interface RunProgress {
   rowsWritten(): number;
   rowsTotal: number | null;
 }
+
+/** Events moved to the archive while an export read the archive and then the live table: it may have missed them. */
+class ArchiveMoved extends Error {}
+
+/** How often an export with archived events is written again when retention moved events during its run. */
+const ARCHIVE_ATTEMPTS = 3;
 
 /**
  * Streams the export's rows from PostgreSQL (COPY, so in constant memory and at PostgreSQL's pace)
@@ -82,6 +102,21 @@ export async function writeExport(
   onStart: (progress: RunProgress) => void,
 ): Promise<ExportOutcome> {
   if (row.format === ExportFormat.PDF) return writeReport(deps, row, signal, onStart);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeRows(deps, row, signal, onStart);
+    } catch (error) {
+      if (!(error instanceof ArchiveMoved) || attempt >= ARCHIVE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function writeRows(
+  deps: ExportRunDeps,
+  row: ExportRow,
+  signal: AbortSignal,
+  onStart: (progress: RunProgress) => void,
+): Promise<ExportOutcome> {
   const query = queryOf(row);
   const csv = row.format === ExportFormat.CSV;
   const sql = exportCopySql(deps.knex, query, row.format);
@@ -90,7 +125,9 @@ export async function writeExport(
   await client.connect();
   try {
     await client.query(`SET statement_timeout = 0`);
-    const rows = new RowCounter(csv, deps.maxRowsPerSecond);
+    const generation = query.includeArchived ? await deps.archive.generation(row.tenant_id) : null;
+    if (query.includeArchived) await stageArchivedRows(client, deps.archive.search, query);
+    const rows = new RowCounter(csv, { maxRowsPerSecond: deps.maxRowsPerSecond, crlf: csv });
     progress.rowsWritten = () => Math.max(0, rows.rows - (csv ? 1 : 0));
     onStart(progress);
     const stages: Transform[] = [rows];
@@ -100,6 +137,8 @@ export async function writeExport(
     const key = exportObjectKey(row);
     const copying = pipeline([client.query(copyTo(sql)), ...stages, body], { signal });
     const [file] = await Promise.all([deps.store.put(key, body), copying]);
+    if (generation !== null && (await deps.archive.generation(row.tenant_id)) !== generation)
+      throw new ArchiveMoved(`events of export ${row.id} moved to the archive while it was written`);
     return await withManifest(deps, row, file, progress.rowsWritten());
   } finally {
     await client.end().catch(() => undefined);
@@ -113,7 +152,8 @@ async function withManifest(
   file: StoredObject,
   rowCount: number,
 ): Promise<ExportOutcome> {
-  const manifest: ExportManifest = {
+  const fields: ExportManifestFields = {
+    version: 1,
     exportId: row.id,
     tenantId: row.tenant_id,
     format: row.format,
@@ -130,6 +170,7 @@ async function withManifest(
     createdBy: row.created_by,
     writtenAt: new Date().toISOString(),
   };
+  const manifest = signDocument(fields, deps.keys.keyId, deps.keys.privateKey);
   await deps.store.put(manifestObjectKey(row), Readable.from([JSON.stringify(manifest, null, 2)]));
   return { file, rows: rowCount, manifest };
 }

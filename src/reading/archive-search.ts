@@ -17,6 +17,15 @@ export type ArchiveSearch = (
 
 export const ARCHIVE_SEARCH = serviceKey<ArchiveSearch>('retention.archive-search');
 
+/**
+ * A count that grows each time events of the tenant leave the live table for the archive: a reader
+ * of the archive, then of the live table, compares it before and after to know that no event moved
+ * between its two reads (and so was missed by both). Provided by the retention module.
+ */
+export type ArchiveGeneration = (tenantId: string) => Promise<string>;
+
+export const ARCHIVE_GENERATION = serviceKey<ArchiveGeneration>('retention.archive-generation');
+
 /** Newest first: occurred_us, then id, descending (ids are lowercase UUIDs: text order is their order). */
 export function newestFirst(a: AuditEventRow, b: AuditEventRow): number {
   const at = BigInt(b.occurred_us) - BigInt(a.occurred_us);

@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { EventCriteria } from '../reading/apply-criteria';
-import type { ArchiveSearch } from '../reading/archive-search';
+import type { ArchiveGeneration, ArchiveSearch } from '../reading/archive-search';
 import type { Cursor } from '../reading/cursor';
 import type { EventFilter } from '../reading/event-filter';
 import type { SearchQuery } from '../search/ast';
@@ -116,5 +116,17 @@ export function archiveSearch(knex: Knex, store: ObjectStore): ArchiveSearch {
       position = { occurredUs: String(last.occurred_us), id: last.id };
       chunk = Math.min(chunk * 4, MAX_CHUNK);
     }
+  };
+}
+
+/** The tenant's archive files removed from the live table so far (a file is removed once, and stays counted). */
+export function archiveGeneration(knex: Knex): ArchiveGeneration {
+  return async (tenantId: string) => {
+    const row = await knex('archive_files')
+      .count<{ count: string }>({ count: '*' })
+      .where('tenant_id', tenantId)
+      .whereNotNull('removed_from_live_at')
+      .first();
+    return String(row?.count ?? 0);
   };
 }

@@ -7,6 +7,7 @@ import type { Checkpoint } from '../checkpoints/checkpoint';
 import { verifyDocument, type PublicJwk } from '../checkpoints/signed-document';
 import { canonicalContent } from '../events/canonical-content';
 import { chainHash, contentDigest } from '../events/event-hash';
+import { isExportManifest, verifyExportManifest } from '../exports/verify-export';
 import { hashesDigest } from './archive-writer';
 import { eventOfArchiveRow, type ArchiveRow } from './archive-row';
 import { MANIFEST_SUFFIX, type Manifest } from './manifest';
@@ -23,6 +24,8 @@ export interface VerificationReport {
   files: number;
   events: number;
   checkpoints: number;
+  /** Export manifests checked (exports live in the same store). */
+  exports: number;
   problems: VerificationProblem[];
 }
 
@@ -56,10 +59,11 @@ export function rowHash(row: ArchiveRow): string {
  * Verifies an archive folder without the database: each manifest's signature, its file's size
  * and SHA-256, every event's hash, the manifest's figures (sequence range, first and last hash,
  * row count, digest), the chain's continuity wherever consecutive events are both in the archive,
- * and each checkpoint's signature (and hash, where its event is in the archive).
+ * and each checkpoint's signature (and hash, where its event is in the archive). Exports written to
+ * the same store are checked against their manifests (`verifyExportManifest`).
  */
 export async function verifyArchiveFolder(folder: string, keys: readonly PublicJwk[]): Promise<VerificationReport> {
-  const report: VerificationReport = { files: 0, events: 0, checkpoints: 0, problems: [] };
+  const report: VerificationReport = { files: 0, events: 0, checkpoints: 0, exports: 0, problems: [] };
   const fail = (file: string, problem: string, sequence?: string) =>
     report.problems.push({ file: path.relative(folder, file), problem, ...(sequence ? { sequence } : {}) });
   const chains = new Map<string, Map<bigint, { hash: string; previous: string; file: string }>>();
@@ -67,8 +71,13 @@ export async function verifyArchiveFolder(folder: string, keys: readonly PublicJ
 
   for await (const file of filesUnder(folder)) {
     if (file.endsWith(MANIFEST_SUFFIX)) {
-      report.files += 1;
       const manifest = JSON.parse(await readFile(file, 'utf8')) as Manifest;
+      if (isExportManifest(manifest)) {
+        report.exports += 1;
+        report.problems.push(...(await verifyExportManifest(file, keys, folder)));
+        continue;
+      }
+      report.files += 1;
       const data = file.slice(0, -MANIFEST_SUFFIX.length);
       if (!verifyDocument(manifest, keys)) fail(file, 'manifest signature does not verify');
       let rows: ArchiveRow[];

@@ -5,9 +5,9 @@ import { AuditPermission } from '../auth/permissions';
 import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
 import type { AuditModule } from '../core/module';
 import { count, positive } from '../core/settings';
-import { ARCHIVE_SEARCH } from '../reading/archive-search';
+import { ARCHIVE_GENERATION, ARCHIVE_SEARCH } from '../reading/archive-search';
 import { OBJECT_STORE } from '../storage/object-store';
-import { archiveSearch } from './archive-reader';
+import { archiveGeneration, archiveSearch } from './archive-reader';
 import { Migration20261202110000Retention } from './migrations/Migration20261202110000_retention';
 import { tenantsWithEvents } from './policies';
 import { retentionMetrics } from './retention-metrics';
@@ -98,6 +98,7 @@ export const retentionModule: AuditModule = {
       }
     };
     services.provide(ARCHIVE_SEARCH, archiveSearch(db.knex, store));
+    services.provide(ARCHIVE_GENERATION, archiveGeneration(db.knex));
     services.provide(RETENTION_RUNNER, async (tenantId: string): Promise<RetentionRun> => {
       const run = await exclusively(db.knex, true, () =>
         timed(() => runTenantRetention(options, tenantId, new Date())),

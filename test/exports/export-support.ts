@@ -62,14 +62,14 @@ export async function waitForStatus(
 export async function listedEvents(
   server: TestServer,
   token: string,
-  criteria: { filter?: Record<string, unknown>; search?: string; savedFilterId?: string },
+  criteria: { filter?: Record<string, unknown>; search?: string; savedFilterId?: string; includeArchived?: boolean },
 ): Promise<Array<Record<string, any>>> {
   const events: Array<Record<string, any>> = [];
   let after: string | null = null;
   for (;;) {
     const response: any = await server.graphql(
-      `query List($filter: AuditEventFilter, $search: String, $savedFilterId: ID, $after: String) {
-        auditEvents(filter: $filter, search: $search, savedFilterId: $savedFilterId, first: 500, after: $after) {
+      `query List($filter: AuditEventFilter, $search: String, $savedFilterId: ID, $after: String, $includeArchived: Boolean! = false) {
+        auditEvents(filter: $filter, search: $search, savedFilterId: $savedFilterId, first: 500, after: $after, includeArchived: $includeArchived) {
           edges { node { ${EVENT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
       { ...criteria, after },
       token,

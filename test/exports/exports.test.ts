@@ -77,6 +77,11 @@ describe('an export equals auditEvents for the same criteria', () => {
       const csv = eventsFromCsv(text);
       expect(csv.header.slice(0, 6)).toEqual(['id', 'tenantId', 'sequence', 'occurredAt', 'recordedAt', 'actor.id']);
       exported = csv.events;
+      // RFC 4180: each record (the header's too) ends with CRLF; a newline inside a quoted value stays as it was.
+      const raw = text.toString('utf8');
+      expect(raw.endsWith('"\r\n') || raw.endsWith('\r\n')).toBe(true);
+      expect(raw.split('\r\n').length - 1).toBe(expected.length + 1);
+      expect(raw).toContain('v1\nbuild');
     } else if (format === 'JSON') exported = JSON.parse(text.toString('utf8'));
     else {
       const lines = text.toString('utf8').split('\n');

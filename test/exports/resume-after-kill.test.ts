@@ -113,6 +113,12 @@ it('finishes an export on another replica after the one writing it was killed', 
     expect(lines.startsWith('id,tenantId,sequence,')).toBe(true);
     const expected = await listedEvents(survivor, admin, {});
     const exported = eventsFromCsv(file.body).events.filter((event) => event.action !== 'EXPORT');
+    // No duplicate and no gap: each of the 300 events recorded once, newest first.
+    const deals = exported.filter((event) => event.entityType === 'Deal');
+    expect(deals.map((event) => event.entityId)).toEqual(
+      Array.from({ length: 300 }, (_, index) => `deal-${299 - index}`),
+    );
+    expect(new Set(deals.map((event) => event.id)).size).toBe(300);
     expect(exported.map((event) => comparable(event, true))).toEqual(
       expected.filter((event) => event.action !== 'EXPORT').map((event) => comparable(event, true)),
     );

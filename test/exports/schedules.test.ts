@@ -11,7 +11,7 @@ import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
 import { waitUntil } from '../support/wait';
-import { download, waitForStatus } from './export-support';
+import { download, listedEvents, waitForStatus } from './export-support';
 
 const run = promisify(execFile);
 
@@ -53,7 +53,9 @@ async function freePort(): Promise<number> {
 }
 
 /** sshd with keys of its own on an ephemeral port: the sftp subsystem is OpenSSH's. */
-async function startSshd(folder: string): Promise<{ port: number; clientKey: string; child: ChildProcess }> {
+async function startSshd(
+  folder: string,
+): Promise<{ port: number; clientKey: string; hostKey: string; child: ChildProcess }> {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(folder, 'host_key')]);
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(folder, 'client_key')]);
   await writeFile(path.join(folder, 'authorized_keys'), await readFile(path.join(folder, 'client_key.pub')));
@@ -86,7 +88,9 @@ async function startSshd(folder: string): Promise<{ port: number; clientKey: str
       }),
     () => 'sshd did not listen',
   );
-  return { port, clientKey: path.join(folder, 'client_key'), child };
+  // The fingerprint as an operator reads it off the server: `ssh-keygen -lf` prints "256 SHA256:... comment (ED25519)".
+  const { stdout } = await run('ssh-keygen', ['-lf', path.join(folder, 'host_key.pub')]);
+  return { port, clientKey: path.join(folder, 'client_key'), hostKey: stdout.split(' ')[1], child };
 }
 
 const canRunSshd = existsSync('/usr/sbin/sshd') && existsSync('/usr/lib/openssh/sftp-server');
@@ -149,14 +153,19 @@ describeWithSshd('scheduled exports delivered', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  async function runSchedule(input: Record<string, unknown>) {
+  async function createSchedule(input: Record<string, unknown>): Promise<{ id: string; nextRunAt: string }> {
     const created = await server.graphql(
       SCHEDULE,
       { input: { name: 'daily deletes', frequency: 'DAILY', ...input } },
       admin,
     );
     if (created.errors) throw new Error(JSON.stringify(created.errors));
-    const schedule = created.data!.createAuditExportSchedule;
+    return created.data!.createAuditExportSchedule;
+  }
+
+  /** Runs a new schedule now; resolves with its export once delivered, or failed to deliver with `failure`. */
+  async function runSchedule(input: Record<string, unknown>, failure: RegExp | null = null) {
+    const schedule = await createSchedule(input);
     expect(new Date(schedule.nextRunAt).getTime()).toBeGreaterThan(Date.now());
     const ran = await server.graphql(RUN, { id: schedule.id }, admin);
     const done = await waitForStatus(server, admin, ran.data!.runAuditExportSchedule.id, ['SUCCEEDED', 'FAILED']);
@@ -170,22 +179,80 @@ describeWithSshd('scheduled exports delivered', () => {
       },
       () => `not delivered: ${JSON.stringify(state)}`,
     );
-    expect(state!.lastDeliveryError).toBeNull();
+    if (failure) {
+      expect(state!.deliveredAt).toBeNull();
+      expect(state!.lastDeliveryError).toMatch(failure);
+    } else expect(state!.lastDeliveryError).toBeNull();
     return done;
   }
+
+  const sftpUrl = () => `sftp://${userInfo().username}@127.0.0.1:${sshd.port}${path.join(folder, 'inbox')}`;
 
   it('to an SFTP server', async () => {
     const done = await runSchedule({
       format: 'CSV',
       filter: { actions: ['DELETE'] },
       destination: 'SFTP',
-      sftpUrl: `sftp://${userInfo().username}@127.0.0.1:${sshd.port}${path.join(folder, 'inbox')}`,
+      sftpUrl: sftpUrl(),
+      sftpHostKey: sshd.hostKey,
     });
     const files = await readdir(path.join(folder, 'inbox'));
     expect(files).toEqual([`audit-export-${done.id}.csv`]);
     const uploaded = await readFile(path.join(folder, 'inbox', files[0]));
     expect(uploaded.equals((await download(done.downloadUrl!)).body)).toBe(true);
     expect(uploaded.toString('utf8').trim().split('\n')).toHaveLength(5);
+  });
+
+  it('not to an SFTP server showing another host key than the schedule expects', async () => {
+    const before = await readdir(path.join(folder, 'inbox'));
+    const other = `SHA256:${'A'.repeat(43)}`;
+    await runSchedule(
+      { format: 'CSV', filter: { actions: ['DELETE'] }, destination: 'SFTP', sftpUrl: sftpUrl(), sftpHostKey: other },
+      new RegExp(`host key is ${sshd.hostKey.replace(/[+/]/g, '\\$&')}, not the expected ${other}: nothing was sent`),
+    );
+    expect(await readdir(path.join(folder, 'inbox'))).toEqual(before);
+    const missing = await server.graphql(
+      SCHEDULE,
+      { input: { name: 'x', frequency: 'DAILY', format: 'CSV', destination: 'SFTP', sftpUrl: sftpUrl() } },
+      admin,
+    );
+    expect(missing.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'input.sftpHostKey' });
+  });
+
+  it('records each delivered run as an EXPORT event with its record count', async () => {
+    const done = await runSchedule({ format: 'NDJSON', filter: { actions: ['DELETE'] }, destination: 'STORE' });
+    const [event] = await listedEvents(server, admin, { filter: { actions: ['EXPORT'], entityIds: [done.id] } });
+    expect(event).toMatchObject({
+      entityType: 'AuditLog',
+      actor: { id: 'admin@acme' },
+      metadata: { recordCount: 4, format: 'NDJSON', sha256: done.sha256 },
+    });
+  });
+
+  it('records creating and deleting a schedule as CONFIG_CHANGE events', async () => {
+    const schedule = await createSchedule({ format: 'CSV', filter: { actions: ['DELETE'] }, destination: 'STORE' });
+    const deleted = await server.graphql(
+      `mutation Delete($id: ID!) { deleteAuditExportSchedule(id: $id) }`,
+      { id: schedule.id },
+      admin,
+    );
+    expect(deleted.data!.deleteAuditExportSchedule).toBe(true);
+    const events = await listedEvents(server, admin, {
+      filter: { actions: ['CONFIG_CHANGE'], entityIds: [schedule.id] },
+    });
+    expect(events.map((event) => [event.entityType, event.metadata.operation])).toEqual([
+      ['AuditExportSchedule', 'deleteAuditExportSchedule'],
+      ['AuditExportSchedule', 'createAuditExportSchedule'],
+    ]);
+    expect(events[1].changes).toEqual(
+      expect.arrayContaining([
+        { field: 'name', oldValue: null, newValue: 'daily deletes' },
+        { field: 'destination', oldValue: null, newValue: 'STORE' },
+      ]),
+    );
+    expect(events[0].changes).toEqual(
+      expect.arrayContaining([{ field: 'frequency', oldValue: 'DAILY', newValue: null }]),
+    );
   });
 
   it('by email, with the download link', async () => {

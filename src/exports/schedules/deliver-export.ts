@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { createTransport } from 'nodemailer';
 import SftpClient from 'ssh2-sftp-client';
@@ -7,7 +8,7 @@ import type { Logger } from '../../observability/logger';
 import type { ObjectStore } from '../../storage/object-store';
 import type { ExportRow } from '../export-jobs';
 import { exportFileName } from '../export-file';
-import { findSchedule, recordDelivery } from './schedule-jobs';
+import { findSchedule, recordDelivery, type ScheduleRow } from './schedule-jobs';
 import { ExportDestination } from './schedule.types';
 
 export interface DeliveryOptions {
@@ -39,6 +40,52 @@ async function sftpTarget(text: string, outbound: OutboundAllowList) {
   };
 }
 
+/** A host key's fingerprint as `ssh-keygen -lf` prints it. */
+function fingerprintOf(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+/**
+ * Uploads the export's file over SFTP to a server that shows the expected host key only: the
+ * connection is dropped before logging in when it shows another.
+ * @throws Error saying which key the server showed, when it is not the expected one.
+ */
+async function deliverBySftp(options: DeliveryOptions, schedule: ScheduleRow, row: ExportRow): Promise<void> {
+  if (!options.sftpPrivateKey) throw new Error('EXPORT_SFTP_PRIVATE_KEY_PATH is not set');
+  const expected = schedule.sftp_host_key;
+  if (!expected) throw new Error('the schedule has no expected SFTP host key (sftpHostKey): nothing is sent');
+  const target = await sftpTarget(schedule.sftp_url ?? '', options.outbound);
+  const body = await options.store().get(row.object_key!);
+  if (!body) throw new Error('the export’s file is gone');
+  let shown: string | null = null;
+  // The client's default listeners print to the console; a connection that ends is expected here.
+  const sftp = new SftpClient('export-delivery', {
+    error: (err) => options.log.warn({ err, exportId: row.id }, 'exports: the SFTP connection failed'),
+    end: () => undefined,
+    close: () => undefined,
+  });
+  try {
+    await sftp.connect({
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      privateKey: options.sftpPrivateKey,
+      readyTimeout: 10_000,
+      hostVerifier: (key: Buffer) => (shown = fingerprintOf(key)) === expected,
+    });
+  } catch (error) {
+    body.destroy();
+    if (shown !== null && shown !== expected)
+      throw new Error(`the SFTP server's host key is ${shown}, not the expected ${expected}: nothing was sent`);
+    throw error;
+  }
+  try {
+    await sftp.put(body, `${target.folder.replace(/\/+$/, '')}/${exportFileName(row)}`);
+  } finally {
+    await sftp.end();
+  }
+}
+
 /** Sends a scheduled export to its schedule's destination; records the outcome on the schedule. */
 export async function deliverExport(options: DeliveryOptions, row: ExportRow): Promise<void> {
   if (!row.schedule_id) return;
@@ -46,23 +93,7 @@ export async function deliverExport(options: DeliveryOptions, row: ExportRow): P
   if (!schedule) return;
   try {
     if (schedule.destination === ExportDestination.SFTP) {
-      if (!options.sftpPrivateKey) throw new Error('EXPORT_SFTP_PRIVATE_KEY_PATH is not set');
-      const target = await sftpTarget(schedule.sftp_url ?? '', options.outbound);
-      const body = await options.store().get(row.object_key!);
-      if (!body) throw new Error('the export’s file is gone');
-      const sftp = new SftpClient();
-      await sftp.connect({
-        host: target.host,
-        port: target.port,
-        username: target.username,
-        privateKey: options.sftpPrivateKey,
-        readyTimeout: 10_000,
-      });
-      try {
-        await sftp.put(body, `${target.folder.replace(/\/+$/, '')}/${exportFileName(row)}`);
-      } finally {
-        await sftp.end();
-      }
+      await deliverBySftp(options, schedule, row);
     } else if (schedule.destination === ExportDestination.EMAIL) {
       if (!options.smtpUrl) throw new Error('EXPORT_SMTP_URL is not set');
       const link = options.link(row, schedule.link_base);

@@ -16,6 +16,8 @@ export interface ScheduleRow {
   search: string | null;
   destination: ExportDestination;
   sftp_url: string | null;
+  /** `SHA256:<base64>`, as `ssh-keygen -lf` prints the server's host key. */
+  sftp_host_key: string | null;
   email_to: string[];
   link_base: string | null;
   next_run_at: string;
@@ -47,8 +49,10 @@ export function listSchedules(knex: Knex, tenantId: string): Promise<ScheduleRow
   return knex.select('*').from('audit_export_schedules').where({ tenant_id: tenantId }).orderBy('created_at', 'desc');
 }
 
-export async function deleteSchedule(knex: Knex, tenantId: string, id: string): Promise<boolean> {
-  return (await knex('audit_export_schedules').where({ tenant_id: tenantId, id }).delete()) === 1;
+/** Deletes a schedule; returns it as it was, or undefined when there was none. */
+export async function deleteSchedule(knex: Knex, tenantId: string, id: string): Promise<ScheduleRow | undefined> {
+  const [row] = await knex('audit_export_schedules').where({ tenant_id: tenantId, id }).delete().returning('*');
+  return row as ScheduleRow | undefined;
 }
 
 /**

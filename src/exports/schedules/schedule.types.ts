@@ -29,6 +29,8 @@ export class AuditExportSchedule {
   @Field(() => String, { nullable: true }) search!: string | null;
   @Field(() => ExportDestination) destination!: ExportDestination;
   @Field(() => String, { nullable: true, description: 'sftp://user@host:port/folder' }) sftpUrl!: string | null;
+  @Field(() => String, { nullable: true, description: 'The SFTP server’s expected host key fingerprint (SHA256:…).' })
+  sftpHostKey!: string | null;
   @Field(() => [String]) emailTo!: string[];
   @Field(() => DateTimeScalar) nextRunAt!: Date;
   @Field(() => ID, { nullable: true }) lastExportId!: string | null;
@@ -53,6 +55,12 @@ export class AuditExportScheduleInput {
     description: 'SFTP: sftp://user@host:port/folder (key: EXPORT_SFTP_PRIVATE_KEY_PATH).',
   })
   sftpUrl?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'SFTP: the server’s host key fingerprint as `ssh-keygen -lf` prints it (SHA256:…); a server showing another key gets nothing.',
+  })
+  sftpHostKey?: string | null;
   @Field(() => [String], { nullable: true, description: 'EMAIL: who gets the download link.' }) emailTo?:
     string[] | null;
 }

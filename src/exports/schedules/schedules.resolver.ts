@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from '@mikro-orm/postgresql';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../../core/context';
 import { toDate } from '../../db/timestamps';
+import { withConfigChange } from '../../events/config-change';
 import { BadUserInputError, NotFoundError } from '../../errors';
 import { parseUuidArgument } from '../../ids';
 import { toEventFilter } from '../../reading/filter.input';
@@ -16,6 +18,8 @@ import { AuditExportSchedule, AuditExportScheduleInput, ExportDestination } from
 import { queueScheduledExport } from './run-schedule';
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
+/** What `ssh-keygen -lf` prints of a key: SHA-256, base64 without padding. */
+const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 function view(row: ScheduleRow): AuditExportSchedule {
   return {
@@ -29,11 +33,30 @@ function view(row: ScheduleRow): AuditExportSchedule {
     search: row.search,
     destination: row.destination,
     sftpUrl: row.sftp_url,
+    sftpHostKey: row.sftp_host_key,
     emailTo: row.email_to,
     nextRunAt: toDate(row.next_run_at),
     lastExportId: row.last_export_id,
     deliveredAt: row.delivered_at ? toDate(row.delivered_at) : null,
     lastDeliveryError: row.last_delivery_error,
+  };
+}
+
+/** A schedule's settings as its CONFIG_CHANGE events show them (not its run state). */
+function settingsOf(row: ScheduleRow): Record<string, unknown> {
+  const { name, frequency, format, gzip, filter, search, destination } = row;
+  return {
+    name,
+    frequency,
+    format,
+    gzip,
+    includeMetadata: row.include_metadata,
+    filter,
+    search,
+    destination,
+    sftpUrl: row.sftp_url,
+    sftpHostKey: row.sftp_host_key,
+    emailTo: row.email_to,
   };
 }
 
@@ -51,6 +74,11 @@ function checkInput(input: AuditExportScheduleInput): ExportDestination {
     }
     if (!url || url.protocol !== 'sftp:' || !url.username || !url.hostname)
       throw new BadUserInputError('input.sftpUrl', 'must be sftp://user@host[:port]/folder');
+    if (!HOST_KEY_FINGERPRINT.test(input.sftpHostKey?.trim() ?? ''))
+      throw new BadUserInputError(
+        'input.sftpHostKey',
+        'must be the server’s host key fingerprint as `ssh-keygen -lf` prints it: SHA256:<43 base64 characters>',
+      );
   }
   if (
     destination === ExportDestination.EMAIL &&
@@ -63,7 +91,8 @@ function checkInput(input: AuditExportScheduleInput): ExportDestination {
 @Resolver(() => AuditExportSchedule)
 export class ExportSchedulesResolver {
   @Mutation(() => AuditExportSchedule, {
-    description: 'Exports the events of each day, week or month once it ended, and delivers them.',
+    description:
+      'Exports the events of each day, week or month once it ended, and delivers them. Recorded as CONFIG_CHANGE.',
   })
   async createAuditExportSchedule(
     @Ctx() context: RequestContext,
@@ -74,33 +103,55 @@ export class ExportSchedulesResolver {
     const filter = toEventFilter(input.filter);
     const search = input.search?.trim() || null;
     checkSavedCriteria(context.services.knex, { filter, search });
-    const row = await insertSchedule(context.services.knex, {
-      tenant_id: admin.tenantId,
-      id: randomUUID(),
-      name: input.name.trim(),
-      frequency: input.frequency,
-      format: input.format,
-      gzip: input.gzip ?? false,
-      include_metadata: input.includeMetadata ?? true,
-      filter: JSON.parse(JSON.stringify(filter)) as Record<string, unknown>,
-      search,
-      destination,
-      sftp_url: destination === ExportDestination.SFTP ? input.sftpUrl! : null,
-      email_to: destination === ExportDestination.EMAIL ? input.emailTo! : [],
-      link_base: context.origin ?? null,
-      next_run_at: nextRunAfter(input.frequency, new Date()),
-      created_by: admin.subject,
-      created_by_email: admin.email,
-      created_by_role: admin.role,
+    return withConfigChange(context, async (em) => {
+      const row = await insertSchedule(em.getTransactionContext<Knex.Transaction>()!, {
+        tenant_id: admin.tenantId,
+        id: randomUUID(),
+        name: input.name.trim(),
+        frequency: input.frequency,
+        format: input.format,
+        gzip: input.gzip ?? false,
+        include_metadata: input.includeMetadata ?? true,
+        filter: JSON.parse(JSON.stringify(filter)) as Record<string, unknown>,
+        search,
+        destination,
+        sftp_url: destination === ExportDestination.SFTP ? input.sftpUrl! : null,
+        sftp_host_key: destination === ExportDestination.SFTP ? input.sftpHostKey!.trim() : null,
+        email_to: destination === ExportDestination.EMAIL ? input.emailTo! : [],
+        link_base: context.origin ?? null,
+        next_run_at: nextRunAfter(input.frequency, new Date()),
+        created_by: admin.subject,
+        created_by_email: admin.email,
+        created_by_role: admin.role,
+      });
+      return {
+        result: view(row),
+        entityType: 'AuditExportSchedule',
+        entityId: row.id,
+        operation: 'createAuditExportSchedule',
+        before: null,
+        after: settingsOf(row),
+      };
     });
-    return view(row);
   }
 
-  @Mutation(() => Boolean, { description: 'Deletes a schedule; exports it made stay.' })
-  async deleteAuditExportSchedule(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    if (!(await deleteSchedule(context.services.knex, tenantOf(context), parseUuidArgument('id', id))))
-      throw new NotFoundError('id', 'export schedule');
-    return true;
+  @Mutation(() => Boolean, { description: 'Deletes a schedule; exports it made stay. Recorded as CONFIG_CHANGE.' })
+  deleteAuditExportSchedule(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<boolean> {
+    const tenantId = tenantOf(context);
+    const scheduleId = parseUuidArgument('id', id);
+    return withConfigChange(context, async (em) => {
+      const trx = em.getTransactionContext<Knex.Transaction>()!;
+      const row = await deleteSchedule(trx, tenantId, scheduleId);
+      if (!row) throw new NotFoundError('id', 'export schedule');
+      return {
+        result: true,
+        entityType: 'AuditExportSchedule',
+        entityId: scheduleId,
+        operation: 'deleteAuditExportSchedule',
+        before: settingsOf(row),
+        after: null,
+      };
+    });
   }
 
   @Mutation(() => AuditExport, {
