@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -31,6 +31,8 @@ export async function duckdb(): Promise<DuckDBConnection> {
   return (await instance).connect();
 }
 
+const WRITE_SLICE = 2000;
+
 const jsonOf = (row: ArchiveRow) =>
   JSON.stringify(row, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
 
@@ -51,7 +53,19 @@ export async function writeParquet(
   const folder = await mkdtemp(path.join(tmpdir(), 'audit-archive-write-'));
   const input = path.join(folder, 'rows.ndjson');
   const file = path.join(folder, 'rows.parquet');
-  await writeFile(input, rows.map(jsonOf).join('\n'));
+  // In slices, each written before the next is made: the run shares the event loop with the writers.
+  const ndjson = await open(input, 'w');
+  try {
+    for (let i = 0; i < rows.length; i += WRITE_SLICE)
+      await ndjson.write(
+        rows
+          .slice(i, i + WRITE_SLICE)
+          .map(jsonOf)
+          .join('\n') + '\n',
+      );
+  } finally {
+    await ndjson.close();
+  }
   const columns = ARCHIVE_COLUMNS.map(([name, type]) => `${name}: ${sqlText(type)}`).join(', ');
   const connection = await duckdb();
   try {
