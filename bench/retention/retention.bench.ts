@@ -8,6 +8,7 @@ import '../support/production-env';
 import 'reflect-metadata';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -76,11 +77,18 @@ async function ensureTemplate(): Promise<void> {
 
 interface Writers {
   latencies: number[];
+  /** Batches refused with an error (the first error's message kept), counted rather than thrown. */
+  failures: { count: number; first?: string };
+  /** The event loop's delay meanwhile (ns): how long work on the writers' loop held them up. */
+  loopDelay: IntervalHistogram;
   stop(): Promise<void>;
 }
 
 function startWriters(server: BenchServer, tokens: string[]): Writers {
   const latencies: number[] = [];
+  const failures: Writers['failures'] = { count: 0 };
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   let running = true;
   const loops = tokens.map(async (token, writer) => {
     let n = 0;
@@ -102,16 +110,21 @@ function startWriters(server: BenchServer, tokens: string[]): Writers {
       } catch (error) {
         // A kept-alive connection the server closed just as it was reused: sent again, not timed.
         if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNRESET') continue;
-        throw error;
+        failures.count++;
+        failures.first ??= (error as Error).message;
+        continue;
       }
       latencies.push(nowMs() - started);
     }
   });
   return {
     latencies,
+    failures,
+    loopDelay,
     async stop() {
       running = false;
       await Promise.all(loops);
+      loopDelay.disable();
     },
   };
 }
@@ -141,6 +154,7 @@ async function main(): Promise<void> {
     const baseline = startWriters(server, writerTokens);
     await sleep(BASELINE_MS);
     await baseline.stop();
+    const loadWithout = loadAverage();
 
     const sizeBefore = await size();
     const during = startWriters(server, writerTokens);
@@ -148,40 +162,48 @@ async function main(): Promise<void> {
     const started = nowMs();
     // What applyRetention runs, called directly: a run of minutes would outlive the HTTP server's request timeout.
     const applyRetention = await server.app.services.get(RETENTION_RUNNER)(TENANT);
-    const run = { applyRetention };
     const runMs = nowMs() - started;
     await during.stop();
+    const loadDuring = loadAverage();
     const duringRun = during.latencies.slice(Math.floor((2000 / (2000 + runMs)) * during.latencies.length));
     await client.query('CHECKPOINT');
     const sizeAfter = await size();
 
-    const search = `{ auditEvents(search: "user:user17 action:LOGIN", first: 50, includeArchived: true) { edges { node { id sequence } } pageInfo { hasNextPage } } }`;
-    const searchMs: number[] = [];
-    let found = 0;
-    for (let round = 0; round < SEARCH_ROUNDS; round++) {
-      const t = nowMs();
-      const page = await server.graphql<{ auditEvents: { edges: unknown[] } }>(search, {}, admin);
-      searchMs.push(nowMs() - t);
-      found = page.auditEvents.edges.length;
-    }
-
+    console.log(`\n${machine()}; other helpers were loading the machine\n${await describeServer(client)}`);
     console.log(
-      `\n${machine()} (load average ${loadAverage()}; other helpers were loading the machine)\n${await describeServer(client)}`,
-    );
-    console.log(
-      `retention of ${fmtInt(EVENTS)} events of one month: ${JSON.stringify(run.applyRetention)} in ${fmt(runMs / 1000)} s`,
+      `retention of ${fmtInt(EVENTS)} events of one month: ${JSON.stringify(applyRetention)} in ${fmt(runMs / 1000)} s`,
     );
     const p99Base = quantile(baseline.latencies, 0.99);
     const p99Run = quantile(duringRun, 0.99);
     console.log(
-      `writer batches (${WRITERS} writers × ${BATCH} events): p99 ${fmt(p99Base)} ms without (${baseline.latencies.length} batches), ` +
-        `${fmt(p99Run)} ms during the run (${duringRun.length} batches): ${fmt(p99Run / p99Base, 2)}x (target ≤ 2x): ${p99Run <= 2 * p99Base ? 'PASS' : 'FAIL'}`,
+      `writer batches (${WRITERS} writers × ${BATCH} events): p99 ${fmt(p99Base)} ms without (${baseline.latencies.length} batches, load average ${loadWithout}), ` +
+        `${fmt(p99Run)} ms during the run (${duringRun.length} batches, load average ${loadDuring}): ${fmt(p99Run / p99Base, 2)}x (target ≤ 2x): ${p99Run <= 2 * p99Base ? 'PASS' : 'FAIL'}`,
     );
+    const loop = (writers: Writers) =>
+      `event loop delay p99 ${fmt(writers.loopDelay.percentile(99) / 1e6)} ms, max ${fmt(writers.loopDelay.max / 1e6)} ms; ` +
+      `${writers.failures.count} batches failed${writers.failures.first ? ` (first: ${writers.failures.first.slice(0, 300)})` : ''}`;
+    console.log(`without the run: ${loop(baseline)}\nduring the run: ${loop(during)}`);
     console.log(
       `database size ${fmt(sizeBefore / 2 ** 20)} MB before, ${fmt(sizeAfter / 2 ** 20)} MB after (${fmt((100 * (sizeBefore - sizeAfter)) / sizeBefore)} % given back)`,
     );
+
+    const search = `{ auditEvents(search: "user:user17 action:LOGIN", first: 50, includeArchived: true) { edges { node { id sequence } } pageInfo { hasNextPage } } }`;
+    const searchMs: number[] = [];
+    const searchCpuMs: number[] = [];
+    let found = 0;
+    for (let round = 0; round < SEARCH_ROUNDS; round++) {
+      const t = nowMs();
+      const cpu = process.cpuUsage();
+      const page = await server.graphql<{ auditEvents: { edges: unknown[] } }>(search, {}, admin);
+      searchMs.push(nowMs() - t);
+      const used = process.cpuUsage(cpu);
+      searchCpuMs.push((used.user + used.system) / 1000);
+      found = page.auditEvents.edges.length;
+    }
     console.log(
-      `archive search, selective first page (${found} events): p50 ${fmt(median(searchMs))} ms, first ${fmt(searchMs[0])} ms (target p50 ≤ 2000 ms): ${median(searchMs) <= 2000 ? 'PASS' : 'FAIL'}`,
+      `archive search, selective first page (${found} events): p50 ${fmt(median(searchMs))} ms, first ${fmt(searchMs[0])} ms, ` +
+        `all ${searchMs.map((ms) => fmt(ms)).join(', ')} ms; CPU of the process p50 ${fmt(median(searchCpuMs))} ms ` +
+        `(load average ${loadAverage()}; target p50 ≤ 2000 ms): ${median(searchMs) <= 2000 ? 'PASS' : 'FAIL'}`,
     );
   } finally {
     await client.end();

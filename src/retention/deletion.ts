@@ -45,7 +45,7 @@ export async function deleteExpired(
     const policy = policies.find((candidate) => candidate.category === file.category);
     if (!policy || toDate(file.archived_at).getTime() + policy.archiveGraceDays * DAY_MS > now.getTime()) continue;
     const local = await localCopy(store, file.key, file.sha256);
-    const ids = (await readParquetRows([local])).map((row) => row.id);
+    const ids = (await readParquetRows([local], 'true', '', 'id')).map((row) => row.id);
     await knex.transaction(async (trx) => {
       const current = await trx('archive_files')
         .first('deleted_at')

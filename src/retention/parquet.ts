@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -13,14 +13,25 @@ export const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 let instance: Promise<DuckDBInstance> | undefined;
 
-/** One in-process DuckDB for the process, without network access: Parquet and JSON support are built in. */
+/**
+ * One in-process DuckDB for the process, without network access: Parquet and JSON support are
+ * built in. Archived files never change (they are named by their hash): their metadata is cached.
+ */
 export async function duckdb(): Promise<DuckDBConnection> {
   instance ??= DuckDBInstance.create(':memory:', {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
+  }).then(async (created) => {
+    // A setting of the Parquet reader: set once its extension is loaded, not at creation.
+    const connection = await created.connect();
+    await connection.run('SET GLOBAL parquet_metadata_cache = true');
+    connection.closeSync();
+    return created;
   });
   return (await instance).connect();
 }
+
+const WRITE_SLICE = 2000;
 
 const jsonOf = (row: ArchiveRow) =>
   JSON.stringify(row, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
@@ -31,21 +42,37 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Writes rows to a Parquet file (newest first, as searches read them); returns its path, size and SHA-256. */
+/**
+ * Writes rows to a Parquet file, newest first as searches read them, in row groups small enough
+ * that a search for recent events skips most of a file by the groups' occurred_us statistics;
+ * returns its path, size and SHA-256.
+ */
 export async function writeParquet(
   rows: ArchiveRow[],
 ): Promise<{ file: string; bytes: number; sha256: string; cleanup: () => Promise<void> }> {
   const folder = await mkdtemp(path.join(tmpdir(), 'audit-archive-write-'));
   const input = path.join(folder, 'rows.ndjson');
   const file = path.join(folder, 'rows.parquet');
-  await writeFile(input, rows.map(jsonOf).join('\n'));
+  // In slices, each written before the next is made: the run shares the event loop with the writers.
+  const ndjson = await open(input, 'w');
+  try {
+    for (let i = 0; i < rows.length; i += WRITE_SLICE)
+      await ndjson.write(
+        rows
+          .slice(i, i + WRITE_SLICE)
+          .map(jsonOf)
+          .join('\n') + '\n',
+      );
+  } finally {
+    await ndjson.close();
+  }
   const columns = ARCHIVE_COLUMNS.map(([name, type]) => `${name}: ${sqlText(type)}`).join(', ');
   const connection = await duckdb();
   try {
     await connection.run(
       `COPY (SELECT * FROM read_json(${sqlText(input)}, format = 'newline_delimited', columns = {${columns}})
              ORDER BY occurred_us DESC, id DESC)
-       TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)`,
+       TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 10000)`,
     );
   } finally {
     connection.closeSync();
@@ -83,16 +110,42 @@ export async function localCopy(store: ObjectStore, key: string, sha256: string)
   return file;
 }
 
-/** Rows of Parquet files as archive rows. */
-export async function readParquetRows(files: string[], where = 'true', orderAndLimit = ''): Promise<ArchiveRow[]> {
-  if (files.length === 0) return [];
+async function query(sql: string): Promise<Array<Record<string, unknown>>> {
   const connection = await duckdb();
   try {
-    const reader = await connection.runAndReadAll(
-      `SELECT * FROM read_parquet([${files.map(sqlText).join(', ')}]) WHERE ${where} ${orderAndLimit}`,
-    );
-    return reader.getRowObjectsJS() as unknown as ArchiveRow[];
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
   } finally {
     connection.closeSync();
   }
+}
+
+const parquetFiles = (files: string[]) => `read_parquet([${files.map(sqlText).join(', ')}])`;
+
+/** Rows of Parquet files as archive rows, or only some of their columns. */
+export async function readParquetRows(
+  files: string[],
+  where = 'true',
+  orderAndLimit = '',
+  columns = '*',
+): Promise<ArchiveRow[]> {
+  if (files.length === 0) return [];
+  return (await query(
+    `SELECT ${columns} FROM ${parquetFiles(files)} WHERE ${where} ${orderAndLimit}`,
+  )) as unknown as ArchiveRow[];
+}
+
+/**
+ * Of the newest `limit` rows matching `where`: how many there are, and the oldest one's
+ * occurred_us. Reads only the columns `where` names and occurred_us.
+ */
+export async function newestInstants(
+  files: string[],
+  where: string,
+  limit: number,
+): Promise<{ count: number; oldestUs: bigint | null }> {
+  const [row] = await query(
+    `SELECT count(*) AS count, min(occurred_us) AS oldest FROM
+       (SELECT occurred_us FROM ${parquetFiles(files)} WHERE ${where} ORDER BY occurred_us DESC LIMIT ${limit})`,
+  );
+  return { count: Number(row.count), oldestUs: row.oldest as bigint | null };
 }

@@ -6,6 +6,7 @@ import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
 import type { AuditModule } from '../core/module';
 import { count, positive } from '../core/settings';
 import { ARCHIVE_GENERATION, ARCHIVE_SEARCH } from '../reading/archive-search';
+import { openPoolLike } from '../db/read-pool';
 import { OBJECT_STORE } from '../storage/object-store';
 import { archiveGeneration, archiveSearch } from './archive-reader';
 import { Migration20261202110000Retention } from './migrations/Migration20261202110000_retention';
@@ -79,8 +80,11 @@ export const retentionModule: AuditModule = {
     const settings = config.settings.of(retentionSettings);
     const store = services.get(OBJECT_STORE);
     const metrics = retentionMetrics(services.metrics);
+    // A pool of its own: a run (its lock's connection, then one statement at a time) never takes
+    // the connections the writers wait for.
+    const pool = openPoolLike(db.knex, { size: 2, applicationName: 'audit-retention' });
     const options: RetentionOptions = {
-      knex: db.knex,
+      knex: pool,
       store,
       keys: services.get(SIGNING_KEYS),
       logger,
@@ -100,25 +104,26 @@ export const retentionModule: AuditModule = {
     services.provide(ARCHIVE_SEARCH, archiveSearch(db.knex, store));
     services.provide(ARCHIVE_GENERATION, archiveGeneration(db.knex));
     services.provide(RETENTION_RUNNER, async (tenantId: string): Promise<RetentionRun> => {
-      const run = await exclusively(db.knex, true, () =>
-        timed(() => runTenantRetention(options, tenantId, new Date())),
-      );
+      const run = await exclusively(pool, true, () => timed(() => runTenantRetention(options, tenantId, new Date())));
       return run!;
     });
-    if (settings.RETENTION_INTERVAL === 0) return;
     let running: Promise<unknown> = Promise.resolve();
-    const timer = setInterval(() => {
-      running = exclusively(db.knex, false, () =>
-        timed(async () => {
-          for (const tenantId of await tenantsWithEvents(db.knex))
-            await runTenantRetention(options, tenantId, new Date());
-        }),
-      ).catch((err) => logger.error({ err }, 'retention run failed; the next run resumes it'));
-    }, settings.RETENTION_INTERVAL * 1000).unref();
+    const timer =
+      settings.RETENTION_INTERVAL > 0
+        ? setInterval(() => {
+            running = exclusively(pool, false, () =>
+              timed(async () => {
+                for (const tenantId of await tenantsWithEvents(pool))
+                  await runTenantRetention(options, tenantId, new Date());
+              }),
+            ).catch((err) => logger.error({ err }, 'retention run failed; the next run resumes it'));
+          }, settings.RETENTION_INTERVAL * 1000).unref()
+        : undefined;
     return {
       stop: async () => {
         clearInterval(timer);
         await running;
+        await pool.destroy();
       },
     };
   },

@@ -43,6 +43,9 @@ describe('retention, archive, legal holds and deletion', () => {
     { search: 'entity:contract date:2001-03-01..2001-03-02' },
     { filter: { categories: ['SECURITY', 'API_ACCESS'], ip: '2001:db8::/32' } },
     { filter: { from: at(30), to: at(200), actorIds: ['u2'] } },
+    { search: 'role:sales field:stage category:SECURITY category:RECORD_CHANGE' },
+    { search: 'user:USER2@Example.com date:<2001-02-01 date:>2001-06-01' },
+    { filter: { field: 'stage', entityTypes: ['Opportunity'] }, search: 'source:API -user:u1' },
   ];
 
   async function allPages(org: string, variables: Record<string, unknown>, first = 7) {
