@@ -28,6 +28,8 @@ const SLOW_MS = 2_000;
  * row by row: dearer than the comparison it stands for, so read those times as an upper bound.
  */
 const BEFORE = process.env.BENCH_SEARCH_BEFORE === '1';
+/** 1: build (or check) the dataset, then stop: the long load can run ahead of the measurements. */
+const BUILD_ONLY = process.env.BENCH_SEARCH_BUILD_ONLY === '1';
 /** 0: skip the ingest comparison. */
 const INGEST = process.env.BENCH_SEARCH_INGEST !== '0';
 
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     `dataset: ${fmtInt(dataset.totalEvents)} events (${fmtInt(SEARCH_DATASET.events)} of tenant ${SEARCH_DATASET.tenant}), ` +
       `database ${dataset.database} (${dataset.sizePretty}, ${dataset.reused ? 'reused' : 'loaded now'}), ${dataset.partitions.length} partitions`,
   );
+  if (BUILD_ONLY) return;
   const raw = new Client({ connectionString: databaseUrl(DB) });
   await raw.connect();
   await raw.query(`SET statement_timeout = '120s'`);
