@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import { openAuditDatabase } from '../../src/modules';
 import { CRM_ENTITY_TYPES } from '../../src/history/crm-entity-types';
 import { createDatabase, databaseExists, databaseUrl, dropDatabase } from '../support/postgres';
-import { fmtInt, nowMs } from '../support/stats';
+import { fmtInt, intFromEnv, nowMs } from '../support/stats';
+import { searchTokensOf } from '../../src/search/search-tokens';
 
 /** The shape of a generated dataset: one tenant's events over its records, plus a neighbour tenant's. */
 export interface DatasetSpec {
@@ -19,7 +20,7 @@ export interface DatasetSpec {
 /** What the history bench reads: a tenant with 1M events over 50k records, plus a neighbour tenant. */
 export const DATASET: DatasetSpec = {
   /** Bumped whenever the generated data changes: an older database is then rebuilt. */
-  version: 2,
+  version: 3,
   tenant: 'acme',
   events: 1_000_000,
   otherTenant: 'globex',
@@ -28,7 +29,8 @@ export const DATASET: DatasetSpec = {
   entities: 50_000,
   /** Calendar months of partitions the events span (this one and the ones before it). */
   months: 3,
-  chunk: 100_000,
+  /** Events per INSERT statement. */
+  chunk: 50_000,
 };
 
 /** `${type}-${n}` in lower case, as the loader stores `entity_id`. */
@@ -45,7 +47,10 @@ export function leadIds(): string[] {
  * One chunk of a tenant's events, generated in SQL: rows i in [lo, hi] of `total`, evenly spread in time
  * from `start` to `end` (so that `sequence` rises with `occurred_at`), each record getting every
  * (entities)-th event. 80% UPDATE with 3 to 5 field changes, 10% CREATE, 10% VIEW (no change).
- * The hash is dummy bytes (sha256 of the sequence); the key's fingerprint likewise.
+ * The hash is dummy bytes (sha256 of the sequence); the key's fingerprint likewise. `search_tokens`
+ * are spelled out from the generated values as `searchTokensOf` (src/search) would write them: making
+ * ten million events in Node cost a minute of CPU per million on this machine, in SQL a fraction;
+ * `checkSearchTokens` compares a sample with the service's tokeniser after the load.
  */
 const INSERT_CHUNK = `
 WITH src AS (
@@ -82,7 +87,7 @@ WITH src AS (
 ), inserted AS (
   INSERT INTO audit_events (tenant_id, sequence, id, occurred_at, recorded_at, actor_id, actor_email, actor_role,
     actor_type, impersonator_id, action, category, entity_type, entity_id, changes, changed_fields, source,
-    ip_address, user_agent, session_id, location, metadata, hash)
+    ip_address, user_agent, session_id, location, metadata, hash, search_tokens)
   SELECT x.tenant_id, x.i, md5(x.tenant_id || ':' || x.i)::uuid, x.occurred_at, x.occurred_at + interval '40 milliseconds',
          'user-' || x.user_no, 'user.' || x.user_no || '@' || x.tenant_id || '.example.com',
          (ARRAY['SALES_REP','SALES_MANAGER','ACCOUNT_EXECUTIVE'])[x.user_no % 3 + 1], 'USER', NULL,
@@ -95,7 +100,16 @@ WITH src AS (
                 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15'])[x.i % 2 + 1],
          'sess-' || (x.i / 40), NULL,
          jsonb_build_object('requestId', md5(x.i::text), 'client', 'web', 'route', '/' || lower(x.entity_type) || 's/' || x.entity_no),
-         sha256(int8send(x.i::bigint))
+         sha256(int8send(x.i::bigint)),
+         ARRAY['u:user-' || x.user_no, 'm:user.' || x.user_no || '@' || x.tenant_id || '.example.com', 'm:user.' || x.user_no,
+               'r:' || lower((ARRAY['SALES_REP','SALES_MANAGER','ACCOUNT_EXECUTIVE'])[x.user_no % 3 + 1]), 'a:' || x.action,
+               'c:' || CASE x.action WHEN 'VIEW' THEN 'DATA_ACCESS' ELSE 'RECORD_CHANGE' END,
+               's:' || CASE WHEN x.i % 5 = 0 THEN 'API' ELSE 'UI' END, 'e:' || lower(x.entity_type),
+               'i:' || lower(x.entity_type) || '-' || x.entity_no, 'n:sess-' || (x.i / 40)]
+           || ARRAY(SELECT 'f:' || (c ->> 'field') FROM jsonb_array_elements(x.changes) AS c)
+           || ARRAY(SELECT v.token FROM jsonb_array_elements(x.changes) AS c,
+                      LATERAL (VALUES ('o:' || lower(coalesce(c ->> 'oldValue', 'null'))),
+                                      ('v:' || lower(coalesce(c ->> 'newValue', 'null')))) AS v(token))
   FROM shaped x
   RETURNING id, tenant_id, occurred_at
 )
@@ -175,6 +189,14 @@ export async function ensureDataset(
   }
 }
 
+/** Connections loading chunks (and then building indexes) side by side (BENCH_LOAD_WORKERS). */
+const LOAD_WORKERS = intFromEnv('BENCH_LOAD_WORKERS', 2);
+
+/**
+ * Loads the events, `LOAD_WORKERS` connections taking chunks in turn, the secondary
+ * indexes of `audit_events` dropped meanwhile and built again from their own definitions afterwards
+ * (one sorted build each instead of millions of insertions).
+ */
 async function load(url: string, log: (line: string) => void, spec: DatasetSpec): Promise<void> {
   const db = await openAuditDatabase({ url });
   await db.migrate();
@@ -183,8 +205,8 @@ async function load(url: string, log: (line: string) => void, spec: DatasetSpec)
   const client = new Client({ connectionString: url });
   await client.connect();
   const started = nowMs();
+  const elapsed = () => `${((nowMs() - started) / 1000).toFixed(0)} s`;
   try {
-    await client.query(`SET synchronous_commit = off`);
     const { rows } = await client.query(
       `SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(months => $1::int - 1) AS start,
               now() - interval '1 minute' AS "end"`,
@@ -196,24 +218,70 @@ async function load(url: string, log: (line: string) => void, spec: DatasetSpec)
         start,
         m,
       ]);
+    const indexes = await client.query(
+      `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indexrelid
+       WHERE i.indrelid = 'audit_events'::regclass AND NOT i.indisprimary`,
+    );
+    for (const index of indexes.rows) await client.query(`DROP INDEX ${index.name}`);
     log(`loading ${fmtInt(spec.events + spec.otherEvents)} events from ${start.toISOString()} to ${end.toISOString()}`);
 
-    for (const [tenant, total] of [
-      [spec.tenant, spec.events],
-      [spec.otherTenant, spec.otherEvents],
-    ] as const) {
-      for (let lo = 1; lo <= total; lo += spec.chunk) {
-        const hi = Math.min(total, lo + spec.chunk - 1);
-        await client.query(INSERT_CHUNK, [tenant, start, end, total, spec.entities, lo, hi, CRM_ENTITY_TYPES]);
-        log(`  ${tenant}: ${fmtInt(hi)} / ${fmtInt(total)} (${((nowMs() - started) / 1000).toFixed(0)} s)`);
+    const connections = await Promise.all(
+      Array.from({ length: LOAD_WORKERS }, async () => {
+        const connection = new Client({ connectionString: url });
+        await connection.connect();
+        await connection.query(`SET synchronous_commit = off`);
+        return connection;
+      }),
+    );
+    try {
+      for (const [tenant, total] of [
+        [spec.tenant, spec.events],
+        [spec.otherTenant, spec.otherEvents],
+      ] as const) {
+        let next = 1;
+        await Promise.all(
+          connections.map(async (connection) => {
+            while (next <= total) {
+              const lo = next;
+              const hi = Math.min(total, lo + spec.chunk - 1);
+              next = hi + 1;
+              await connection.query(INSERT_CHUNK, [
+                tenant,
+                start,
+                end,
+                total,
+                spec.entities,
+                lo,
+                hi,
+                CRM_ENTITY_TYPES,
+              ]);
+              if (hi % (spec.chunk * 10) === 0 || hi === total)
+                log(`  ${tenant}: ${fmtInt(hi)} / ${fmtInt(total)} (${elapsed()})`);
+            }
+          }),
+        );
+        await client.query(
+          `INSERT INTO audit_log_heads (tenant_id, last_sequence, last_hash, last_recorded_at)
+           SELECT $1, $2::bigint, sha256(int8send($2::bigint)), max(recorded_at) FROM audit_events WHERE tenant_id = $1`,
+          [tenant, total],
+        );
       }
-      await client.query(
-        `INSERT INTO audit_log_heads (tenant_id, last_sequence, last_hash, last_recorded_at)
-         SELECT $1, $2::bigint, sha256(int8send($2::bigint)), max(recorded_at) FROM audit_events WHERE tenant_id = $1`,
-        [tenant, total],
+      const queue = [...indexes.rows];
+      await Promise.all(
+        connections.map(async (connection) => {
+          await connection.query(`SET maintenance_work_mem = '512MB'`);
+          for (let index = queue.shift(); index; index = queue.shift()) {
+            log(`  building ${index.name} (${elapsed()})`);
+            await connection.query(String(index.definition).replace(' ON ONLY ', ' ON '));
+          }
+        }),
       );
+    } finally {
+      await Promise.all(connections.map((connection) => connection.end()));
     }
-    log('VACUUM (ANALYZE)');
+    await checkSearchTokens(client, spec);
+    log(`VACUUM (ANALYZE) (${elapsed()})`);
     await client.query('VACUUM (ANALYZE) audit_events');
     await client.query('VACUUM (ANALYZE) audit_event_keys');
     await client.query('VACUUM (ANALYZE) audit_log_heads');
@@ -226,8 +294,37 @@ async function load(url: string, log: (line: string) => void, spec: DatasetSpec)
         loadSeconds: Math.round((nowMs() - started) / 1000),
       }),
     ]);
-    log(`loaded in ${((nowMs() - started) / 1000).toFixed(0)} s`);
+    log(`loaded in ${elapsed()}`);
   } finally {
     await client.end();
+  }
+}
+
+/** @throws when sampled events' stored tokens are not what the service's tokeniser makes of them. */
+async function checkSearchTokens(client: Client, spec: DatasetSpec): Promise<void> {
+  const sequences = Array.from({ length: 2_000 }, (_, k) => 1 + Math.floor((k * spec.events) / 2_000));
+  const { rows } = await client.query(
+    `SELECT sequence, actor_id, actor_email, actor_role, action, category, source, entity_type, entity_id,
+            session_id, changes, search_tokens FROM audit_events WHERE tenant_id = $1 AND sequence = ANY($2::bigint[])`,
+    [spec.tenant, sequences],
+  );
+  for (const row of rows) {
+    const expected = searchTokensOf({
+      actorId: row.actor_id,
+      actorEmail: row.actor_email,
+      actorRole: row.actor_role,
+      action: row.action,
+      category: row.category,
+      source: row.source,
+      entityType: row.entity_type,
+      entityId: row.entity_id,
+      sessionId: row.session_id,
+      changes: row.changes,
+    }).sort();
+    const stored = [...(row.search_tokens as string[])].sort();
+    if (expected.join('\n') !== stored.join('\n'))
+      throw new Error(
+        `event ${row.sequence}: stored tokens ${JSON.stringify(stored)}, the service's ${JSON.stringify(expected)}`,
+      );
   }
 }

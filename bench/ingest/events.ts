@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { seededRandom, seededUuid } from '../support/stats';
 import { EVENT_COLUMNS } from '../../src/events/insert-batch';
+import { searchTokensOf } from '../../src/search/search-tokens';
 
 /** One event as a producer sends it to `recordAuditEvents` (an `AuditEventInput`). */
 export interface EventInput {
@@ -138,6 +139,18 @@ export function rawRowValues(event: EventInput, sequence: number): unknown[] {
     null,
     JSON.stringify(event.metadata),
     randomBytes(32),
+    searchTokensOf({
+      actorId: event.actor.id,
+      actorEmail: event.actor.email,
+      actorRole: event.actor.role,
+      action: event.action,
+      category: 'RECORD_CHANGE',
+      source: event.source,
+      entityType: event.entityType,
+      entityId: event.entityId,
+      sessionId: event.sessionId,
+      changes: event.changes,
+    }),
   ];
 }
 

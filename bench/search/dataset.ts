@@ -7,7 +7,7 @@ const EVENTS = intFromEnv('BENCH_SEARCH_EVENTS', 10_000_000);
 /** What the search bench reads: the history bench's generator at ten times its size, over six months. */
 export const SEARCH_DATASET: DatasetSpec = {
   ...DATASET,
-  version: 1,
+  version: 2,
   events: EVENTS,
   otherEvents: EVENTS / 10,
   entities: EVENTS / 20,

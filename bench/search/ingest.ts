@@ -42,11 +42,15 @@ async function round(side: Side, token: string, bodies: string[]): Promise<numbe
   await Promise.all(
     Array.from({ length: WRITERS }, async (_, writer) => {
       for (let i = writer; i < bodies.length; i += WRITERS) {
-        const response = await fetch(endpoint, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: bodies[i],
-        });
+        const send = () =>
+          fetch(endpoint, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: bodies[i],
+          });
+        // A kept-alive socket the server closed while the other side ran its round: sent again on a new
+        // one (the events carry ids, so a batch that did arrive is not stored twice).
+        const response = await send().catch(send);
         const text = await response.text();
         if (!response.ok || text.includes('"errors"')) throw new Error(`ingest failed: ${text.slice(0, 300)}`);
       }

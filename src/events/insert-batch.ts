@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { copyJson, copyRows, copyText, textArrayLiteral } from '../db/copy-rows';
+import { searchTokensOf } from '../search/search-tokens';
 import { eventKey, type NewEvent } from './new-event';
 import type { SequencedEvent } from './sequencing';
 
@@ -59,7 +60,24 @@ export const EVENT_COLUMNS = [
   'location',
   'metadata',
   'hash',
+  'search_tokens',
 ] as const;
+
+/** The `search_tokens` of a stored event (one tokeniser for writes and searches: src/search/search-tokens.ts). */
+export function searchTokensOfEvent(event: NewEvent): string[] {
+  return searchTokensOf({
+    actorId: event.actor.id,
+    actorEmail: event.actor.email,
+    actorRole: event.actor.role,
+    action: event.action,
+    category: event.category,
+    source: event.source,
+    entityType: event.entityType,
+    entityId: event.entityId,
+    sessionId: event.sessionId,
+    changes: event.changes,
+  });
+}
 
 const jsonColumn = (canonical: string) => copyJson(canonical === 'null' ? null : canonical);
 
@@ -79,7 +97,8 @@ export async function insertEvents(connection: ClientBase, events: SequencedEven
       `${copyText(event.entityType)}\t${copyText(event.entityId)}\t${copyJson(content.changes)}\t` +
       `${copyText(textArrayLiteral(event.changes.map((change) => change.field)))}\t${event.source}\t` +
       `${copyText(event.ipAddress)}\t${copyText(event.userAgent)}\t${copyText(event.sessionId)}\t` +
-      `${jsonColumn(content.location)}\t${jsonColumn(content.metadata)}\t\\\\x${hash}\n`;
+      `${jsonColumn(content.location)}\t${jsonColumn(content.metadata)}\t\\\\x${hash}\t` +
+      `${copyText(textArrayLiteral(searchTokensOfEvent(event)))}\n`;
   }
   await copyRows(connection, 'audit_events', EVENT_COLUMNS, rows);
 }

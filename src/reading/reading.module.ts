@@ -4,6 +4,7 @@ import type { AuditModule } from '../core/module';
 import { resolveAuditEventReference } from './audit-event.reference';
 import { EventQueriesResolver } from './event-queries.resolver';
 import { Migration20261202000000SearchIndexes } from './migrations/Migration20261202000000_search_indexes';
+import { Migration20261202010000SearchTokenColumn } from './migrations/Migration20261202010000_search_token_column';
 
 /** Reading the log: the searchable list, one event, and events as federation entities. */
 export const readingModule: AuditModule = {
@@ -12,5 +13,8 @@ export const readingModule: AuditModule = {
   references: { AuditEvent: resolveAuditEventReference },
   rules: { Query: { auditEvents: can(AuditPermission.READ_EVENTS), auditEvent: can(AuditPermission.READ_EVENTS) } },
   openTypes: ['AuditEventConnection', 'AuditEventEdge', 'AuditPageInfo'],
-  migrations: [{ name: 'Migration20261202000000_search_indexes', class: Migration20261202000000SearchIndexes }],
+  migrations: [
+    { name: 'Migration20261202000000_search_indexes', class: Migration20261202000000SearchIndexes },
+    { name: 'Migration20261202010000_search_token_column', class: Migration20261202010000SearchTokenColumn },
+  ],
 };

@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { categoryOfAction, type AuditAction } from '../../src/events/enums';
+import { searchTokensOf } from '../../src/search/search-tokens';
 
 /** A row of `audit_events` for tests; `name` stands for its id in assertions. */
 export interface EventRow {
@@ -51,6 +52,18 @@ export async function insertEvents(
       session_id: row.sessionId ?? null,
       metadata: row.metadata ? JSON.stringify(row.metadata) : null,
       hash: Buffer.from([0]),
+      search_tokens: searchTokensOf({
+        actorId: row.actorId,
+        actorEmail: row.actorEmail ?? null,
+        actorRole: row.actorRole ?? null,
+        action: row.action,
+        category: categoryOfAction(row.action),
+        source: row.source ?? 'API',
+        entityType: row.entityType ?? null,
+        entityId: row.entityId ?? null,
+        sessionId: row.sessionId ?? null,
+        changes,
+      }),
     });
   }
   const nameById = new Map(rows.map((row, index) => [idOf(index), row.name]));

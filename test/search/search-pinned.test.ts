@@ -166,7 +166,7 @@ beforeAll(async () => {
   await database.db.knex.raw(
     `INSERT INTO audit_events SELECT 't2', sequence, gen_random_uuid(), occurred_at, recorded_at, actor_id, actor_email,
        actor_role, actor_type, impersonator_id, action, category, entity_type, entity_id, changes, changed_fields, source,
-       ip_address, user_agent, session_id, location, metadata, hash FROM audit_events WHERE tenant_id = 't1' AND sequence <= 50`,
+       ip_address, user_agent, session_id, location, metadata, hash, search_tokens FROM audit_events WHERE tenant_id = 't1' AND sequence <= 50`,
   );
   await database.db.knex.raw('ANALYZE audit_events');
   const names = new Map(

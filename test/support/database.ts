@@ -35,12 +35,14 @@ async function admin<T>(run: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** `migrateTo`: stop after that migration (a test of a later migration's backfill). */
+export async function createTestDatabase({ migrateTo }: { migrateTo?: string } = {}): Promise<TestDatabase> {
   const name = `audit_test_${randomBytes(6).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE ${name}`));
   const url = withDatabase(serverUrl(), name);
   const db = await openAuditDatabase({ url });
-  await db.migrate();
+  if (migrateTo) await db.orm.getMigrator().up({ to: migrateTo });
+  else await db.migrate();
   return {
     url,
     db,

@@ -21,6 +21,8 @@ import { Migration } from '@mikro-orm/migrations';
  * was; being a function the planner cannot see into, it is estimated to match often, so the
  * newest-first scan reads until a page is full instead of sorting a whole log (see the README).
  * IPs get a btree (exact addresses and CIDR ranges).
+ *
+ * The tokens are now a stored column and the function is gone: Migration20261202010000_search_token_column.
  */
 export class Migration20261202000000SearchIndexes extends Migration {
   override async up(): Promise<void> {
