@@ -1,9 +1,13 @@
 import 'reflect-metadata';
+import { generateKeyPairSync } from 'node:crypto';
 import type { Database } from '../../src/db/database';
 import { loadAppConfig, modules, openAuditDatabase } from '../../src/modules';
 import { createLogger } from '../../src/observability/logger';
 import { createApp, type App } from '../../src/server/app';
 import { BENCH_JWT_SECRET } from './tokens';
+
+/** The checkpoint key of every bench server that names none (production mode requires one). */
+const BENCH_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 
 export interface BenchServer {
   url: string;
@@ -27,6 +31,7 @@ export async function startBenchServer(databaseUrl: string, env: Record<string, 
     AUTH_JWT_SECRET: BENCH_JWT_SECRET,
     ALERT_WEBHOOK_SECRET: BENCH_JWT_SECRET,
     DATABASE_URL: databaseUrl,
+    ...(env.AUDIT_SIGNING_KEY_FILE ? {} : { AUDIT_SIGNING_KEY: BENCH_SIGNING_KEY }),
     ...env,
   });
   const app = await createApp(config, db, createLogger(process.env.BENCH_LOG_LEVEL || 'silent'), modules);
