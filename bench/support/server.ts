@@ -33,7 +33,7 @@ export async function startBenchServer(databaseUrl: string, env: Record<string, 
     AUTH_JWT_SECRET: BENCH_JWT_SECRET,
     ALERT_WEBHOOK_SECRET: BENCH_JWT_SECRET,
     DATABASE_URL: databaseUrl,
-    AUDIT_SIGNING_KEY: BENCH_SIGNING_KEY,
+    ...(env.AUDIT_SIGNING_KEY_FILE ? {} : { AUDIT_SIGNING_KEY: BENCH_SIGNING_KEY }),
     ...env,
   });
   const app = await createApp(config, db, createLogger(process.env.BENCH_LOG_LEVEL || 'silent'), modules);

@@ -1,6 +1,7 @@
 import { assertInputObjectType, coerceInputValue, type GraphQLSchema } from 'graphql';
 import type { AuditEventInput } from '../events/audit-event.input';
 import { EVENT_LIMITS } from '../events/limits';
+import { compileInputCoercion, NOT_COERCED } from '../schema/compiled-input-coercion';
 
 export type DecodedMessage =
   { events: AuditEventInput[]; problem?: undefined } | { events?: undefined; problem: string };
@@ -8,11 +9,13 @@ export type DecodedMessage =
 /**
  * Turns a message's body into the inputs `recordAuditEvents` would receive: the JSON of one
  * `AuditEventInput` or an array of them, coerced by the schema's own input type (the same enums,
- * scalars and defaults as over HTTP). Every event needs its `id`, so that a redelivery stores
+ * scalars and defaults as over HTTP; compiled for the usual valid event, `coerceInputValue` itself for
+ * any other, so that a refusal reads as it does over HTTP). Every event needs its `id`, so that a redelivery stores
  * nothing twice, and is the subject's tenant's: a `tenantId` naming another tenant is refused.
  */
 export function messageDecoder(schema: GraphQLSchema): (body: Uint8Array, tenantId: string) => DecodedMessage {
   const inputType = assertInputObjectType(schema.getType('AuditEventInput'));
+  const coerce = compileInputCoercion(inputType);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   return (body, tenantId) => {
     let parsed: unknown;
@@ -27,17 +30,24 @@ export function messageDecoder(schema: GraphQLSchema): (body: Uint8Array, tenant
     const events: AuditEventInput[] = [];
     for (const [index, value] of values.entries()) {
       const problems: string[] = [];
-      const event = coerceInputValue(value, inputType, (path, _invalid, error) =>
-        problems.push(
-          `events[${index}]${path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('')}: ${error.message}`,
-        ),
+      const compiled = coerce(value);
+      const event = (
+        compiled !== NOT_COERCED
+          ? compiled
+          : coerceInputValue(value, inputType, (path, _invalid, error) =>
+              problems.push(
+                `events[${index}]${path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('')}: ${error.message}`,
+              ),
+            )
       ) as AuditEventInput | undefined;
       if (problems.length > 0 || !event) return { problem: problems[0] ?? `events[${index}] is not an event` };
       if (event.id == null)
         return { problem: `events[${index}].id: is required on NATS, so that a redelivery is stored once` };
       if (event.tenantId != null && event.tenantId !== tenantId)
         return { problem: `events[${index}].tenantId: names another tenant than the subject's` };
-      events.push({ ...event, tenantId });
+      // Both coercions return an object of their own: the tenant is set on it rather than on a copy.
+      event.tenantId = tenantId;
+      events.push(event);
     }
     return { events };
   };

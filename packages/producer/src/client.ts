@@ -46,6 +46,9 @@ export interface AuditClientStats {
  */
 export class AuditClient {
   private readonly queue: AuditEventInput[] = [];
+  /** Events described but not built yet (`recordLater`): built after the current request's work. */
+  private readonly later: Array<() => readonly AuditEventDraft[]> = [];
+  private buildingLater: NodeJS.Immediate | undefined;
   private readonly maxBatchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueuedEvents: number;
@@ -88,8 +91,33 @@ export class AuditClient {
     }
   }
 
+  /**
+   * Queues the events `describe` returns, built once the caller's current work is done (on the
+   * event loop's next turn, or at the next `flush`/`close`): what a mutation's response waits for
+   * is then only this call. `describe` must read what may change afterwards beforehand (the
+   * plugin copies the record's fields at once); the events' `occurredAt` defaults to this call's time.
+   */
+  recordLater(describe: () => readonly AuditEventDraft[]): void {
+    const at = new Date();
+    this.later.push(() => describe().map((draft) => (draft.occurredAt ? draft : { ...draft, occurredAt: at })));
+    this.buildingLater ??= setImmediate(() => this.buildLater());
+  }
+
+  private buildLater(): void {
+    clearImmediate(this.buildingLater);
+    this.buildingLater = undefined;
+    for (const describe of this.later.splice(0)) {
+      try {
+        for (const draft of describe()) this.record(draft);
+      } catch (error) {
+        this.report(error, 0, false);
+      }
+    }
+  }
+
   /** Resolves once everything queued before the call has been sent (or dropped as refused). */
   async flush(): Promise<void> {
+    this.buildLater();
     while (this.queue.length > 0 && !this.giveUp) {
       this.wakeRetry?.();
       await this.startSending();

@@ -26,7 +26,10 @@ export function natsTransport({ js, subjectPrefix = 'audit', tenantId }: NatsTra
       for (const event of events) {
         const tenant = event.tenantId ?? tenantId;
         if (!tenant) throw new RejectedBatchError('an event names no tenant, and the transport has no tenantId');
-        byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), { ...event, tenantId: tenant }]);
+        const batch = byTenant.get(tenant);
+        const stamped = event.tenantId === tenant ? event : { ...event, tenantId: tenant };
+        if (batch) batch.push(stamped);
+        else byTenant.set(tenant, [stamped]);
       }
       await Promise.all(
         [...byTenant].map(([tenant, batch]) =>

@@ -7,7 +7,6 @@ import {
   isObjectType,
   type GraphQLObjectType,
   type GraphQLOutputType,
-  type GraphQLResolveInfo,
 } from 'graphql';
 import { notesOf, type AuditChange } from './change-notes';
 import type { AuditClient } from './client';
@@ -68,8 +67,9 @@ interface Entity {
  * An Apollo Server plugin recording each mutation's effect as an audit event: the record from
  * the result (type and id), the action from the mutation's name, the diff from `auditChange`
  * (or, for a create or delete, the record itself), the actor and request details from
- * `identify`. The events are queued on the client: the mutation never waits for the audit
- * subgraph, and no error of the plugin reaches it.
+ * `identify`. The mutation waits only for a copy of its record's fields: the events are built
+ * after its response (`AuditClient.recordLater`) and sent in batches, never waiting for the audit
+ * subgraph; no error of the plugin reaches it.
  */
 export function auditPlugin<TContext extends BaseContext>(
   options: AuditPluginOptions<TContext>,
@@ -107,13 +107,17 @@ export function auditPlugin<TContext extends BaseContext>(
               if (action === null) return;
               const notesBefore = notesOf(contextValue).length;
               return (error, result) => {
+                if (error && !recordFailures) return;
                 try {
-                  if (error && !recordFailures) return;
-                  const who = identityOf();
-                  if (!who) return;
+                  // The record's fields are copied now (they may change once the response is sent);
+                  // the events are built after it.
+                  const results = error ? [] : entitiesOf(info.returnType, result);
                   const notes = notesOf(contextValue, notesBefore);
-                  for (const draft of eventsOf(info, args, result, action, notes, error))
-                    client.record({
+                  const { fieldName } = info;
+                  client.recordLater(() => {
+                    const who = identityOf();
+                    if (!who) return [];
+                    return eventsOf(fieldName, args, results, action, notes).map((draft) => ({
                       ...draft,
                       actor: who.actor,
                       tenantId: who.tenantId,
@@ -123,11 +127,12 @@ export function auditPlugin<TContext extends BaseContext>(
                       source: who.source,
                       metadata: {
                         ...(request.operationName ? { operation: request.operationName } : {}),
-                        mutation: info.fieldName,
+                        mutation: fieldName,
                         ...(error ? { failed: true, error: errorCode(error) } : {}),
                         ...draft.metadata,
                       },
-                    });
+                    }));
+                  });
                 } catch (failure) {
                   // Recorded nothing; the mutation goes on as if the plugin were not there.
                   client.reportFailure(failure);
@@ -144,15 +149,13 @@ export function auditPlugin<TContext extends BaseContext>(
 type EventPart = Omit<AuditEventDraft, 'actor'>;
 
 function eventsOf(
-  info: GraphQLResolveInfo,
+  fieldName: string,
   args: Record<string, unknown>,
-  result: unknown,
+  results: Entity[],
   action: AuditAction,
   notes: AuditChange[],
-  error: Error | null,
 ): EventPart[] {
-  const results = error ? [] : entitiesOf(info.returnType, result);
-  const entities: Array<Partial<Entity>> = results.length > 0 ? results : [fromArguments(info.fieldName, args)];
+  const entities: Array<Partial<Entity>> = results.length > 0 ? results : [fromArguments(fieldName, args)];
   const events: EventPart[] = [];
   const unmatched = [...notes];
   for (const entity of entities) {

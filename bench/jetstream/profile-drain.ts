@@ -1,0 +1,196 @@
+/**
+ * Where the JetStream consumer's CPU goes while it drains a backlog: the server in this process
+ * under the sampling profiler, split by category, with this process's and PostgreSQL's CPU per
+ * event. See bench/README.md.
+ */
+import '../support/production-env';
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Client } from 'pg';
+import { openAuditDatabase } from '../../src/modules';
+import { ensureStreamAndConsumer } from '../../src/jetstream/ingest-consumer';
+import { ingestSubjects } from '../../src/jetstream/subjects';
+import { makeEvents, multiRowInsertSql, rawRowValues, type EventInput } from '../ingest/events';
+import { attribute, profileDuring, saveProfile } from '../support/cpu-profile';
+import { readFileSync } from 'node:fs';
+import { ownCpuSeconds } from '../support/cpu';
+import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres';
+import { startBenchServer } from '../support/server';
+import { fmt, fmtInt, intFromEnv, loadAverage, machine, nowMs } from '../support/stats';
+
+const NATS_URL = process.env.NATS_URL || 'nats://127.0.0.1:4222';
+const MESSAGE_EVENTS = intFromEnv('BENCH_MESSAGE_EVENTS', 100);
+const EVENTS = intFromEnv('BENCH_ROUND_EVENTS', 16_000);
+const TENANTS = intFromEnv('BENCH_TENANTS', 4);
+
+const CATEGORIES: Array<[string, RegExp]> = [
+  ['alert evaluation (src/alerts)', / src\/alerts\//],
+  ['live fan-out (src/live)', / src\/live\//],
+  ['streams (src/streams)', / src\/streams\//],
+  ['decoding: JSON.parse and input coercion (src/jetstream/decode-message)', / src\/jetstream\/decode-message/],
+  ['normalizeEvent: canonical content, its sha256, fingerprint', /^(canonicalContent|contentDigest|fingerprint) src/],
+  ['normalizeEvent: validation and normalisation', /^normalizeEvent /],
+  ['sequenceAndHash: chain hash', /^(sequenceAndHash|chainHash) /],
+  ['COPY rows text (insertEvents, claimIds)', /^(insertEvents|claimIds) /],
+  [
+    'storeEvents + SQL client (knex, pg)',
+    / src\/events\/event-store\.ts| (knex|pg|pg-protocol|pg-types|postgres-date|pg-copy-streams|@mikro-orm\/\w+)$/,
+  ],
+  ['NATS client (@nats-io)', / @nats-io\//],
+  ['consumer loop (src/jetstream)', / src\/jetstream\//],
+];
+
+/**
+ * CPU seconds so far of the PostgreSQL backends serving `database` (from /proc, by their pids in
+ * pg_stat_activity): this bench's own, not the other clients' of a shared server.
+ */
+async function backendCpu(watch: Client, database: string): Promise<Map<number, number>> {
+  const { rows } = await watch.query(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [database],
+  );
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows as Array<{ pid: number }>) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return cpu;
+}
+
+const cpuSince = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(pid) ?? 0), 0);
+
+/** The bench's baseline on the same rows: 500-row multi-row INSERTs from 4 clients, with its backends' CPU. */
+async function rawInsert(database: string, events: EventInput[]) {
+  const clients = await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      const client = new Client({ connectionString: databaseUrl(database) });
+      await client.connect();
+      return client;
+    }),
+  );
+  const sequences = new Map<string, number>();
+  const batches: unknown[][] = [];
+  for (let start = 0; start < events.length; start += 500)
+    batches.push(
+      events.slice(start, start + 500).flatMap((event) => {
+        const next = (sequences.get(event.tenantId) ?? 0) + 1;
+        sequences.set(event.tenantId, next);
+        return rawRowValues(event, next);
+      }),
+    );
+  const sql = multiRowInsertSql(500);
+  const before = await backendCpu(clients[0], database);
+  const started = nowMs();
+  await Promise.all(
+    clients.map(async (client, w) => {
+      for (let b = w; b < batches.length; b += clients.length) await client.query(sql, batches[b]);
+    }),
+  );
+  const seconds = (nowMs() - started) / 1000;
+  const pg = cpuSince(before, await backendCpu(clients[0], database));
+  for (const client of clients) await client.end();
+  return { rate: events.length / seconds, pg };
+}
+
+async function main(): Promise<void> {
+  const run = randomBytes(3).toString('hex');
+  const db = `audit_bench_drainprof_${run}`;
+  const prefix = `auditprof_${run}`;
+  const stream = `AUDIT_PROF_${run}`;
+  const env = { NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: prefix, NATS_CONSUMER: `prof-${run}` };
+  const nc = await connect({ servers: NATS_URL });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStreamAndConsumer(jsm, {
+    stream,
+    durable: env.NATS_CONSUMER,
+    subjects: ingestSubjects(prefix),
+    ackWaitMs: 30_000,
+    pullAhead: 4000,
+  });
+  const rawDb = `${db}_raw`;
+  await createDatabase(db);
+  await createDatabase(rawDb);
+  const rawDatabase = await openAuditDatabase({ url: databaseUrl(rawDb) });
+  await rawDatabase.migrate();
+  await rawDatabase.close();
+  const database = await openAuditDatabase({ url: databaseUrl(db) });
+  await database.migrate();
+  await database.close();
+  const watch = new Client({ connectionString: databaseUrl(db) });
+  await watch.connect();
+  try {
+    const pending: Array<Promise<unknown>> = [];
+    const all: EventInput[] = [];
+    for (let m = 0; m < EVENTS / MESSAGE_EVENTS; m++) {
+      const tenant = `bench-tenant-${m % TENANTS}`;
+      const message = makeEvents(m * 1000, tenant, MESSAGE_EVENTS);
+      all.push(...message);
+      pending.push(js.publish(`${prefix}.events.${tenant}`, JSON.stringify(message), { timeout: 30_000 }));
+      if (pending.length >= 64) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+    const raw = await rawInsert(rawDb, all);
+    const count = async () =>
+      (await watch.query(`SELECT coalesce(sum(last_sequence), 0)::int AS n FROM audit_log_heads`)).rows[0].n as number;
+    const loadBefore = loadAverage();
+    const server = await startBenchServer(databaseUrl(db), env);
+    const PROFILE = process.env.BENCH_PROFILE !== '0';
+    const measure = async () => {
+      while ((await count()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      const started = { at: nowMs(), own: ownCpuSeconds(), pg: await backendCpu(watch, db), n: await count() };
+      let n = started.n;
+      while (n < EVENTS) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        n = await count();
+      }
+      const events = n - started.n;
+      return {
+        events,
+        seconds: (nowMs() - started.at) / 1000,
+        own: ownCpuSeconds() - started.own,
+        pg: cpuSince(started.pg, await backendCpu(watch, db)),
+      };
+    };
+    const { result, profile } = PROFILE ? await profileDuring(measure) : { result: await measure(), profile: null };
+    await server.stop();
+    const split = profile ? attribute(profile, CATEGORIES) : [];
+    const busy = split.reduce((sum, [, ms]) => sum + ms, 0);
+    console.log('```');
+    console.log(`drain profile (${machine()}; load average before/after ${loadBefore} / ${loadAverage()})`);
+    console.log(
+      `  ${fmtInt(result.events)} events in messages of ${MESSAGE_EVENTS}, ${TENANTS} tenants: ${fmtInt(result.events / result.seconds)} events/s${PROFILE ? ' under the profiler' : ''}`,
+    );
+    console.log(
+      `  CPU per event: node ${fmt((result.own / result.events) * 1e6, 0)} µs, its postgres backends ${fmt((result.pg / result.events) * 1e6, 0)} µs`,
+    );
+    console.log(
+      `  raw multi-row INSERT of the same rows (4 clients, 500 rows): ${fmtInt(raw.rate)} events/s, its backends ${fmt((raw.pg / all.length) * 1e6, 0)} µs an event`,
+    );
+    for (const [name, ms] of split)
+      console.log(
+        `  ${name.padEnd(72)} ${fmt((ms / result.events) * 1000, 1).padStart(6)} µs an event  ${fmt((ms / busy) * 100).padStart(5)}%`,
+      );
+    console.log('```');
+    if (profile) console.log(`profile saved: ${saveProfile('jetstream-drain', profile)}`);
+  } finally {
+    await watch.end();
+    await jsm.streams.delete(stream).catch(() => undefined);
+    await nc.close();
+    await dropDatabase(db);
+    await dropDatabase(rawDb);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
