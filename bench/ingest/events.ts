@@ -138,6 +138,9 @@ export function rawRowValues(event: EventInput, sequence: number): unknown[] {
     null,
     JSON.stringify(event.metadata),
     randomBytes(32),
+    // ip_sealed and personal_index: the values as sent, stored unsealed (PERSONAL_DATA_MASTER_KEY unset).
+    null,
+    null,
   ];
 }
 
