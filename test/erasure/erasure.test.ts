@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { subscribeOverWs } from '../live/live-support';
 import { recordEvents } from '../support/events';
 import { startTestServer, type TestServer } from '../support/server';
 import { serviceToken, signToken } from '../support/tokens';
@@ -185,6 +186,36 @@ describe('erasure by crypto-shredding', () => {
     const after = await server.graphql(INTEGRITY, {}, admin);
     expect(after.data!.auditLogIntegrity.ok).toBe(true);
     expect(after.data!.auditLogIntegrity.eventsChecked).toBeGreaterThan(before.data!.auditLogIntegrity.eventsChecked);
+  });
+
+  it('reads as erased on every path: one event, entity history and the live feed’s replay', async () => {
+    const single = await server.graphql(`query($id: ID!) { auditEvent(id: $id) { ${NODE} } }`, { id: ids[0] }, admin);
+    expect(single.data!.auditEvent).toMatchObject({ actor: { email: null }, ipAddress: null, userAgent: null });
+    const history = await server.graphql(
+      `{ _entities(representations: [{ __typename: "User", id: "alice" }]) { ... on User { auditHistory { edges { node { ${NODE} } } } } } }`,
+      {},
+      admin,
+    );
+    expect(history.data!._entities[0].auditHistory.edges[0].node).toMatchObject({
+      changes: [{ field: 'phone', oldValue: null, newValue: null }],
+      redactedFields: ['changes.phone'],
+    });
+    const live = subscribeOverWs<Node>(
+      server,
+      admin,
+      `subscription($after: String) { auditEventRecorded(afterSequence: $after) { ${NODE} } }`,
+      { after: '0' },
+    );
+    try {
+      const replayed = await live.waitFor(4, 30_000);
+      expect(replayed.find((node) => node.id === ids[0])).toMatchObject({
+        actor: { id: 'alice', email: null },
+        ipAddress: null,
+        redactedFields: ['actorEmail', 'ipAddress', 'userAgent', 'location'],
+      });
+    } finally {
+      await live.dispose();
+    }
   });
 
   it('finds nothing by the erased email or address, and keeps no key of the subject', async () => {
