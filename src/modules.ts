@@ -4,6 +4,7 @@ import { checkpointsModule } from './checkpoints/checkpoints.module';
 import { loadConfig, type AppConfig } from './config';
 import type { AuditModule } from './core/module';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database';
+import { erasureModule } from './erasure/erasure.module';
 import { eventsModule } from './events/events.module';
 import { exportsModule } from './exports/exports.module';
 import { historyModule } from './history/history.module';
@@ -30,6 +31,7 @@ import { tenantsModule } from './tenants/tenants.module';
 export const modules: readonly AuditModule[] = [
   storageModule,
   eventsModule,
+  erasureModule,
   rolesModule,
   personalDataModule,
   accessLogModule,

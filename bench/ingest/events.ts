@@ -151,6 +151,9 @@ export function rawRowValues(event: EventInput, sequence: number): unknown[] {
       sessionId: event.sessionId,
       changes: event.changes,
     }),
+    // ip_sealed and personal_index: the values as sent, stored unsealed (PERSONAL_DATA_MASTER_KEY unset).
+    null,
+    null,
   ];
 }
 

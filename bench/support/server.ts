@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/database';
 import { loadAppConfig, modules, openAuditDatabase } from '../../src/modules';
 import { createLogger } from '../../src/observability/logger';
 import { createApp, type App } from '../../src/server/app';
-import { BENCH_JWT_SECRET } from './tokens';
+import { BENCH_JWT_SECRET, BENCH_MASTER_KEY } from './tokens';
 
 /** The key a bench server signs checkpoints with (production mode needs one): new for each run. */
 export const BENCH_SIGNING_KEY = generateKeyPairSync('ed25519')
@@ -22,7 +22,7 @@ export interface BenchServer {
 
 /**
  * The real server as `createApp` builds it, on an ephemeral port of 127.0.0.1, over `databaseUrl`
- * (migrated here), configured as in production (NODE_ENV=production) plus `env`. Logs are silent unless
+ * (migrated here), configured as in production (NODE_ENV=production, personal data sealed) plus `env`. Logs are silent unless
  * BENCH_LOG_LEVEL says otherwise.
  */
 export async function startBenchServer(databaseUrl: string, env: Record<string, string> = {}): Promise<BenchServer> {
@@ -32,6 +32,7 @@ export async function startBenchServer(databaseUrl: string, env: Record<string, 
     NODE_ENV: 'production',
     AUTH_JWT_SECRET: BENCH_JWT_SECRET,
     ALERT_WEBHOOK_SECRET: BENCH_JWT_SECRET,
+    PERSONAL_DATA_MASTER_KEY: BENCH_MASTER_KEY,
     DATABASE_URL: databaseUrl,
     ...(env.AUDIT_SIGNING_KEY_FILE ? {} : { AUDIT_SIGNING_KEY: BENCH_SIGNING_KEY }),
     ...env,

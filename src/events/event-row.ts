@@ -28,6 +28,8 @@ export interface AuditEventRow {
   session_id: string | null;
   location: AuditEvent['location'];
   metadata: unknown;
+  /** Set by `openPersonalData` (src/erasure): the personal fields whose subject was erased. */
+  erased?: string[];
 }
 
 /** The columns to select for an `AuditEventRow`, from the table aliased `alias`. */
@@ -37,7 +39,9 @@ export function eventColumns(knex: Knex, alias = 'e'): Knex.Raw {
     `${a}.id, ${a}.tenant_id, ${a}.sequence, ${a}.occurred_at, ` +
       `(extract(epoch from ${a}.occurred_at) * 1000000)::bigint::text AS occurred_us, ${a}.recorded_at, ` +
       `${a}.actor_id, ${a}.actor_email, ${a}.actor_role, ${a}.actor_type, ${a}.impersonator_id, ${a}.action, ` +
-      `${a}.category, ${a}.entity_type, ${a}.entity_id, ${a}.changes, ${a}.source, host(${a}.ip_address) AS ip_address, ` +
+      `${a}.category, ${a}.entity_type, ${a}.entity_id, ${a}.changes, ${a}.source, ` +
+      // A sealed address is kept as text beside the inet column (src/erasure).
+      `coalesce(${a}.ip_sealed, host(${a}.ip_address)) AS ip_address, ` +
       `${a}.user_agent, ${a}.session_id, ${a}.location, ${a}.metadata`,
   );
 }
@@ -100,6 +104,6 @@ function eventOf<T extends Date | string>(row: AuditEventRow, occurredAt: T, rec
     sessionId: row.session_id,
     location: row.location,
     metadata: row.metadata,
-    redactedFields: NOTHING_REDACTED,
+    redactedFields: row.erased ?? NOTHING_REDACTED,
   };
 }

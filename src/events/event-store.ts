@@ -6,6 +6,7 @@ import type { AuditEvent } from './audit-event.type';
 import type { AuditAction } from './enums';
 import { eventColumns, NOTHING_REDACTED, toAuditEvent, type AuditEventRow } from './event-row';
 import { claimIds, insertEvents } from './insert-batch';
+import { openPersonalData } from '../erasure/open-rows';
 import { eventKey, type NewEvent } from './new-event';
 import { lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
 
@@ -108,27 +109,29 @@ async function loadEarlier(
       ['e.tenant_id', 'e.occurred_at', 'e.id'],
       keys.map((key: { tenant_id: string; occurred_at: Date; id: string }) => [key.tenant_id, key.occurred_at, key.id]),
     );
+  await openPersonalData(trx, rows);
   return new Map(rows.map((row) => [eventKey({ id: row.id, tenantId: row.tenant_id }), toAuditEvent(row)]));
 }
 
 function toStoredEvent({ event, sequence, recordedAt }: SequencedEvent): AuditEvent {
+  const sent = event.sent ?? event;
   return {
     id: event.id,
     tenantId: event.tenantId,
     sequence,
     occurredAt: event.occurredAt,
     recordedAt,
-    actor: event.actor,
+    actor: sent.actor,
     action: event.action,
     category: event.category,
     entityType: event.entityType,
     entityId: event.entityId,
-    changes: event.changes,
+    changes: sent.changes,
     source: event.source,
-    ipAddress: event.ipAddress,
-    userAgent: event.userAgent,
+    ipAddress: sent.ipAddress,
+    userAgent: sent.userAgent,
     sessionId: event.sessionId,
-    location: event.location,
+    location: sent.location as AuditEvent['location'],
     metadata: event.metadata,
     // Its writer sent it: nothing in it is hidden from them.
     redactedFields: NOTHING_REDACTED,

@@ -3,6 +3,7 @@ import { copyJson, copyRows, copyText, textArrayLiteral } from '../db/copy-rows'
 import { searchTokensOf } from '../search/search-tokens';
 import { eventKey, type NewEvent } from './new-event';
 import type { SequencedEvent } from './sequencing';
+import { isSealed } from '../erasure/personal-cipher';
 
 // The ids go as ONE jsonb parameter passed as a string: `pg` sends a string as it is, where arrays
 // would be escaped element by element in JavaScript. The events themselves are copied (COPY).
@@ -61,9 +62,15 @@ export const EVENT_COLUMNS = [
   'metadata',
   'hash',
   'search_tokens',
+  'ip_sealed',
+  'personal_index',
 ] as const;
 
-/** The `search_tokens` of a stored event (one tokeniser for writes and searches: src/search/search-tokens.ts). */
+/**
+ * The `search_tokens` of a stored event (one tokeniser for writes and searches: src/search/search-tokens.ts).
+ * Sealed values give tokens of their ciphertext, which no search term matches: exact matches on them go
+ * through the blind index (`personal_index`).
+ */
 export function searchTokensOfEvent(event: NewEvent): string[] {
   return searchTokensOf({
     actorId: event.actor.id,
@@ -90,15 +97,19 @@ export async function insertEvents(connection: ClientBase, events: SequencedEven
   let rows = '';
   for (const { event, sequence, recordedAtText, occurredAtText, hash } of events) {
     const { actor, content } = event;
+    const sealedIp = isSealed(event.ipAddress);
     rows +=
       `${copyText(event.tenantId)}\t${sequence}\t${event.id}\t${occurredAtText}\t` +
       `${recordedAtText}\t${copyText(actor.id)}\t${copyText(actor.email)}\t${copyText(actor.role)}\t` +
       `${actor.type}\t${copyText(actor.impersonatorId)}\t${event.action}\t${event.category}\t` +
       `${copyText(event.entityType)}\t${copyText(event.entityId)}\t${copyJson(content.changes)}\t` +
       `${copyText(textArrayLiteral(event.changes.map((change) => change.field)))}\t${event.source}\t` +
-      `${copyText(event.ipAddress)}\t${copyText(event.userAgent)}\t${copyText(event.sessionId)}\t` +
+      `${sealedIp ? '\\N' : copyText(event.ipAddress)}\t${copyText(event.userAgent)}\t${copyText(event.sessionId)}\t` +
       `${jsonColumn(content.location)}\t${jsonColumn(content.metadata)}\t\\\\x${hash}\t` +
-      `${copyText(textArrayLiteral(searchTokensOfEvent(event)))}\n`;
+      `${copyText(textArrayLiteral(searchTokensOfEvent(event)))}\t` +
+      // A sealed address is text, which the inet column cannot hold.
+      `${sealedIp ? copyText(event.ipAddress) : '\\N'}\t` +
+      `${event.personalIndex.length > 0 ? copyText(textArrayLiteral(event.personalIndex)) : '\\N'}\n`;
   }
   await copyRows(connection, 'audit_events', EVENT_COLUMNS, rows);
 }

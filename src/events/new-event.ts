@@ -1,3 +1,5 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { serviceKey } from '../core/context';
 import type { ActorType, AuditAction, AuditCategory, AuditSource } from './enums';
 import type { CanonicalParts } from './canonical-content';
 import type { FieldDiff } from './field-diff';
@@ -17,7 +19,8 @@ export interface NewEvent {
   ipAddress: string | null;
   userAgent: string | null;
   sessionId: string | null;
-  location: Record<string, string | number | null> | null;
+  /** Sealed (a string, see src/erasure) when personal data is encrypted. */
+  location: Record<string, string | number | null> | string | null;
   metadata: unknown;
   /** The canonical JSON of the stored parts (`canonicalContent`), stored as they are. */
   content: CanonicalParts;
@@ -25,7 +28,18 @@ export interface NewEvent {
   digest: string;
   /** Identifies the input as sent (see `fingerprint`), hex. */
   fingerprint: string;
+  /** The personal values as sent, when sealing replaced them: what the writer is answered with. */
+  sent?: Pick<NewEvent, 'actor' | 'ipAddress' | 'userAgent' | 'location' | 'changes'>;
+  /** Blind index terms of its sealed personal values (see src/erasure); empty when nothing is sealed. */
+  personalIndex: string[];
 }
+
+/** Seals an event's personal values in place before it is hashed: provided when personal data is encrypted. */
+export interface PersonalDataSealer {
+  seal(knex: Knex, events: NewEvent[]): Promise<void>;
+}
+
+export const PERSONAL_DATA_SEALER = serviceKey<PersonalDataSealer | null>('personal data sealer');
 
 /**
  * What makes an event one: its id within its tenant (the same UUID in two tenants is two events).

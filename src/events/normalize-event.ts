@@ -14,6 +14,7 @@ import { checkLocation, textProblem } from './text-checks';
 
 const ENTITY_TYPE = /^[A-Za-z][A-Za-z0-9_]*$/;
 const NO_CONTENT_YET: CanonicalParts = { changes: '', location: '', metadata: '' };
+const NOTHING_INDEXED: string[] = [];
 
 function checkField(index: number, field: string, value: string | null | undefined, max: number, required = false) {
   const problem = textProblem(value, max, required);
@@ -21,10 +22,11 @@ function checkField(index: number, field: string, value: string | null | undefin
 }
 
 /**
- * Validates one input and turns it into a `NewEvent`.
+ * Validates one input and turns it into a `NewEvent` still to be digested (`digestEvent`), after
+ * its personal values are sealed.
  * @throws BadUserInputError naming `events[index].<field>`.
  */
-export function normalizeEvent(input: AuditEventInput, index: number, tenantId: string, now: Date): NewEvent {
+export function draftEvent(input: AuditEventInput, index: number, tenantId: string, now: Date): NewEvent {
   if (input.id != null && !isUuid(input.id)) failInput(index, 'id', 'must be a UUID');
   const occurredAt = input.occurredAt ?? now;
   if (Number.isNaN(occurredAt.getTime())) failInput(index, 'occurredAt', 'is not a date');
@@ -89,7 +91,13 @@ export function normalizeEvent(input: AuditEventInput, index: number, tenantId: 
     content: NO_CONTENT_YET,
     digest: '',
     fingerprint: '',
+    personalIndex: NOTHING_INDEXED,
   };
+  return event;
+}
+
+/** Fills in the content, digest and fingerprint of a drafted event, as stored; returns it. */
+export function digestEvent(event: NewEvent, input: AuditEventInput): NewEvent {
   // Serialised and digested once: the fingerprint, the chain hash and the stored row all use it.
   // Filled in place: a copy of this 19-field object per event would be garbage the batch does not need.
   // The whole text is only digested: not kept, it is garbage at once rather than for the request's life.

@@ -7,7 +7,8 @@ import type { Metrics } from '../observability/metrics';
 import type { AuditEventInput } from './audit-event.input';
 import { storeEvents, type RecordResult } from './event-store';
 import { EVENT_LIMITS } from './limits';
-import { normalizeEvent } from './normalize-event';
+import { digestEvent, draftEvent } from './normalize-event';
+import { PERSONAL_DATA_SEALER, type PersonalDataSealer } from './new-event';
 import type { PartitionKeeper } from './partitions';
 
 /** Provided by the events module: the partitions the write path creates ahead and on demand. */
@@ -19,6 +20,8 @@ export interface EventWriter {
   metrics: Metrics;
   /** Its announcers run inside each write transaction; its followers are told after each commit. */
   bus: CommitBus;
+  /** Seals personal values before they are hashed; null when personal data is stored as sent. */
+  sealer: PersonalDataSealer | null;
   /**
    * Set when `knex` is a transaction the caller commits: the followers are then the caller's to
    * tell, after that commit (see `withConfigChange`).
@@ -30,9 +33,10 @@ export interface EventWriter {
 export function writerOf(services: Services, knex?: Knex.Transaction): EventWriter {
   const { metrics, bus } = services;
   const partitions = services.get(PARTITIONS);
+  const sealer = services.get(PERSONAL_DATA_SEALER);
   return knex
-    ? { knex, partitions, metrics, bus, outerTransaction: true }
-    : { knex: services.knex, partitions, metrics, bus };
+    ? { knex, partitions, metrics, bus, sealer, outerTransaction: true }
+    : { knex: services.knex, partitions, metrics, bus, sealer };
 }
 
 /**
@@ -50,12 +54,14 @@ export async function recordEvents(
     if (inputs.length < EVENT_LIMITS.minBatch || inputs.length > EVENT_LIMITS.maxBatch)
       throw new BadUserInputError('events', `must hold ${EVENT_LIMITS.minBatch} to ${EVENT_LIMITS.maxBatch} events`);
     const now = new Date();
-    const batch = inputs.map((input, index) => {
+    const drafts = inputs.map((input, index) => {
       const tenantId = input.tenantId ?? caller.tenantId;
       if (!tenantId.trim() || tenantId.length > EVENT_LIMITS.maxIdLength)
         throw new BadUserInputError(`events[${index}].tenantId`, 'is not a valid tenant id');
-      return normalizeEvent(input, index, tenantId, now);
+      return draftEvent(input, index, tenantId, now);
     });
+    if (writer.sealer) await writer.sealer.seal(writer.knex, drafts);
+    const batch = drafts.map((event, index) => digestEvent(event, inputs[index]));
     await writer.partitions.ensureFor(batch.map((event) => event.occurredAt));
     const result = await storeEvents(writer.knex, batch, writer.bus.transactionAnnouncers);
     metrics.eventsWritten.inc(result.recorded);

@@ -112,7 +112,8 @@ function isPersonalField(fields: readonly string[] | undefined, field: string): 
 /** The event as a caller under `redaction` sees it: personal values null, and named in `redactedFields`. */
 export function redactEvent<T extends AuditEventNode>(event: T, redaction: Redaction | null): T {
   if (!redaction) return event;
-  const redacted: string[] = [];
+  // Starts from what erasure already hid (src/erasure); a field is named once.
+  const redacted: string[] = [...event.redactedFields];
   const hide = <V>(value: V | null, name: string): null => {
     if (value !== null && value !== undefined) redacted.push(name);
     return null;
@@ -124,7 +125,7 @@ export function redactEvent<T extends AuditEventNode>(event: T, redaction: Redac
   const personal = event.entityType ? redaction.personalFields.get(event.entityType) : undefined;
   const changes = event.changes.map((change) => {
     if (!isPersonalField(personal, change.field)) return change;
-    redacted.push(REDACTED.changes(change.field));
+    if (!redacted.includes(REDACTED.changes(change.field))) redacted.push(REDACTED.changes(change.field));
     return { field: change.field, oldValue: null, newValue: null };
   });
   return { ...event, actor, ipAddress, userAgent, location, changes, redactedFields: redacted };

@@ -7,6 +7,7 @@ import type { AuditEventConnection } from '../reading/connection.type';
 import type { Cursor } from '../reading/cursor';
 import { applyEventFilter, type EventFilter } from '../reading/event-filter';
 import { toConnection } from '../reading/page';
+import { openPersonalData } from '../erasure/open-rows';
 
 /** One record's page of history: by entity (`auditHistory`) or by actor (`User.auditActivity`). */
 export interface HistoryKey {
@@ -79,6 +80,7 @@ async function loadPages(knex: Knex, tenantId: string, keys: readonly HistoryKey
     ] as Knex.Value[],
   );
   const rowsByKey = keys.map((): AuditEventRow[] => []);
+  await openPersonalData(knex, rows as AuditEventRow[]);
   for (const row of rows as Array<AuditEventRow & { ord: string }>) rowsByKey[Number(row.ord) - 1].push(row);
   return rowsByKey.map((rows) => toConnection(rows, first));
 }

@@ -5,6 +5,7 @@ import { canonicalContent } from '../events/canonical-content';
 import { chainHash, contentDigest, GENESIS_HASH } from '../events/event-hash';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
 import { normalizeIpAddress } from '../ip-address';
+import { isSealed } from '../erasure/personal-cipher';
 import { verifyDeletionLog } from '../retention/deletion-log';
 import type { IntegrityReport } from './integrity-report.type';
 
@@ -95,7 +96,8 @@ export async function verifyChain(
     for (const row of rows) {
       if (BigInt(row.sequence) !== expected) break;
       const event = toAuditEvent(row);
-      event.ipAddress = row.ip_address === null ? null : normalizeIpAddress(row.ip_address);
+      event.ipAddress =
+        row.ip_address === null || isSealed(row.ip_address) ? row.ip_address : normalizeIpAddress(row.ip_address);
       // The same bytes as the writer hashed: canonical JSON undoes jsonb's reordering and respelling.
       const position = {
         sequence: event.sequence,

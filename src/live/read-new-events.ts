@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { eventColumns, type AuditEventRow } from '../events/event-row';
 import { applyCriteria, type EventCriteria } from '../reading/apply-criteria';
+import { openPersonalData } from '../erasure/open-rows';
 
 export interface NewEventsQuery {
   tenantId: string;
@@ -30,7 +31,7 @@ export function newEventsQuery(knex: Knex, query: NewEventsQuery): Knex.QueryBui
 }
 
 export async function readNewEvents(knex: Knex, query: NewEventsQuery): Promise<AuditEventRow[]> {
-  return (await newEventsQuery(knex, query)) as AuditEventRow[];
+  return openPersonalData(knex, (await newEventsQuery(knex, query)) as AuditEventRow[]);
 }
 
 /** The tenant's last committed sequence (0 before its first event). */

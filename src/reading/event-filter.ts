@@ -67,12 +67,12 @@ function listCondition(column: Column, name: string, values: string[] | undefine
   ];
 }
 
-function ipConditions(ip: string | undefined, column: string, argument: string): SqlCondition[] {
+function ipConditions(ip: string | undefined, column: Column, argument: string): SqlCondition[] {
   const text = ip?.trim();
   if (!text) return [];
   const match = parseIpMatch(text);
   if (!match) throw new BadUserInputError(`${argument}.ip`, `"${ip}" is not an IP address or CIDR range`);
-  return [ipCondition(column, match)];
+  return [ipCondition(column('ip_address'), match, column('personal_index'))];
 }
 
 function fieldConditions(filter: EventFilter, column: Column, indexed: boolean): SqlCondition[] {
@@ -108,7 +108,7 @@ export function applyEventFilter(
     ...listCondition(column, 'entity_type', filter.entityTypes),
     ...listCondition(column, 'entity_id', filter.entityIds, kind('i')),
     ...listCondition(column, 'source', filter.sources, kind('s')),
-    ...ipConditions(filter.ip, column('ip_address'), options.argument),
+    ...ipConditions(filter.ip, column, options.argument),
     ...fieldConditions(filter, column, indexed),
   ]);
 }

@@ -5,6 +5,7 @@ import type { AuditEventConnection } from './connection.type';
 import { applyCriteria, type EventCriteria } from './apply-criteria';
 import { newestFirst, type ArchiveSearch } from './archive-search';
 import { checkPageArgs, keysetPage, toConnection, type PageArgs } from './page';
+import { openPersonalData } from '../erasure/open-rows';
 
 export interface ListEventsArgs extends PageArgs, EventCriteria {
   /** Set: the archive is searched too, and its events merged in the same order. */
@@ -17,9 +18,10 @@ export async function listEvents(knex: Knex, tenantId: string, args: ListEventsA
   const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
   applyCriteria(qb, args, { indexed: true });
   const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
-  if (!args.archive) return toConnection(rows, first);
+  if (!args.archive) return toConnection(await openPersonalData(knex, rows), first);
   const archived = await args.archive(tenantId, args, first + 1, cursor);
-  return toConnection([...rows, ...archived].sort(newestFirst).slice(0, first + 1), first);
+  const merged = [...rows, ...archived].sort(newestFirst).slice(0, first + 1);
+  return toConnection(await openPersonalData(knex, merged), first);
 }
 
 /** The event with this id, if it belongs to the tenant; `id` is a UUID (see `parseUuidArgument`). */
@@ -33,5 +35,5 @@ export async function findEvent(knex: Knex, tenantId: string, id: string): Promi
       'e.occurred_at = (SELECT k.occurred_at FROM audit_event_keys k WHERE k.tenant_id = ? AND k.id = ?::uuid)',
       [tenantId, id.toLowerCase()],
     );
-  return row ? toAuditEvent(row) : null;
+  return row ? toAuditEvent((await openPersonalData(knex, [row]))[0]) : null;
 }

@@ -6,6 +6,7 @@ import type { SigningKeys } from '../checkpoints/signing-keys';
 import { GENESIS_HASH } from '../events/event-hash';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
 import { normalizeIpAddress } from '../ip-address';
+import { isSealed } from '../erasure/personal-cipher';
 import type { ObjectStore } from '../storage/object-store';
 import { archiveRowOf, type ArchiveRow } from './archive-row';
 import { applyHolds } from './legal-holds';
@@ -66,7 +67,8 @@ export async function selectForArchive(
     if (row.previous_hash === null)
       throw new Error(`no predecessor hash for sequence ${row.sequence} of ${row.tenant_id}`);
     const event = toAuditEvent(row);
-    event.ipAddress = row.ip_address === null ? null : normalizeIpAddress(row.ip_address);
+    event.ipAddress =
+      row.ip_address === null || isSealed(row.ip_address) ? row.ip_address : normalizeIpAddress(row.ip_address);
     archived.push(archiveRowOf(event, row.occurred_us, row.changed_fields, row.hash_hex, row.previous_hash));
     // The run shares the event loop with the writers: it lets them in between slices.
     if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToOthers();

@@ -48,12 +48,16 @@ export function deletionRecordHash(row: Omit<DeletionRow, 'record_hash'>): strin
   return createHash('sha256').update(canonicalize(fields)!).digest('hex');
 }
 
-/** Appends a record to the tenant's deletion log inside the caller's transaction (which deletes the events). */
+/**
+ * Appends a record to the tenant's deletion log inside the caller's transaction (which deletes the
+ * events, or destroys the key of an erased subject); returns its id.
+ */
 export async function appendDeletionRecord(
   trx: Knex.Transaction,
   tenantId: string,
   record: NewDeletion,
-): Promise<void> {
+  reason = DeletionReason.RETENTION,
+): Promise<string> {
   await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`deletion-log:${tenantId}`]);
   const last = await trx('deletion_records')
     .first('position', 'record_hash')
@@ -63,7 +67,7 @@ export async function appendDeletionRecord(
     tenant_id: tenantId,
     position: String(last ? Number(last.position) + 1 : 1),
     id: randomUUID(),
-    reason: DeletionReason.RETENTION,
+    reason,
     category: record.category,
     event_count: record.eventCount,
     from_sequence: record.fromSequence,
@@ -76,6 +80,7 @@ export async function appendDeletionRecord(
     previous_hash: last?.record_hash ?? GENESIS_HASH,
   };
   await trx('deletion_records').insert({ ...row, record_hash: deletionRecordHash(row) });
+  return row.id;
 }
 
 /**

@@ -1,17 +1,26 @@
 import type { DateRange, DateTerm, IpTerm, TextTerm, ValueKey } from './ast';
 import { ipCondition, type Column, type SqlCondition } from './sql-condition';
+import { blindTerms } from '../erasure/open-rows';
 
 const lower = (values: string[]): string[] => values.map((value) => value.toLowerCase());
 
 /** Keys compared with one column (or a few); `values` are ORed. Change keys are handled by `changeCondition`. */
 export function valueCondition(key: ValueKey, values: string[], column: Column): SqlCondition {
   switch (key) {
-    case 'user':
-      return {
-        sql: `(${column('actor_id')} = ANY(?::text[]) OR lower(${column('actor_email')}) = ANY(?::text[])
-          OR lower(split_part(${column('actor_email')}, '@', 1)) = ANY(?::text[]))`,
+    case 'user': {
+      const plain: SqlCondition = {
+        sql: `${column('actor_id')} = ANY(?::text[]) OR lower(${column('actor_email')}) = ANY(?::text[])
+          OR lower(split_part(${column('actor_email')}, '@', 1)) = ANY(?::text[])`,
         bindings: [values, lower(values), lower(values)],
       };
+      // Sealed emails match through their blind index terms (src/erasure).
+      const terms = userBlindTerms(values);
+      if (terms.length === 0) return { sql: `(${plain.sql})`, bindings: plain.bindings };
+      return {
+        sql: `(${plain.sql} OR ${column('personal_index')} && ?::text[])`,
+        bindings: [...plain.bindings, terms],
+      };
+    }
     case 'role':
       return { sql: `lower(${column('actor_role')}) = ANY(?::text[])`, bindings: [lower(values)] };
     case 'entity':
@@ -29,6 +38,11 @@ export function valueCondition(key: ValueKey, values: string[], column: Column):
     case 'new_value':
       return changeCondition({ [key]: values }, column);
   }
+}
+
+/** The blind index terms a `user:` value matches: a sealed email, or its local part. */
+export function userBlindTerms(values: readonly string[]): string[] {
+  return [...blindTerms('email', values), ...blindTerms('emailLocalPart', values)];
 }
 
 export type ChangeValues = Partial<Record<'field' | 'old_value' | 'new_value', string[]>>;
@@ -67,7 +81,7 @@ export function dateCondition({ range }: DateTerm, column: Column): SqlCondition
 }
 
 export function ipTermCondition({ match }: IpTerm, column: Column): SqlCondition {
-  return ipCondition(column('ip_address'), match);
+  return ipCondition(column('ip_address'), match, column('personal_index'));
 }
 
 const TEXT_COLUMNS = [

@@ -1,5 +1,5 @@
 import type { ValueKey } from './ast';
-import { changeCondition, valueCondition, type ChangeValues } from './search-conditions';
+import { changeCondition, userBlindTerms, valueCondition, type ChangeValues } from './search-conditions';
 import { andAll, throughTokens, tokenCheck, type TokenKind, type TokenValues } from './search-tokens';
 import type { Column, SqlCondition } from './sql-condition';
 
@@ -31,7 +31,15 @@ function tokenValues(key: Exclude<ValueKey, 'field' | 'old_value' | 'new_value'>
 export function indexedValueCondition(key: ValueKey, values: string[], column: Column): SqlCondition {
   if (key === 'field' || key === 'old_value' || key === 'new_value')
     return indexedChangeCondition({ [key]: values }, column);
-  return throughTokens(valueCondition(key, values, column), tokenValues(key, values), column);
+  const indexed = throughTokens(valueCondition(key, values, column), tokenValues(key, values), column);
+  if (key !== 'user') return indexed;
+  // Sealed emails are not in the search tokens: their blind index terms are (src/erasure).
+  const terms = userBlindTerms(values);
+  if (terms.length === 0) return indexed;
+  return {
+    sql: `((${indexed.sql}) OR ${column('personal_index')} && ?::text[])`,
+    bindings: [...indexed.bindings, terms],
+  };
 }
 
 /**

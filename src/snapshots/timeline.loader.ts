@@ -6,6 +6,7 @@ import { toDate } from '../db/timestamps';
 import type { AuditAction } from '../events/enums';
 import { actorOf, type ActorColumns } from '../events/event-row';
 import type { FieldDiff } from '../events/field-diff';
+import { openPersonalData } from '../erasure/open-rows';
 
 /** A record's events up to an instant (inclusive). */
 export interface TimelineKey {
@@ -49,6 +50,7 @@ export function createTimelineLoader(knex: Knex, tenantId: string): DataLoader<T
          ORDER BY k.ord, e.occurred_at, e.sequence`,
         [keys.map((key) => key.entityType), keys.map((key) => key.id), keys.map((key) => key.upTo), tenantId],
       );
+      await openPersonalData(knex, rows as TimelineRow[]);
       const timelines = keys.map((): TimelineEvent[] => []);
       for (const row of rows as TimelineRow[]) timelines[Number(row.ord) - 1].push(toTimelineEvent(row));
       return timelines;

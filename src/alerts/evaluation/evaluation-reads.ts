@@ -4,6 +4,7 @@ import { eventColumns, toAuditEvent, type AuditEventRow } from '../../events/eve
 import type { AuditAction } from '../../events/enums';
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
 import { ruleFromRow, type RuleRow } from '../rules/rule-row';
+import { openPersonalData } from '../../erasure/open-rows';
 
 /** The tenant's next evaluation step: its last sequence, how many events and which actions it holds. */
 export interface EvaluationStep {
@@ -50,7 +51,7 @@ export async function readStepEvents(
     .whereRaw('e.sequence > ? AND e.sequence <= ?', [step.fromSequence, step.toSequence])
     .whereIn('e.action', [...actions])
     .orderBy('e.sequence');
-  return rows.map(toAuditEvent);
+  return (await openPersonalData(trx, rows)).map(toAuditEvent);
 }
 
 /** Read in the evaluation's transaction, so a rule changed meanwhile applies from the next step on. */

@@ -6,6 +6,7 @@ import { eventColumns, toAuditEvent, type AuditEventRow } from '../../events/eve
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
 import { ruleFromRow, type RuleRow } from '../rules/rule-row';
 import { toWebhookDelivery, type AlertWebhookDelivery, type DeliveryRow } from '../webhooks/webhook-delivery.type';
+import { openPersonalData } from '../../erasure/open-rows';
 
 /** What the fields of a page of alerts read, one SQL statement per field whatever the number of alerts. */
 export interface AlertLoaders {
@@ -45,6 +46,7 @@ export function createAlertLoaders(knex: Knex, tenantId: string): AlertLoaders {
         .where('ae.tenant_id', tenantId)
         .whereIn('ae.alert_id', distinct(alertIds))
         .orderBy('e.sequence');
+      await openPersonalData(knex, rows);
       const byAlert = new Map<string, AuditEvent[]>();
       for (const row of rows) {
         const events = byAlert.get(row.alert_id) ?? [];

@@ -1,0 +1,113 @@
+/**
+ * Ingest with personal data sealed (PERSONAL_DATA_MASTER_KEY set) against the same ingest with it
+ * stored as sent, in the same run. See bench/README.md.
+ */
+import '../support/production-env';
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres';
+import { postBody, startBenchServer, type BenchServer } from '../support/server';
+import { fmt, fmtInt, intFromEnv, loadAverage, machine, median, nowMs } from '../support/stats';
+import { BENCH_MASTER_KEY, signBenchToken } from '../support/tokens';
+import { makeEvents } from './events';
+
+const BATCH = intFromEnv('BENCH_BATCH', 500);
+const WRITERS = intFromEnv('BENCH_WRITERS', 4);
+const BATCHES_PER_ROUND = intFromEnv('BENCH_BATCHES', 12);
+const ROUNDS = intFromEnv('BENCH_ROUNDS', 3);
+const MUTATION = `mutation Record($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded } }`;
+/** Marked personal on every tenant: their changes are sealed under the record's key too. */
+const PERSONAL_FIELDS = { entityType: 'Contact', fields: ['address', 'description'] };
+
+interface Side {
+  name: 'sealed' | 'as sent';
+  database: string;
+  server: BenchServer;
+  seconds: number[];
+}
+
+const tenantOf = (writer: number) => `bench-tenant-${writer}`;
+
+/** Request bodies of one round, the same for both sides: `WRITERS` lists of `BATCHES_PER_ROUND` bodies. */
+function roundBodies(round: number): string[][] {
+  return Array.from({ length: WRITERS }, (_, writer) =>
+    Array.from({ length: BATCHES_PER_ROUND }, (_, batch) =>
+      JSON.stringify({
+        query: MUTATION,
+        variables: { events: makeEvents(((round + 1) * 1000 + writer) * 1000 + batch, tenantOf(writer), BATCH) },
+      }),
+    ),
+  );
+}
+
+async function runRound(side: Side, bodies: string[][], token: string): Promise<void> {
+  const endpoint = `${side.server.url}/graphql`;
+  const started = nowMs();
+  await Promise.all(
+    bodies.map(async (writerBodies) => {
+      for (const body of writerBodies) await postBody(endpoint, body, token);
+    }),
+  );
+  side.seconds.push((nowMs() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const run = randomBytes(3).toString('hex');
+  process.stdout.write(`machine: ${machine()}; load before: ${loadAverage()}\n`);
+  const sides: Side[] = [];
+  for (const [name, key] of [
+    ['sealed', BENCH_MASTER_KEY],
+    ['as sent', ''],
+  ] as const) {
+    const database = `audit_bench_sealing_${run}_${name === 'sealed' ? 'sealed' : 'plain'}`;
+    await createDatabase(database);
+    // NODE_ENV=test for both: production refuses to run without a master key. The write path is the same.
+    const server = await startBenchServer(databaseUrl(database), {
+      NODE_ENV: 'test',
+      PERSONAL_DATA_MASTER_KEY: key,
+      ALERT_DETECTORS: 'off',
+    });
+    sides.push({ name, database, server, seconds: [] });
+  }
+  const service = await signBenchToken({ org: tenantOf(0), role: 'SERVICE', sub: 'bench-writer' });
+  try {
+    for (let writer = 0; writer < WRITERS; writer++) {
+      const admin = await signBenchToken({ org: tenantOf(writer), role: 'ADMIN', sub: 'bench-admin' });
+      for (const side of sides)
+        await side.server.graphql(
+          `mutation($entityType: String!, $fields: [String!]!) { setPersonalFields(entityType: $entityType, fields: $fields) { entityType } }`,
+          PERSONAL_FIELDS,
+          admin,
+        );
+    }
+    const warmup = roundBodies(-1).map((bodies) => bodies.slice(0, 2));
+    for (const side of sides) await runRound(side, warmup, service);
+    for (const side of sides) side.seconds.length = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const bodies = roundBodies(round);
+      // The side that goes first alternates: neither always meets a warmer or a busier machine.
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) await runRound(side, bodies, service);
+    }
+    const events = ROUNDS * WRITERS * BATCHES_PER_ROUND * BATCH;
+    const rate = (side: Side) => events / side.seconds.reduce((sum, seconds) => sum + seconds, 0);
+    process.stdout.write('\n```\n');
+    for (const side of sides)
+      process.stdout.write(
+        `${side.name.padEnd(8)} ${fmtInt(rate(side))} events/s  (round medians ${fmt(median(side.seconds), 2)} s for ` +
+          `${fmtInt(events / ROUNDS)} events)\n`,
+      );
+    process.stdout.write(`sealed / as sent: ${fmt(rate(sides[0]) / rate(sides[1]), 2)}\n`);
+    process.stdout.write(`load after: ${loadAverage()}\n\`\`\`\n`);
+  } finally {
+    for (const side of sides) {
+      await side.server.stop();
+      await dropDatabase(side.database);
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

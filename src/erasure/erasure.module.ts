@@ -1,0 +1,40 @@
+import { AuditPermission } from '../auth/permissions';
+import { can } from '../auth/rules';
+import type { AuditModule } from '../core/module';
+import { text } from '../core/settings';
+import { PERSONAL_DATA_SEALER } from '../events/new-event';
+import { PERSONAL_FIELD_SOURCE } from '../events/redaction';
+import { ErasureResolver, SUBJECT_KEYS } from './erasure.resolver';
+import { Migration20261202150000SubjectKeys } from './migrations/Migration20261202150000_subject_keys';
+import { useReadingKeys } from './open-rows';
+import { masterKeysOf } from './personal-cipher';
+import { Sealer } from './sealing';
+import { SubjectKeys } from './subject-keys';
+
+const erasureSettings = {
+  PERSONAL_DATA_MASTER_KEY: text({
+    default: undefined,
+    desc: '32 random bytes, base64: wraps each data subject’s key; personal data is stored encrypted (unset: stored as sent, with a warning; refused when `NODE_ENV=production`)',
+  }),
+};
+
+/** Personal data sealed under a key per data subject, and erasure by destroying that key (crypto-shredding). */
+export const erasureModule: AuditModule = {
+  name: 'erasure',
+  resolvers: [ErasureResolver],
+  rules: { Mutation: { eraseSubject: can(AuditPermission.ERASE_SUBJECTS) } },
+  openTypes: ['ErasureResult'],
+  migrations: [{ name: 'Migration20261202150000_subject_keys', class: Migration20261202150000SubjectKeys }],
+  settings: erasureSettings,
+  async start({ config, services, logger }) {
+    const masterKey = config.settings.of(erasureSettings).PERSONAL_DATA_MASTER_KEY;
+    if (!masterKey) {
+      if (config.production) throw new Error('PERSONAL_DATA_MASTER_KEY must be set when NODE_ENV=production');
+      logger.warn('PERSONAL_DATA_MASTER_KEY is not set: personal data is stored unencrypted and cannot be erased');
+    }
+    const keys = masterKey ? new SubjectKeys(masterKeysOf(masterKey)) : null;
+    services.provide(SUBJECT_KEYS, keys);
+    services.provide(PERSONAL_DATA_SEALER, keys && new Sealer(keys, () => services.get(PERSONAL_FIELD_SOURCE)));
+    useReadingKeys(keys);
+  },
+};

@@ -1,0 +1,119 @@
+import { createCipheriv, createDecipheriv, createHmac, hash, hkdfSync, randomBytes } from 'node:crypto';
+
+/**
+ * Envelope encryption of personal values. Each data subject has a data key (AES-256-GCM), stored
+ * wrapped by a key-encryption key derived from the master key; destroying the stored data key
+ * makes every value sealed under it unreadable (crypto-shredding).
+ *
+ * A sealed value is the text `pd1:<keyId>:<base64url(nonce | ciphertext | tag)>` of the value's JSON,
+ * so that it fits the text and jsonb columns its plaintext used and the hash chain covers it as it
+ * covers any text. The nonce is synthetic (SHA-256 of the data key and the plaintext; one-shot
+ * `crypto.hash`, a third of an HMAC object's cost on the write path): the same value
+ * under the same key seals to the same text, so a resent event keeps its fingerprint, and a nonce
+ * repeats only with its plaintext, which GCM tolerates (equal values are seen to be equal, nothing more).
+ */
+export const SEALED_PREFIX = 'pd1:';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+const MASTER_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
+
+/** The keys the master key gives: one wraps data keys, one computes the blind index. */
+export interface MasterKeys {
+  wrapping: Buffer;
+  blindIndex: Buffer;
+}
+
+/**
+ * Derives the working keys from PERSONAL_DATA_MASTER_KEY (32 bytes, base64 or base64url).
+ * @throws Error when the text is not 32 bytes of base64.
+ */
+export function masterKeysOf(text: string): MasterKeys {
+  if (!MASTER_KEY.test(text.trim())) throw new Error('PERSONAL_DATA_MASTER_KEY must be 32 bytes in base64');
+  const master = Buffer.from(text.trim().replaceAll('-', '+').replaceAll('_', '/'), 'base64');
+  const derive = (purpose: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), purpose, KEY_BYTES));
+  return { wrapping: derive('audit-subgraph subject key wrapping'), blindIndex: derive('audit-subgraph blind index') };
+}
+
+export const newDataKey = (): Buffer => randomBytes(KEY_BYTES);
+
+/** A data key wrapped for storage; `context` (tenant and subject) is bound to it as associated data. */
+export function wrapKey(wrapping: Buffer, dataKey: Buffer, context: string): Buffer {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', wrapping, nonce).setAAD(Buffer.from(context));
+  return Buffer.concat([nonce, cipher.update(dataKey), cipher.final(), cipher.getAuthTag()]);
+}
+
+/** @throws Error when the wrapped key was made under another master key or for another subject. */
+export function unwrapKey(wrapping: Buffer, wrapped: Buffer, context: string): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', wrapping, wrapped.subarray(0, NONCE_BYTES));
+  decipher.setAAD(Buffer.from(context)).setAuthTag(wrapped.subarray(wrapped.length - TAG_BYTES));
+  return Buffer.concat([decipher.update(wrapped.subarray(NONCE_BYTES, wrapped.length - TAG_BYTES)), decipher.final()]);
+}
+
+/** A subject's data key as the write and read paths hold it. */
+export interface DataKey {
+  id: string;
+  key: Buffer;
+  /**
+   * The texts this key sealed lately, by the value's JSON: sealing is deterministic, and a subject's
+   * email, address and user agent repeat event after event. Forgotten with the key.
+   */
+  sealed?: Map<string, string>;
+}
+
+const SEALED_MEMO_MAX = 64;
+
+/** Seals the JSON of a value (a string, a number, an object...) under the subject's key. */
+export function seal(dataKey: DataKey, value: unknown): string {
+  const json = JSON.stringify(value);
+  const memo = (dataKey.sealed ??= new Map());
+  const known = memo.get(json);
+  if (known !== undefined) return known;
+  if (memo.size >= SEALED_MEMO_MAX) memo.clear();
+  const sealed = sealJson(dataKey, json);
+  memo.set(json, sealed);
+  return sealed;
+}
+
+function sealJson(dataKey: DataKey, json: string): string {
+  const plaintext = Buffer.from(json);
+  const nonce = Buffer.from(hash('sha256', Buffer.concat([dataKey.key, plaintext])).slice(0, NONCE_BYTES * 2), 'hex');
+  const cipher = createCipheriv('aes-256-gcm', dataKey.key, nonce).setAAD(Buffer.from(dataKey.id));
+  const sealed = Buffer.concat([nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return `${SEALED_PREFIX}${dataKey.id}:${sealed.toString('base64url')}`;
+}
+
+export const isSealed = (value: unknown): value is string =>
+  typeof value === 'string' && value.startsWith(SEALED_PREFIX);
+
+/** The key id a sealed value names. */
+export function keyIdOf(sealed: string): string {
+  return sealed.slice(SEALED_PREFIX.length, sealed.indexOf(':', SEALED_PREFIX.length));
+}
+
+/**
+ * The value sealed in `sealed`.
+ * @throws Error when `dataKey` is not the key it was sealed under, or the text was altered.
+ */
+export function unseal(dataKey: DataKey, sealed: string): unknown {
+  const bytes = Buffer.from(sealed.slice(SEALED_PREFIX.length + dataKey.id.length + 1), 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', dataKey.key, bytes.subarray(0, NONCE_BYTES));
+  decipher.setAAD(Buffer.from(dataKey.id)).setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+  const plaintext = Buffer.concat([
+    decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES)),
+    decipher.final(),
+  ]);
+  return JSON.parse(plaintext.toString('utf8'));
+}
+
+/** What an exact-match search can look for without the plaintext: kinds of blind index terms. */
+export type BlindTermKind = 'email' | 'emailLocalPart' | 'ip';
+
+/**
+ * A blind index term: HMAC-SHA-256 of the kind and the normalised value under a key derived from
+ * the master key, 128 bits in hex. Equal values give equal terms; the value cannot be recovered.
+ */
+export function blindTerm(key: Buffer, kind: BlindTermKind, value: string): string {
+  return createHmac('sha256', key).update(`${kind}\u0000${value.trim().toLowerCase()}`).digest('hex').slice(0, 32);
+}
