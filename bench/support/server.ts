@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/database';
 import { loadAppConfig, modules, openAuditDatabase } from '../../src/modules';
 import { createLogger } from '../../src/observability/logger';
 import { createApp, type App } from '../../src/server/app';
-import { BENCH_JWT_SECRET, BENCH_MASTER_KEY } from './tokens';
+import { BENCH_JWT_SECRET } from './tokens';
 
 /** The key a bench server signs checkpoints with (production mode needs one): new for each run. */
 export const BENCH_SIGNING_KEY = generateKeyPairSync('ed25519')
@@ -32,7 +32,6 @@ export async function startBenchServer(databaseUrl: string, env: Record<string, 
     NODE_ENV: 'production',
     AUTH_JWT_SECRET: BENCH_JWT_SECRET,
     ALERT_WEBHOOK_SECRET: BENCH_JWT_SECRET,
-    PERSONAL_DATA_MASTER_KEY: BENCH_MASTER_KEY,
     DATABASE_URL: databaseUrl,
     ...(env.AUDIT_SIGNING_KEY_FILE ? {} : { AUDIT_SIGNING_KEY: BENCH_SIGNING_KEY }),
     ...env,

@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 /** A secret for this run only: passed to the server as AUTH_JWT_SECRET and used to sign the bench's tokens. */
 export const BENCH_JWT_SECRET = process.env.BENCH_JWT_SECRET || `bench-${randomBytes(24).toString('hex')}`;
 
-/** The personal data master key of this run's servers (production refuses to start without one). */
+/** The personal data master key of this run's sealing servers (bench:sealing). */
 export const BENCH_MASTER_KEY = randomBytes(32).toString('base64');
 
 export function signBenchToken({

@@ -14,7 +14,7 @@ import { SubjectKeys } from './subject-keys';
 const erasureSettings = {
   PERSONAL_DATA_MASTER_KEY: text({
     default: undefined,
-    desc: '32 random bytes, base64: wraps each data subject’s key; personal data is stored encrypted (unset: stored as sent, with a warning; refused when `NODE_ENV=production`)',
+    desc: '32 random bytes, base64: wraps each data subject’s key; personal data is then stored encrypted and `eraseSubject` can erase it (unset: stored as sent, with a warning; see “Erasure” for what encryption gives up)',
   }),
 };
 
@@ -28,10 +28,9 @@ export const erasureModule: AuditModule = {
   settings: erasureSettings,
   async start({ config, services, logger }) {
     const masterKey = config.settings.of(erasureSettings).PERSONAL_DATA_MASTER_KEY;
-    if (!masterKey) {
-      if (config.production) throw new Error('PERSONAL_DATA_MASTER_KEY must be set when NODE_ENV=production');
+    // Opt-in even in production: sealed values no longer take part in range, word and geographic reads (README).
+    if (!masterKey)
       logger.warn('PERSONAL_DATA_MASTER_KEY is not set: personal data is stored unencrypted and cannot be erased');
-    }
     const keys = masterKey ? new SubjectKeys(masterKeysOf(masterKey)) : null;
     services.provide(SUBJECT_KEYS, keys);
     services.provide(PERSONAL_DATA_SEALER, keys && new Sealer(keys, () => services.get(PERSONAL_FIELD_SOURCE)));

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,12 +36,6 @@ export const TEST_SIGNING_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ format: 'pem', type: 'pkcs8' })
   .toString();
 
-/**
- * The personal data master key of production-mode test servers, which refuse to start without one.
- * Other test servers store personal data as sent unless a test gives a key (test/erasure).
- */
-export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
-
 /** A real server on an ephemeral port, over a fresh database of its own (or a shared one). */
 export async function startTestServer({
   env = {},
@@ -62,7 +56,6 @@ export async function startTestServer({
     ...(process.env.GRAPHQL_EXECUTOR ? { GRAPHQL_EXECUTOR: process.env.GRAPHQL_EXECUTOR } : {}),
     ...(archiveFolder ? { ARCHIVE_URL: archiveFolder } : {}),
     ...(env.AUDIT_SIGNING_KEY_FILE ? {} : { AUDIT_SIGNING_KEY: TEST_SIGNING_KEY }),
-    ...(env.NODE_ENV === 'production' ? { PERSONAL_DATA_MASTER_KEY: TEST_MASTER_KEY } : {}),
     ...env,
   });
   const app = await createApp(
