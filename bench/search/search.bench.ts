@@ -24,8 +24,8 @@ const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 20);
 const SLOW_MS = 2_000;
 /**
  * 1: also run the issue's rows once with the search indexes hidden (slow: those are the scans of the
- * issue). The statement is today's, so a term written as a token check alone then computes the tokens
- * row by row: dearer than the comparison it stands for, so read those times as an upper bound.
+ * issue). The statement is today's: a term written as a token check alone then filters the scanned rows
+ * on `search_tokens` instead of the comparison it stands for, so read those times as an estimate.
  */
 const BEFORE = process.env.BENCH_SEARCH_BEFORE === '1';
 /** 1: build (or check) the dataset, then stop: the long load can run ahead of the measurements. */
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   await raw.end();
 }
 
-/** ANALYZE once after the search indexes appear, so that the planner has their expressions' statistics. */
+/** ANALYZE once after the search indexes appear, so that the planner has `search_tokens`' statistics. */
 async function analyzeOnce(raw: Client): Promise<void> {
   const done = await raw.query(`SELECT 1 FROM bench_meta WHERE key = 'search-indexes-analyzed'`);
   if (done.rowCount) return;
@@ -207,9 +207,7 @@ async function analyzeOnce(raw: Client): Promise<void> {
   await raw.query('ANALYZE audit_events');
   await raw.query(`SET statement_timeout = '120s'`);
   await raw.query(`INSERT INTO bench_meta VALUES ('search-indexes-analyzed', 'true')`);
-  console.log(
-    `ANALYZE audit_events (statistics of the search indexes' expressions): ${fmt((nowMs() - t0) / 1000, 0)} s`,
-  );
+  console.log(`ANALYZE audit_events (statistics of search_tokens): ${fmt((nowMs() - t0) / 1000, 0)} s`);
 }
 
 /** The form's page statement run once with the search indexes dropped inside a transaction that is rolled back. */
