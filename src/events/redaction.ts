@@ -35,6 +35,17 @@ export const REDACTED = {
   changes: (field: string) => `changes.${field}`,
 } as const;
 
+/** A redaction as stored with a job that applies it later (an export): entity type → personal fields. */
+export type StoredRedaction = Record<string, string[]>;
+
+export function storedRedaction(redaction: Redaction | null): StoredRedaction | null {
+  return redaction && Object.fromEntries([...redaction.personalFields].map(([type, fields]) => [type, [...fields]]));
+}
+
+export function revivedRedaction(stored: StoredRedaction | null): Redaction | null {
+  return stored && { personalFields: new Map(Object.entries(stored)) };
+}
+
 const PERSONAL_FIELDS = loaderKey('personal fields', (services, principal) =>
   services.get(PERSONAL_FIELD_SOURCE).of(principal.tenantId),
 );

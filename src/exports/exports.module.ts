@@ -3,6 +3,7 @@ import { can } from '../auth/rules';
 import { AuditPermission } from '../auth/permissions';
 import { AuditError, ErrorCode } from '../errors';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
+import { PERSONAL_FIELD_SOURCE } from '../events/redaction';
 import { PostgresFanout } from '../live/postgres-fanout';
 import { OBJECT_STORE } from '../storage/object-store';
 import { downloadRoutes } from './download-routes';
@@ -18,6 +19,7 @@ import { runDueSchedules } from './schedules/run-schedule';
 import { ExportSchedulesResolver } from './schedules/schedules.resolver';
 import { Migration20261202110000ExportSchedules } from './migrations/Migration20261202110000_export_schedules';
 import { Migration20261202100000Exports } from './migrations/Migration20261202100000_exports';
+import { Migration20261202120000ExportMasking } from './migrations/Migration20261202120000_export_masking';
 
 async function startExports({ config, db, services, logger }: ModuleRuntime): Promise<RunningModule> {
   const settings = config.settings.of(exportSettings);
@@ -42,7 +44,7 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
           pollMs: settings.EXPORT_POLL_MS,
           retentionMs: settings.EXPORT_RETENTION_SECONDS * 1000,
           maxRowsPerSecond: settings.EXPORT_MAX_ROWS_PER_SECOND,
-          runDueSchedules: () => runDueSchedules(db.knex),
+          runDueSchedules: () => runDueSchedules(db.knex, services.get(PERSONAL_FIELD_SOURCE)),
           afterSuccess: (row) =>
             deliverExport(
               {
@@ -94,12 +96,6 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
   };
 }
 
-/**
- * Exports are written by PostgreSQL's COPY, past the per-field masking of GraphQL reads: until
- * they mask personal data themselves, writing one needs READ_PERSONAL_DATA too.
- */
-const exportWhole = can(AuditPermission.EXPORT, AuditPermission.READ_PERSONAL_DATA);
-
 /** Exports of the log to the object store, their progress, and their signed downloads. */
 export const exportsModule: AuditModule = {
   name: 'exports',
@@ -111,11 +107,11 @@ export const exportsModule: AuditModule = {
       auditExportSchedules: can(AuditPermission.EXPORT),
     },
     Mutation: {
-      startAuditExport: exportWhole,
+      startAuditExport: can(AuditPermission.EXPORT),
       cancelAuditExport: can(AuditPermission.EXPORT),
-      createAuditExportSchedule: exportWhole,
+      createAuditExportSchedule: can(AuditPermission.EXPORT),
       deleteAuditExportSchedule: can(AuditPermission.EXPORT),
-      runAuditExportSchedule: exportWhole,
+      runAuditExportSchedule: can(AuditPermission.EXPORT),
     },
     Subscription: { auditExportProgress: can(AuditPermission.EXPORT) },
   },
@@ -123,6 +119,7 @@ export const exportsModule: AuditModule = {
   migrations: [
     { name: 'Migration20261202100000_exports', class: Migration20261202100000Exports },
     { name: 'Migration20261202110000_export_schedules', class: Migration20261202110000ExportSchedules },
+    { name: 'Migration20261202120000_export_masking', class: Migration20261202120000ExportMasking },
   ],
   settings: exportSettings,
   routes: downloadRoutes,

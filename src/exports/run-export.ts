@@ -5,6 +5,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { toDate } from '../db/timestamps';
+import { revivedRedaction } from '../events/redaction';
 import { reviveFilter } from '../saved-filters/saved-filter-codec';
 import type { ObjectStore, StoredObject } from '../storage/object-store';
 import { exportCopySql, estimateRows, type ExportQuery } from './export-query';
@@ -39,6 +40,10 @@ export interface ExportManifest {
   includeMetadata: boolean;
   includeArchived: boolean;
   criteria: ExportRow['criteria'];
+  /** True when its requester lacked READ_PERSONAL_DATA: personal values are null and named in `redactedFields`. */
+  personalDataMasked: boolean;
+  /** The fields of each entity type masked in `changes` (the tenant's marks when it was asked); null when whole. */
+  maskedPersonalFields: ExportRow['redaction'];
   objectKey: string;
   rowCount: number;
   bytes: number;
@@ -62,6 +67,7 @@ export function queryOf(row: ExportRow): ExportQuery {
     },
     headSequence: row.head_sequence,
     includeMetadata: row.include_metadata,
+    redaction: revivedRedaction(row.redaction),
   };
 }
 
@@ -121,6 +127,8 @@ async function withManifest(
     includeMetadata: row.include_metadata,
     includeArchived: row.include_archived,
     criteria: row.criteria,
+    personalDataMasked: row.redaction !== null,
+    maskedPersonalFields: row.redaction,
     objectKey: file.key,
     rowCount,
     bytes: file.bytes,
