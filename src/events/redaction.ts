@@ -132,11 +132,23 @@ export function redactEvent<T extends AuditEventNode>(event: T, redaction: Redac
   const ipAddress = hide(event.ipAddress, REDACTED.ipAddress);
   const userAgent = hide(event.userAgent, REDACTED.userAgent);
   const location = hide(event.location, REDACTED.location);
-  const personal = event.entityType ? redaction.personalFields.get(event.entityType) : undefined;
-  const changes = event.changes.map((change) => {
+  const changes = redactChanges(event.entityType, event.changes, redaction, (field) =>
+    redacted.push(REDACTED.changes(field)),
+  );
+  return { ...event, actor, ipAddress, userAgent, location, changes, redactedFields: redacted };
+}
+
+/** Changes of an `entityType` record as a caller under `redaction` sees them; `hidden` hears each masked field. */
+export function redactChanges<C extends { field: string }>(
+  entityType: string | null,
+  changes: readonly C[],
+  redaction: Redaction | null,
+  hidden: (field: string) => void = () => undefined,
+): Array<C | { field: string; oldValue: null; newValue: null }> {
+  const personal = redaction && entityType ? redaction.personalFields.get(entityType) : undefined;
+  return changes.map((change) => {
     if (!isPersonalField(personal, change.field)) return change;
-    redacted.push(REDACTED.changes(change.field));
+    hidden(change.field);
     return { field: change.field, oldValue: null, newValue: null };
   });
-  return { ...event, actor, ipAddress, userAgent, location, changes, redactedFields: redacted };
 }
