@@ -7,6 +7,7 @@ import { AlertSubscriptionResolver } from './live/alert-subscription.resolver';
 import { Migration20261122110000Alerts } from './migrations/Migration20261122110000_alerts';
 import { Migration20261123100000WebhookDeliveryFailures } from './migrations/Migration20261123100000_webhook_delivery_failures';
 import { Migration20261201000000TenantLeadingKeysAlerts } from './migrations/Migration20261201000000_tenant_leading_keys_alerts';
+import { Migration20261202130000AlertMasking } from './migrations/Migration20261202130000_alert_masking';
 import { AlertRulesResolver } from './rules/alert-rules.resolver';
 import { AlertRuleSchema } from './rules/alert-rule.entity';
 import { AlertSchema } from './storage/alert.entity';
@@ -50,6 +51,7 @@ export const alertsModule: AuditModule = {
       name: 'Migration20261201000000_tenant_leading_keys_alerts',
       class: Migration20261201000000TenantLeadingKeysAlerts,
     },
+    { name: 'Migration20261202130000_alert_masking', class: Migration20261202130000AlertMasking },
   ],
   settings: alertSettings,
   start: startAlerts,

@@ -21,6 +21,7 @@ export interface SystemAlert {
   ruleKey: string;
   ruleName: string;
   severity: AlertSeverity;
+  /** Shown to every reader: it names no personal data. */
   summary: string;
   /** What the alert is about, e.g. `stream:<id>`. */
   groupKey: string;
@@ -62,6 +63,7 @@ export function systemAlertRaiser(knex: Knex, announce: AlertAnnouncer, raised: 
             groupKey: alert.groupKey,
             actorId: null,
             summary: alert.summary,
+            maskedSummary: alert.summary,
             events: alert.events,
             dedupeKey: alert.dedupeKey,
           },

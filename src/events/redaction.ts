@@ -35,6 +35,17 @@ export const REDACTED = {
   changes: (field: string) => `changes.${field}`,
 } as const;
 
+/** A redaction as stored with a job that applies it later (an export): entity type → personal fields. */
+export type StoredRedaction = Record<string, string[]>;
+
+export function storedRedaction(redaction: Redaction | null): StoredRedaction | null {
+  return redaction && Object.fromEntries([...redaction.personalFields].map(([type, fields]) => [type, [...fields]]));
+}
+
+export function revivedRedaction(stored: StoredRedaction | null): Redaction | null {
+  return stored && { personalFields: new Map(Object.entries(stored)) };
+}
+
 const PERSONAL_FIELDS = loaderKey('personal fields', (services, principal) =>
   services.get(PERSONAL_FIELD_SOURCE).of(principal.tenantId),
 );
@@ -122,11 +133,23 @@ export function redactEvent<T extends AuditEventNode>(event: T, redaction: Redac
   const ipAddress = hide(event.ipAddress, REDACTED.ipAddress);
   const userAgent = hide(event.userAgent, REDACTED.userAgent);
   const location = hide(event.location, REDACTED.location);
-  const personal = event.entityType ? redaction.personalFields.get(event.entityType) : undefined;
-  const changes = event.changes.map((change) => {
-    if (!isPersonalField(personal, change.field)) return change;
-    if (!redacted.includes(REDACTED.changes(change.field))) redacted.push(REDACTED.changes(change.field));
-    return { field: change.field, oldValue: null, newValue: null };
+  const changes = redactChanges(event.entityType, event.changes, redaction, (field) => {
+    if (!redacted.includes(REDACTED.changes(field))) redacted.push(REDACTED.changes(field));
   });
   return { ...event, actor, ipAddress, userAgent, location, changes, redactedFields: redacted };
+}
+
+/** Changes of an `entityType` record as a caller under `redaction` sees them; `hidden` hears each masked field. */
+export function redactChanges<C extends { field: string }>(
+  entityType: string | null,
+  changes: readonly C[],
+  redaction: Redaction | null,
+  hidden: (field: string) => void = () => undefined,
+): Array<C | { field: string; oldValue: null; newValue: null }> {
+  const personal = redaction && entityType ? redaction.personalFields.get(entityType) : undefined;
+  return changes.map((change) => {
+    if (!isPersonalField(personal, change.field)) return change;
+    hidden(change.field);
+    return { field: change.field, oldValue: null, newValue: null };
+  });
 }

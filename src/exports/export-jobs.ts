@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { encodeCommitNotice } from '../live/commit-notice';
+import type { StoredRedaction } from '../events/redaction';
 import type { EventCriteria } from '../reading/apply-criteria';
 import type { ExportFormat } from './export.types';
 import { ExportStatus } from './export.types';
@@ -16,6 +17,8 @@ export interface ExportRow {
   include_metadata: boolean;
   include_archived: boolean;
   criteria: EventCriteria;
+  /** What its requester could not see when it asked; null: the file is whole. */
+  redaction: StoredRedaction | null;
   head_sequence: string;
   head_hash: string | null;
   status: ExportStatus;
@@ -49,6 +52,7 @@ export type NewExport = Pick<
   | 'include_metadata'
   | 'include_archived'
   | 'criteria'
+  | 'redaction'
   | 'created_by'
   | 'created_by_email'
   | 'created_by_role'
@@ -66,6 +70,7 @@ export async function insertExport(knex: Knex, fields: NewExport): Promise<Expor
     .insert({
       ...fields,
       criteria: JSON.stringify(fields.criteria),
+      redaction: fields.redaction && JSON.stringify(fields.redaction),
       status: ExportStatus.PENDING,
       head_sequence: knex.raw(
         'coalesce((SELECT last_sequence FROM audit_log_heads WHERE tenant_id = ?), 0)',

@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { escapeLiteral } from 'pg';
 import { textArrayLiteral } from '../db/copy-rows';
+import { REDACTED, storedRedaction, type Redaction } from '../events/redaction';
 import { applyCriteria, type EventCriteria } from '../reading/apply-criteria';
 import { ARCHIVED_TABLE, EXPORTED_COLUMNS } from './archived-rows';
 import { ExportFormat } from './export.types';
@@ -8,19 +9,61 @@ import { ExportFormat } from './export.types';
 const ISO_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_INSTANT})`;
 
+/** The columns that hold personal data, as exported to a reader who may see them. */
+const WHOLE = {
+  actorEmail: 'e.actor_email',
+  ipAddress: 'host(e.ip_address)',
+  userAgent: 'e.user_agent',
+  location: 'e.location',
+  changes: 'e.changes',
+  redactedFields: `'[]'::jsonb`,
+};
+
+/** True for a change `c` of a field the masking's marks (`masking.marks`: entity type → fields) call personal. */
+const PERSONAL_CHANGE = `EXISTS (SELECT 1 FROM jsonb_array_elements_text(masking.marks -> e.entity_type) p
+  WHERE c->>'field' = p OR starts_with(c->>'field', p || '.'))`;
+
+/** The changes of the event one by one, in their order, as `c` numbered `n`. */
+const EACH_CHANGE = `jsonb_array_elements(e.changes) WITH ORDINALITY AS x(c, n)`;
+
+/**
+ * The same columns as a reader without READ_PERSONAL_DATA sees them (redactEvent, in SQL): personal
+ * values null and named in `redactedFields`, in redactEvent's order. Only events of an entity type
+ * with marks have their changes taken apart.
+ */
+const MASKED = {
+  actorEmail: 'NULL::text',
+  ipAddress: 'NULL::text',
+  userAgent: 'NULL::text',
+  location: 'NULL::jsonb',
+  changes: `CASE WHEN masking.marks -> e.entity_type IS NULL THEN e.changes ELSE (
+    SELECT coalesce(jsonb_agg(CASE WHEN ${PERSONAL_CHANGE}
+      THEN jsonb_build_object('field', c->'field', 'oldValue', NULL, 'newValue', NULL) ELSE c END ORDER BY n), '[]')
+    FROM ${EACH_CHANGE}) END`,
+  redactedFields: `to_jsonb(array_remove(ARRAY[
+      CASE WHEN e.actor_email IS NOT NULL THEN '${REDACTED.actorEmail}' END,
+      CASE WHEN e.ip_address IS NOT NULL THEN '${REDACTED.ipAddress}' END,
+      CASE WHEN e.user_agent IS NOT NULL THEN '${REDACTED.userAgent}' END,
+      CASE WHEN jsonb_typeof(e.location) IS DISTINCT FROM 'null' AND e.location IS NOT NULL THEN '${REDACTED.location}' END
+    ], NULL)) || CASE WHEN masking.marks -> e.entity_type IS NULL THEN '[]'::jsonb ELSE (
+      SELECT coalesce(jsonb_agg('${REDACTED.changes('')}' || (c->>'field') ORDER BY n), '[]')
+      FROM ${EACH_CHANGE} WHERE ${PERSONAL_CHANGE}) END`,
+};
+
 /**
  * The field names of `AuditEvent`, in its order: CSV headers flatten `actor` as `actor.id`, ...;
  * JSON nests it. Instants print as the DateTime scalar does (milliseconds, cut, UTC).
  */
-function eventSelect(includeMetadata: boolean, nested: boolean): string {
+function eventSelect(includeMetadata: boolean, nested: boolean, masked: boolean): string {
+  const column = masked ? MASKED : WHOLE;
   const actor = nested
     ? [
-        `json_build_object('id', e.actor_id, 'email', e.actor_email, 'role', e.actor_role, ` +
+        `json_build_object('id', e.actor_id, 'email', ${column.actorEmail}, 'role', e.actor_role, ` +
           `'type', e.actor_type, 'impersonatorId', e.impersonator_id) AS "actor"`,
       ]
     : [
         'e.actor_id AS "actor.id"',
-        'e.actor_email AS "actor.email"',
+        `${column.actorEmail} AS "actor.email"`,
         'e.actor_role AS "actor.role"',
         'e.actor_type AS "actor.type"',
         'e.impersonator_id AS "actor.impersonatorId"',
@@ -36,13 +79,14 @@ function eventSelect(includeMetadata: boolean, nested: boolean): string {
     'e.category',
     'e.entity_type AS "entityType"',
     'e.entity_id AS "entityId"',
-    'e.changes',
+    `${column.changes} AS "changes"`,
     'e.source',
-    'host(e.ip_address) AS "ipAddress"',
-    ...(includeMetadata ? ['e.user_agent AS "userAgent"'] : []),
+    `${column.ipAddress} AS "ipAddress"`,
+    ...(includeMetadata ? [`${column.userAgent} AS "userAgent"`] : []),
     'e.session_id AS "sessionId"',
-    'e.location',
+    `${column.location} AS "location"`,
     ...(includeMetadata ? ['e.metadata'] : []),
+    `${column.redactedFields} AS "redactedFields"`,
   ].join(', ');
 }
 
@@ -69,6 +113,8 @@ export interface ExportQuery {
   includeMetadata: boolean;
   /** Also the archived events, staged in ARCHIVED_TABLE on the export's connection (`stageArchivedRows`). */
   includeArchived: boolean;
+  /** What the requester could not see when it asked (null: everything): masked in every format. */
+  redaction: Redaction | null;
 }
 
 const NEWEST_FIRST = [
@@ -86,9 +132,17 @@ function liveRows(knex: Knex, query: ExportQuery, columns: Knex.Raw): Knex.Query
   return applyCriteria(qb, query.criteria);
 }
 
+/** The exported fields of the rows `e` of `from`, masked as the query's redaction says, newest first. */
+function exportedFields(knex: Knex, query: ExportQuery, nested: boolean, from: Knex.QueryBuilder): Knex.QueryBuilder {
+  const marks = storedRedaction(query.redaction);
+  if (marks) from.crossJoin(knex.raw('(SELECT ?::jsonb AS marks) AS masking', [JSON.stringify(marks)]));
+  return from.orderBy([...NEWEST_FIRST]);
+}
+
 /** The matching live events, newest first like `auditEvents`. */
 export function selectExportRows(knex: Knex, query: ExportQuery, nested: boolean): Knex.QueryBuilder {
-  return liveRows(knex, query, knex.raw(eventSelect(query.includeMetadata, nested))).orderBy([...NEWEST_FIRST]);
+  const fields = knex.raw(eventSelect(query.includeMetadata, nested, query.redaction !== null));
+  return exportedFields(knex, query, nested, liveRows(knex, query, fields));
 }
 
 /**
@@ -98,10 +152,10 @@ export function selectExportRows(knex: Knex, query: ExportQuery, nested: boolean
 function selectWithArchived(knex: Knex, query: ExportQuery, nested: boolean): Knex.QueryBuilder {
   const columns = EXPORTED_COLUMNS.join(', ');
   const live = liveRows(knex, query, knex.raw(EXPORTED_COLUMNS.map((column) => `e.${column}`).join(', ')));
-  return knex
-    .select(knex.raw(eventSelect(query.includeMetadata, nested)))
-    .from(knex.raw(`(? UNION ALL SELECT ${columns} FROM ${ARCHIVED_TABLE}) AS e`, [live]))
-    .orderBy([...NEWEST_FIRST]);
+  const merged = knex
+    .select(knex.raw(eventSelect(query.includeMetadata, nested, query.redaction !== null)))
+    .from(knex.raw(`(? UNION ALL SELECT ${columns} FROM ${ARCHIVED_TABLE}) AS e`, [live]));
+  return exportedFields(knex, query, nested, merged);
 }
 
 /**

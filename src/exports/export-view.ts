@@ -2,8 +2,16 @@ import { toDate } from '../db/timestamps';
 import type { ExportRow } from './export-jobs';
 import { ExportStatus, type AuditExport } from './export.types';
 
-/** The export as the API shows it; the link only while its file can be downloaded. */
-export function toAuditExport(row: ExportRow, link: (row: ExportRow) => string | null): AuditExport {
+/**
+ * The export as the API shows it; the link only while its file can be downloaded, and only to a
+ * viewer who may read what it holds (a whole export's file is not for a viewer shown masked events).
+ */
+export function toAuditExport(
+  row: ExportRow,
+  link: (row: ExportRow) => string | null,
+  viewerSeesPersonalData: boolean,
+): AuditExport {
+  const downloadable = row.status === ExportStatus.SUCCEEDED && (viewerSeesPersonalData || row.redaction !== null);
   return {
     id: row.id,
     format: row.format,
@@ -13,7 +21,8 @@ export function toAuditExport(row: ExportRow, link: (row: ExportRow) => string |
     rowsTotal: row.rows_total === null ? null : Number(row.rows_total),
     bytes: row.bytes === null ? null : Number(row.bytes),
     sha256: row.sha256,
-    downloadUrl: row.status === ExportStatus.SUCCEEDED ? link(row) : null,
+    downloadUrl: downloadable ? link(row) : null,
+    personalDataMasked: row.redaction !== null,
     createdAt: toDate(row.created_at),
     createdBy: row.created_by,
     finishedAt: row.finished_at === null ? null : toDate(row.finished_at),

@@ -35,7 +35,7 @@ export interface ExportWorkerOptions {
   afterSuccess?: (row: ExportRow) => Promise<void>;
 }
 
-/** The admin who asked for an export, as the actor of its EXPORT event. */
+/** Who asked for an export, as the actor of its EXPORT event. */
 function requesterOf(row: ExportRow): Principal {
   return {
     subject: row.created_by,
@@ -185,6 +185,7 @@ export class ExportWorker {
             format: row.format,
             gzip: row.gzip,
             includeMetadata: row.include_metadata,
+            personalDataMasked: row.redaction !== null,
             criteria: row.criteria,
             sha256: outcome.file.sha256,
             bytes: outcome.file.bytes,

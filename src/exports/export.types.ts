@@ -43,11 +43,19 @@ export class AuditExport {
   sha256!: string | null;
   @Field(() => String, {
     nullable: true,
-    description: 'Absolute, signed, valid 10 minutes, new at each read; null until the export succeeded.',
+    description:
+      'Absolute, signed, valid 10 minutes, new at each read; null until the export succeeded, and for a ' +
+      'whole export (`personalDataMasked: false`) when the reader lacks READ_PERSONAL_DATA.',
   })
   downloadUrl!: string | null;
+  @Field(() => Boolean, {
+    description:
+      'True when its requester lacked READ_PERSONAL_DATA: personal values are null in the file and named in each ' +
+      'event’s `redactedFields`.',
+  })
+  personalDataMasked!: boolean;
   @Field(() => DateTimeScalar) createdAt!: Date;
-  @Field(() => ID, { description: 'The admin who asked for it.' }) createdBy!: string;
+  @Field(() => ID, { description: 'Who asked for it (a schedule’s creator for its runs).' }) createdBy!: string;
   @Field(() => DateTimeScalar, { nullable: true }) finishedAt!: Date | null;
   @Field(() => DateTimeScalar, { nullable: true, description: 'When its file is deleted.' }) expiresAt!: Date | null;
   @Field(() => String, { nullable: true }) error!: string | null;

@@ -4,6 +4,7 @@ import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
 import { AuditPermission } from '../auth/permissions';
 import { AuditError, ErrorCode } from '../errors';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
+import { PERSONAL_FIELD_SOURCE } from '../events/redaction';
 import { PostgresFanout } from '../live/postgres-fanout';
 import { ARCHIVE_GENERATION, ARCHIVE_SEARCH } from '../reading/archive-search';
 import { OBJECT_STORE } from '../storage/object-store';
@@ -21,6 +22,7 @@ import { ExportSchedulesResolver } from './schedules/schedules.resolver';
 import { Migration20261202110000ExportSchedules } from './migrations/Migration20261202110000_export_schedules';
 import { Migration20261202100000Exports } from './migrations/Migration20261202100000_exports';
 import { Migration20261202120000ExportScheduleHostKey } from './migrations/Migration20261202120000_export_schedule_host_key';
+import { Migration20261202130000ExportMasking } from './migrations/Migration20261202130000_export_masking';
 
 async function startExports({ config, db, services, logger }: ModuleRuntime): Promise<RunningModule> {
   const settings = config.settings.of(exportSettings);
@@ -47,7 +49,7 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
           maxRowsPerSecond: settings.EXPORT_MAX_ROWS_PER_SECOND,
           archive: { search: services.get(ARCHIVE_SEARCH), generation: services.get(ARCHIVE_GENERATION) },
           keys: services.get(SIGNING_KEYS),
-          runDueSchedules: () => runDueSchedules(db.knex),
+          runDueSchedules: () => runDueSchedules(db.knex, services.get(PERSONAL_FIELD_SOURCE)),
           afterSuccess: (row) =>
             deliverExport(
               {
@@ -99,12 +101,6 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
   };
 }
 
-/**
- * Exports are written by PostgreSQL's COPY, past the per-field masking of GraphQL reads: until
- * they mask personal data themselves, writing one needs READ_PERSONAL_DATA too.
- */
-const exportWhole = can(AuditPermission.EXPORT, AuditPermission.READ_PERSONAL_DATA);
-
 /** Exports of the log to the object store, their progress, and their signed downloads. */
 export const exportsModule: AuditModule = {
   name: 'exports',
@@ -116,11 +112,11 @@ export const exportsModule: AuditModule = {
       auditExportSchedules: can(AuditPermission.EXPORT),
     },
     Mutation: {
-      startAuditExport: exportWhole,
+      startAuditExport: can(AuditPermission.EXPORT),
       cancelAuditExport: can(AuditPermission.EXPORT),
-      createAuditExportSchedule: exportWhole,
+      createAuditExportSchedule: can(AuditPermission.EXPORT),
       deleteAuditExportSchedule: can(AuditPermission.EXPORT),
-      runAuditExportSchedule: exportWhole,
+      runAuditExportSchedule: can(AuditPermission.EXPORT),
     },
     Subscription: { auditExportProgress: can(AuditPermission.EXPORT) },
   },
@@ -129,6 +125,7 @@ export const exportsModule: AuditModule = {
     { name: 'Migration20261202100000_exports', class: Migration20261202100000Exports },
     { name: 'Migration20261202110000_export_schedules', class: Migration20261202110000ExportSchedules },
     { name: 'Migration20261202120000_export_schedule_host_key', class: Migration20261202120000ExportScheduleHostKey },
+    { name: 'Migration20261202130000_export_masking', class: Migration20261202130000ExportMasking },
   ],
   settings: exportSettings,
   routes: downloadRoutes,

@@ -16,9 +16,11 @@ import { tenantOf, type RequestContext } from '../core/context';
 import { AuditError, BadUserInputError, ErrorCode, NotFoundError } from '../errors';
 import { parseUuidArgument } from '../ids';
 import type { LiveContext } from '../live/live-operation';
+import { redactionOf, storedRedaction } from '../events/redaction';
 import { decodeCursor, encodeCursor } from '../reading/cursor';
 import { toEventFilter } from '../reading/filter.input';
 import { checkPageArgs } from '../reading/page';
+import { checkCriteriaVisible } from '../reading/personal-criteria';
 import { savedCriteriaOf } from '../reading/saved-criteria';
 import { checkSavedCriteria } from '../saved-filters/saved-filter-codec';
 import { announceExport, cancelExport, findExport, insertExport, listExports, type ExportRow } from './export-jobs';
@@ -26,12 +28,17 @@ import { toAuditExport } from './export-view';
 import { AuditExport, AuditExportConnection, AuditExportInput, ExportFormat } from './export.types';
 import { EXPORTS } from './exports-runtime';
 
-function view(context: RequestContext, row: ExportRow): AuditExport {
+/** The export as the caller sees it (see toAuditExport). */
+export async function exportView(context: RequestContext, row: ExportRow): Promise<AuditExport> {
   const runtime = context.services.get(EXPORTS);
-  return toAuditExport(row, (exported) => runtime.downloadLink(exported, context.origin));
+  const seesPersonalData = (await redactionOf(context)) === null;
+  return toAuditExport(row, (exported) => runtime.downloadLink(exported, context.origin), seesPersonalData);
 }
 
-/** Queues an export for the caller (behind its permission rule); shared by GraphQL and REST. */
+/**
+ * Queues an export for the caller (behind its permission rule); shared by GraphQL and REST. It is
+ * masked as the caller's reads are now, and criteria that would match on what is masked are refused.
+ */
 export async function startExport(context: RequestContext, input: AuditExportInput): Promise<AuditExport> {
   const admin = context.auth.principal!;
   const filter = toEventFilter(input.filter);
@@ -42,6 +49,8 @@ export async function startExport(context: RequestContext, input: AuditExportInp
   if (input.format === ExportFormat.PDF && input.includeArchived)
     throw new BadUserInputError('input.includeArchived', 'a PDF report covers the live events only');
   const saved = (await savedCriteriaOf(context, input.savedFilterId, 'input.savedFilterId')) ?? null;
+  const redaction = await redactionOf(context);
+  checkCriteriaVisible({ filter, search, saved }, redaction, 'input.');
   const { knex } = context.services;
   const row = await insertExport(knex, {
     tenant_id: admin.tenantId,
@@ -51,25 +60,27 @@ export async function startExport(context: RequestContext, input: AuditExportInp
     include_metadata: input.includeMetadata ?? true,
     include_archived: input.includeArchived ?? false,
     criteria: { filter, search, saved },
+    redaction: storedRedaction(redaction),
     created_by: admin.subject,
     created_by_email: admin.email,
     created_by_role: admin.role,
   });
   await announceExport(knex, admin.tenantId);
   context.services.get(EXPORTS).wakeWorker();
-  return view(context, row);
+  return exportView(context, row);
 }
 
 /** One export of the caller's tenant, or null. */
 export async function readExport(context: RequestContext, id: string): Promise<AuditExport | null> {
   const row = await findExport(context.services.reads, tenantOf(context), parseUuidArgument('id', id));
-  return row ? view(context, row) : null;
+  return row ? exportView(context, row) : null;
 }
 
 @Resolver(() => AuditExport)
 export class ExportsResolver {
   @Mutation(() => AuditExport, {
-    description: 'Queues an export of the events `auditEvents` would list for the same criteria (ADMIN only).',
+    description:
+      'Queues an export of the events `auditEvents` would list for the same criteria, masked as they are for the caller.',
   })
   startAuditExport(
     @Ctx() context: RequestContext,
@@ -88,7 +99,7 @@ export class ExportsResolver {
     const row = (await cancelExport(knex, tenantId, exportId)) ?? (await findExport(knex, tenantId, exportId));
     if (!row) throw new NotFoundError('id', 'export');
     await announceExport(knex, tenantId);
-    return view(context, row);
+    return exportView(context, row);
   }
 
   @Query(() => AuditExport, { nullable: true, description: 'One export of the tenant, or null.' })
@@ -105,23 +116,25 @@ export class ExportsResolver {
     const page = checkPageArgs({ first, after: null });
     const cursor = after == null ? null : decodeCursor(after);
     const rows = await listExports(context.services.reads, tenantOf(context), page.first, cursor);
-    const edges = rows.slice(0, page.first).map((row) => ({
-      cursor: encodeCursor({ occurredUs: row.created_us, id: row.id }),
-      node: view(context, row),
-    }));
+    const edges = await Promise.all(
+      rows.slice(0, page.first).map(async (row) => ({
+        cursor: encodeCursor({ occurredUs: row.created_us, id: row.id }),
+        node: await exportView(context, row),
+      })),
+    );
     return { edges, pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
   @Subscription(() => AuditExport, {
     subscribe: subscribeToProgress,
-    description: 'The export now, then each change of its progress or status, until it ends (ADMIN only).',
+    description: 'The export now, then each change of its progress or status, until it ends.',
   })
   auditExportProgress(
     @Root() row: ExportRow,
     @Ctx() context: RequestContext,
     @Arg('id', () => ID) _id: string,
-  ): AuditExport {
-    return view(context, row);
+  ): Promise<AuditExport> {
+    return exportView(context, row);
   }
 }
 

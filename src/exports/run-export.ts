@@ -8,6 +8,7 @@ import { signDocument, type Signed } from '../checkpoints/signed-document';
 import type { SigningKeys } from '../checkpoints/signing-keys';
 import { toDate } from '../db/timestamps';
 import type { ArchiveGeneration, ArchiveSearch } from '../reading/archive-search';
+import { revivedRedaction } from '../events/redaction';
 import { reviveFilter } from '../saved-filters/saved-filter-codec';
 import type { ObjectStore, StoredObject } from '../storage/object-store';
 import { stageArchivedRows } from './archived-rows';
@@ -50,6 +51,10 @@ export interface ExportManifestFields extends Record<string, unknown> {
   includeMetadata: boolean;
   includeArchived: boolean;
   criteria: ExportRow['criteria'];
+  /** True when its requester lacked READ_PERSONAL_DATA: personal values are null and named in `redactedFields`. */
+  personalDataMasked: boolean;
+  /** The fields of each entity type masked in `changes` (the tenant's marks when it was asked); null when whole. */
+  maskedPersonalFields: ExportRow['redaction'];
   objectKey: string;
   rowCount: number;
   bytes: number;
@@ -76,6 +81,7 @@ export function queryOf(row: ExportRow): ExportQuery {
     headSequence: row.head_sequence,
     includeMetadata: row.include_metadata,
     includeArchived: row.include_archived,
+    redaction: revivedRedaction(row.redaction),
   };
 }
 
@@ -161,6 +167,8 @@ async function withManifest(
     includeMetadata: row.include_metadata,
     includeArchived: row.include_archived,
     criteria: row.criteria,
+    personalDataMasked: row.redaction !== null,
+    maskedPersonalFields: row.redaction,
     objectKey: file.key,
     rowCount,
     bytes: file.bytes,

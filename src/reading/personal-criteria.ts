@@ -46,8 +46,17 @@ export function personalTermOf(query: SearchQuery, redaction: Redaction): string
   return null;
 }
 
-/** @throws PersonalSearchForbiddenError naming `filter.ip`, `search` or `savedFilterId` under a redaction. */
-export function checkCriteriaVisible(criteria: EventCriteria, redaction: Redaction | null, filterArgument = 'filter') {
+/** @throws PersonalSearchForbiddenError naming `argument` when `search` would match on what `redaction` masks. */
+export function checkSearchVisible(search: string | null | undefined, redaction: Redaction | null, argument: string) {
+  const found = redaction && search ? personalTermOf(parseSearchArgument(search, argument), redaction) : null;
+  if (found) throw new PersonalSearchForbiddenError(argument, found);
+}
+
+/**
+ * @throws PersonalSearchForbiddenError naming `filter.ip`, `search` or `savedFilterId` (after
+ * `argumentPrefix`, as `input.`) under a redaction.
+ */
+export function checkCriteriaVisible(criteria: EventCriteria, redaction: Redaction | null, argumentPrefix = '') {
   if (!redaction) return;
   const check = (
     ip: string | undefined,
@@ -56,9 +65,9 @@ export function checkCriteriaVisible(criteria: EventCriteria, redaction: Redacti
     searchArgument: string,
   ) => {
     if (ip?.trim()) throw new PersonalSearchForbiddenError(ipArgument, 'an IP address filter');
-    const found = search ? personalTermOf(parseSearchArgument(search, searchArgument), redaction) : null;
-    if (found) throw new PersonalSearchForbiddenError(searchArgument, found);
+    checkSearchVisible(search, redaction, searchArgument);
   };
-  check(criteria.filter?.ip, criteria.search, `${filterArgument}.ip`, 'search');
-  if (criteria.saved) check(criteria.saved.filter.ip, criteria.saved.search, 'savedFilterId', 'savedFilterId');
+  const savedFilterId = `${argumentPrefix}savedFilterId`;
+  check(criteria.filter?.ip, criteria.search, `${argumentPrefix}filter.ip`, `${argumentPrefix}search`);
+  if (criteria.saved) check(criteria.saved.filter.ip, criteria.saved.search, savedFilterId, savedFilterId);
 }

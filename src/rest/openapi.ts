@@ -271,6 +271,11 @@ export function openApiDocument(): Record<string, unknown> {
               },
             },
             metadata: {},
+            redactedFields: {
+              type: 'array',
+              items: { type: 'string' },
+              description: 'The personal fields the caller may not see (READ_PERSONAL_DATA), their values null.',
+            },
           },
         },
         EventPage: {

@@ -5,7 +5,7 @@ import type { RequestContext } from '../core/context';
 const EVENT = `id tenantId sequence occurredAt recordedAt
   actor { id email role type impersonatorId } action category entityType entityId
   changes { field oldValue newValue } source ipAddress userAgent sessionId
-  location { country region city latitude longitude } metadata`;
+  location { country region city latitude longitude } metadata redactedFields`;
 
 const EXPORT = `id format status gzip rowsWritten rowsTotal bytes sha256 downloadUrl createdAt createdBy finishedAt expiresAt error`;
 

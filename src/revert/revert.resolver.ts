@@ -3,6 +3,7 @@ import { tenantOf, type RequestContext } from '../core/context';
 import { parseUuidArgument } from '../ids';
 import { recordAdminEvent } from '../events/admin-event';
 import { AuditAction } from '../events/enums';
+import { redactChanges, redactEvent, redactionOf } from '../events/redaction';
 import { writerOf } from '../events/record-events';
 import { NotFoundError } from '../errors';
 import { findEvent } from '../reading/event-reader';
@@ -63,6 +64,12 @@ export class RevertResolver {
       { revertOf: event.id, fields: plan.fields.map((f) => f.field), forced: force },
       'audit change reverted',
     );
-    return { event: recorded, revertedFields, forced: plan.later.length > 0 };
+    // The revert is done whatever the caller may read; what it is shown of it is masked like any read.
+    const redaction = await redactionOf(context);
+    return {
+      event: redactEvent(recorded, redaction),
+      revertedFields: redactChanges(event.entityType, revertedFields, redaction),
+      forced: plan.later.length > 0,
+    };
   }
 }

@@ -22,6 +22,8 @@ export interface StreamEntity {
   endpoint: string;
   format: StreamFormat;
   match: string | null;
+  /** Delivered masked (as to a reader without READ_PERSONAL_DATA): asked for, or its last editor lacked that permission. */
+  maskPersonalData: boolean;
   enabled: boolean;
   /** Ciphertext (StreamSecrets), never the secret. */
   secret: string | null;
@@ -51,6 +53,7 @@ export const StreamSchema = new EntitySchema<StreamEntity>({
     endpoint: { type: 'text' },
     format: { type: 'text' },
     match: { type: 'text', nullable: true },
+    maskPersonalData: { type: 'boolean', default: false },
     enabled: { type: 'boolean' },
     secret: { type: 'text', nullable: true },
     options: { type: 'json' },

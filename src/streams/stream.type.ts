@@ -43,6 +43,12 @@ export class AuditStream {
   @Field(() => StreamFormat) format!: StreamFormat;
   @Field(() => String, { nullable: true, description: 'Which events, in the search syntax; null: all.' })
   match!: string | null;
+  @Field(() => Boolean, {
+    description:
+      'Events are delivered masked, as a reader without READ_PERSONAL_DATA sees them (personal values null, named in ' +
+      '`redactedFields`).',
+  })
+  maskPersonalData!: boolean;
   @Field(() => Boolean) enabled!: boolean;
   @Field(() => StreamStatus) status!: StreamStatus;
   @Field(() => String, {
@@ -72,6 +78,13 @@ export class AuditStreamInput {
   @Field(() => StreamFormat, { defaultValue: StreamFormat.NATIVE, nullable: true }) format?: StreamFormat | null;
   @Field(() => String, { nullable: true, description: 'The search syntax; null streams everything.' })
   match?: string | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Deliver events masked as for a reader without READ_PERSONAL_DATA. Default (null): masked when the caller lacks ' +
+      'READ_PERSONAL_DATA, whole otherwise; false by such a caller is FORBIDDEN.',
+  })
+  maskPersonalData?: boolean | null;
   @Field(() => String, {
     nullable: true,
     description: 'Write-only: the sink’s token or key, or the webhook’s HMAC key. Omitted on update: kept.',

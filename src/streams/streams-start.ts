@@ -1,3 +1,4 @@
+import { PERSONAL_FIELD_SOURCE } from '../events/redaction';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
@@ -51,6 +52,7 @@ export async function startStreams({ config: app, db, services, bus, logger }: M
     {
       knex: db.knex,
       reads: services.reads,
+      personalFields: { of: (tenantId) => services.get(PERSONAL_FIELD_SOURCE).of(tenantId) },
       state,
       config,
       secrets,

@@ -2,6 +2,7 @@ import { can } from '../auth/rules';
 import { AuditPermission } from '../auth/permissions';
 import type { AuditModule } from '../core/module';
 import { Migration20261201200000Streams } from './migrations/Migration20261201200000_streams';
+import { Migration20261202140000StreamMasking } from './migrations/Migration20261202140000_stream_masking';
 import { streamSettings } from './stream-settings';
 import { StreamSchema } from './stream.entity';
 import { AuditStreamsResolver } from './streams.resolver';
@@ -22,7 +23,10 @@ export const streamsModule: AuditModule = {
   },
   openTypes: ['AuditStream', 'AuditStreamOptions', 'StreamTestResult'],
   entities: [StreamSchema],
-  migrations: [{ name: 'Migration20261201200000_streams', class: Migration20261201200000Streams }],
+  migrations: [
+    { name: 'Migration20261201200000_streams', class: Migration20261201200000Streams },
+    { name: 'Migration20261202140000_stream_masking', class: Migration20261202140000StreamMasking },
+  ],
   settings: streamSettings,
   start: startStreams,
 };

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../core/context';
-import { BadUserInputError } from '../errors';
+import { AuditError, BadUserInputError, ErrorCode } from '../errors';
 import { withConfigChange } from '../events/config-change';
+import { redactionOf } from '../events/redaction';
 import { tenantHead } from '../live/read-new-events';
 import { keepStoredCredentials } from '../net/outbound-url';
+import { checkSearchVisible } from '../reading/personal-criteria';
 import { testStream } from './stream-test';
 import { streamLag } from './stream-lag';
 import { getStream, listStreams, streamSnapshot, toAuditStream } from './stream.repository';
@@ -15,6 +17,23 @@ import { checkStreamInput, SECRET_REQUIRED, type CheckedStreamInput } from './st
 import { STREAMS_RUNTIME } from './streams-runtime';
 
 const knexOf = (em: EntityManager): Knex => em.getTransactionContext<Knex.Transaction>() ?? em.getKnex();
+
+/**
+ * Whether the stream delivers masked events: as asked, else as the caller reads them. A caller
+ * without READ_PERSONAL_DATA can neither stream personal data nor select events by it.
+ * @throws AuditError FORBIDDEN naming `input.maskPersonalData` or `input.match`.
+ */
+async function streamMasking(context: RequestContext, input: AuditStreamInput, match: string | null): Promise<boolean> {
+  const redaction = await redactionOf(context);
+  if (redaction && input.maskPersonalData === false)
+    throw new AuditError(
+      ErrorCode.Forbidden,
+      'input.maskPersonalData: your role may not read personal data (READ_PERSONAL_DATA), so it may not stream it',
+      { argument: 'input.maskPersonalData' },
+    );
+  checkSearchVisible(match, redaction, 'input.match');
+  return input.maskPersonalData ?? redaction !== null;
+}
 
 /** Every change is stored with its CONFIG_CHANGE event, in one transaction; secrets go in sealed and never come out. */
 @Resolver()
@@ -32,6 +51,7 @@ export class AuditStreamsResolver {
   ): Promise<AuditStream> {
     const runtime = context.services.get(STREAMS_RUNTIME);
     const checked = await checkStreamInput(input, context.services.outbound, { creating: true });
+    const maskPersonalData = await streamMasking(context, input, checked.match);
     const tenantId = tenantOf(context);
     const stream = await withConfigChange(context, async (em) => {
       const id = randomUUID();
@@ -45,6 +65,7 @@ export class AuditStreamsResolver {
         endpoint: checked.endpoint,
         format: checked.format,
         match: checked.match,
+        maskPersonalData,
         enabled: checked.enabled,
         secret: checked.secret === undefined ? null : runtime.secrets.seal(checked.secret, tenantId, id),
         options: checked.options,
@@ -85,11 +106,13 @@ export class AuditStreamsResolver {
     const runtime = context.services.get(STREAMS_RUNTIME);
     // Before the transaction: no row stays locked while DNS answers.
     const checked = await checkStreamInput(input, context.services.outbound, { creating: false });
+    const maskPersonalData = await streamMasking(context, input, checked.match);
     const tenantId = tenantOf(context);
     const stream = await withConfigChange(context, async (em) => {
       const stored = await getStream(em, tenantId, id);
       const before = streamSnapshot(stored);
       this.apply(stored, checked, (secret) => runtime.secrets.seal(secret, tenantId, stored.id));
+      stored.maskPersonalData = maskPersonalData;
       return {
         result: stored,
         entityType: 'AuditStream',

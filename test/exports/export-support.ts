@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import type { TestServer } from '../support/server';
 import { waitUntil } from '../support/wait';
 
-export const EXPORT_FIELDS = `id format status gzip rowsWritten rowsTotal bytes sha256 downloadUrl createdAt createdBy finishedAt expiresAt error`;
+export const EXPORT_FIELDS = `id format status gzip rowsWritten rowsTotal bytes sha256 downloadUrl createdAt createdBy finishedAt expiresAt error personalDataMasked`;
 
 export const START_EXPORT = `mutation Start($input: AuditExportInput!) { startAuditExport(input: $input) { ${EXPORT_FIELDS} } }`;
 export const READ_EXPORT = `query Read($id: ID!) { auditExport(id: $id) { ${EXPORT_FIELDS} } }`;
@@ -12,7 +12,7 @@ export const CANCEL_EXPORT = `mutation Cancel($id: ID!) { cancelAuditExport(id: 
 export const EVENT_FIELDS = `id tenantId sequence occurredAt recordedAt
   actor { id email role type impersonatorId } action category entityType entityId
   changes { field oldValue newValue } source ipAddress userAgent sessionId
-  location { country region city latitude longitude } metadata`;
+  location { country region city latitude longitude } metadata redactedFields`;
 
 export interface ExportView {
   id: string;
@@ -23,6 +23,7 @@ export interface ExportView {
   sha256: string | null;
   downloadUrl: string | null;
   error: string | null;
+  personalDataMasked: boolean;
 }
 
 export async function startExport(
@@ -87,7 +88,7 @@ export async function download(url: string): Promise<{ status: number; headers: 
   return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
 }
 
-const JSON_COLUMNS = new Set(['changes', 'location', 'metadata']);
+const JSON_COLUMNS = new Set(['changes', 'location', 'metadata', 'redactedFields']);
 
 /** CSV records back as events shaped like `AuditEvent` (nulls: empty cells). */
 export function eventsFromCsv(body: Buffer): { header: string[]; events: Array<Record<string, any>> } {

@@ -171,4 +171,42 @@ describe('the permission matrix: each role × each guarded field, on HTTP, _enti
       }
       expect(outcomes).toEqual(expected);
     });
+
+  /** The REST endpoints, each with the permissions its GraphQL operation needs. */
+  const REST: Array<{ method: string; path: string; body?: unknown; needs: AuditPermission[] }> = [
+    { method: 'GET', path: '/v1/audit-trail', needs: [AuditPermission.READ_EVENTS] },
+    {
+      method: 'GET',
+      path: '/v1/audit-trail/00000000-0000-4000-8000-000000000000',
+      needs: [AuditPermission.READ_EVENTS],
+    },
+    { method: 'GET', path: '/v1/audit-trail/entity/Lead/l1', needs: [AuditPermission.READ_EVENTS] },
+    { method: 'GET', path: '/v1/audit-trail/stats', needs: [AuditPermission.READ_EVENTS] },
+    { method: 'POST', path: '/v1/audit-trail/exports', body: { format: 'CSV' }, needs: [AuditPermission.EXPORT] },
+    {
+      method: 'GET',
+      path: '/v1/audit-trail/exports/00000000-0000-4000-8000-000000000000',
+      needs: [AuditPermission.EXPORT],
+    },
+  ];
+
+  for (const caller of CALLERS)
+    it(`${caller.role}: REST allows exactly the endpoints its permissions open`, async () => {
+      const outcomes: string[] = [];
+      const expected: string[] = [];
+      for (const endpoint of REST) {
+        const response = await fetch(`${server.url}${endpoint.path}`, {
+          method: endpoint.method,
+          headers: { authorization: `Bearer ${tokens.get(caller.role)}`, 'content-type': 'application/json' },
+          body: endpoint.body === undefined ? undefined : JSON.stringify(endpoint.body),
+        });
+        const allowed =
+          caller.holds !== 'writer' &&
+          endpoint.needs.every((permission) => (caller.holds as Set<string>).has(permission));
+        const label = `${endpoint.method} ${endpoint.path}`;
+        outcomes.push(`${label}: ${response.status === 401 || response.status === 403 ? 'denied' : 'allowed'}`);
+        expected.push(`${label}: ${allowed ? 'allowed' : 'denied'}`);
+      }
+      expect(outcomes).toEqual(expected);
+    });
 });

@@ -17,6 +17,8 @@ export interface AlertCandidate {
   groupKey: string;
   actorId: string | null;
   summary: string;
+  /** The summary for readers without READ_PERSONAL_DATA: actors by id, no address, place or email. */
+  maskedSummary: string;
   events: AlertEventRef[];
   /** Unique per rule: the same candidate found again is stored once. */
   dedupeKey: string;
@@ -45,4 +47,11 @@ export const refOf = (event: Pick<AuditEvent, 'id' | 'occurredAt' | 'sequence'>)
   sequence: event.sequence,
 });
 
-export const describeActor = (event: Pick<AuditEvent, 'actor'>): string => event.actor.email ?? event.actor.id;
+/** The actor as a summary names it: by email when it has one, by id when personal data is masked. */
+export const describeActor = (event: Pick<AuditEvent, 'actor'>, masked: boolean): string =>
+  (masked ? null : event.actor.email) ?? event.actor.id;
+
+/** Both summaries of a candidate, from one sentence that knows whether it is masked. */
+export function summariesOf(say: (masked: boolean) => string): Pick<AlertCandidate, 'summary' | 'maskedSummary'> {
+  return { summary: say(false), maskedSummary: say(true) };
+}

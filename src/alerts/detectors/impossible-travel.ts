@@ -1,6 +1,6 @@
 import { toDate } from '../../db/timestamps';
 import type { GeoLocation } from '../../events/audit-event.type';
-import { describeActor, refOf, type AlertCandidate, type Detector } from './detection';
+import { describeActor, refOf, summariesOf, type AlertCandidate, type Detector } from './detection';
 import type { Place } from './geo-locator';
 import { distanceKm, MAX_TRAVEL_KMH, placeOf, travelSpeedKmh } from './travel-speed';
 
@@ -56,7 +56,11 @@ export const impossibleTravel: Detector = async (rule, { trx, tenantId, toSequen
         rule,
         groupKey: `actor:${event.actor.id}`,
         actorId: event.actor.id,
-        summary: `${describeActor(event)} logged in from ${other.place.label} and ${place.label} ${Math.round(distanceKm(place, other.place))} km and ${hours.toFixed(1)} h apart`,
+        ...summariesOf(
+          (masked) =>
+            `${describeActor(event, masked)} logged in from ${masked ? 'two places' : `${other.place.label} and ${place.label}`} ` +
+            `${Math.round(distanceKm(place, other.place))} km and ${hours.toFixed(1)} h apart`,
+        ),
         events: pair,
         dedupeKey: pair
           .map((item) => item.id)

@@ -1,4 +1,4 @@
-import { describeActor, refOf, type Detector } from './detection';
+import { describeActor, refOf, summariesOf, type Detector } from './detection';
 import { deviceFamily } from './device-family';
 
 /**
@@ -24,7 +24,7 @@ export const newDevice: Detector = async (rule, { trx, tenantId, toSequence, new
       rule,
       groupKey: `actor:${event.actor.id}`,
       actorId: event.actor.id,
-      summary: `${describeActor(event)} logged in from a new device (${family})`,
+      ...summariesOf((masked) => `${describeActor(event, masked)} logged in from a new device (${family})`),
       events: [refOf(event)],
       dedupeKey: event.id,
     });

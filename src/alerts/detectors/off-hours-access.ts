@@ -1,5 +1,5 @@
 import { DEFAULT_BUSINESS_HOURS, type BusinessHours } from '../rules/built-in-rules';
-import { describeActor, refOf, type Detector } from './detection';
+import { describeActor, refOf, summariesOf, type Detector } from './detection';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -32,7 +32,10 @@ export const offHoursAccess: Detector = async (rule, { newEvents }) => {
         rule,
         groupKey: `actor:${event.actor.id}`,
         actorId: event.actor.id,
-        summary: `${describeActor(event)} logged in outside business hours (${WEEKDAYS[day - 1]} ${time} ${hours.timeZone})`,
+        ...summariesOf(
+          (masked) =>
+            `${describeActor(event, masked)} logged in outside business hours (${WEEKDAYS[day - 1]} ${time} ${hours.timeZone})`,
+        ),
         events: [refOf(event)],
         dedupeKey: event.id,
       };

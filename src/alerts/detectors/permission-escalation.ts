@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../../events/audit-event.type';
-import { describeActor, refOf, type Detector } from './detection';
+import { describeActor, refOf, summariesOf, type Detector } from './detection';
 
 /** A role given as text, a list of roles, or an object holding them (`{ role: 'ADMIN' }`). */
 function grantsAdmin(value: unknown, depth = 0): boolean {
@@ -27,7 +27,7 @@ export const permissionEscalation: Detector = async (rule, { newEvents }) =>
         rule,
         groupKey: `actor:${event.actor.id}`,
         actorId: event.actor.id,
-        summary: `${describeActor(event)} granted ADMIN to ${target} (${field})`,
+        ...summariesOf((masked) => `${describeActor(event, masked)} granted ADMIN to ${target} (${field})`),
         events: [refOf(event)],
         dedupeKey: event.id,
       },

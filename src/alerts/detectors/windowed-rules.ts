@@ -4,7 +4,7 @@ import { SearchSyntaxError } from '../../search/errors';
 import { parseSearch } from '../../search/parse';
 import { AlertGroupBy } from '../alert-enums';
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
-import type { AlertCandidate, Detection, Detector } from './detection';
+import { summariesOf, type AlertCandidate, type Detection, type Detector } from './detection';
 import { findGroupHits, type GroupHit, type WindowSpec } from './windowed-query';
 
 const GROUP_SQL: Record<AlertGroupBy, string> = {
@@ -25,16 +25,17 @@ const spell = (seconds: number) =>
         ? `${seconds / 60} minute(s)`
         : `${seconds} second(s)`;
 
-/** `actor:jane` → `actor jane`. */
-const spellGroup = (groupKey: string) => groupKey.replace(':', ' ');
+/** `actor:jane` → `actor jane`; an address is not spelled out when personal data is masked. */
+const spellGroup = (groupKey: string, masked: boolean) =>
+  masked && groupKey.startsWith('ip:') ? 'one IP address' : groupKey.replace(':', ' ');
 
-function toCandidate(rule: AlertRuleEntity, hit: GroupHit, summary: string): AlertCandidate {
+function toCandidate(rule: AlertRuleEntity, hit: GroupHit, say: (group: string) => string): AlertCandidate {
   const actors = new Set(hit.points.map((point) => point.actorId));
   return {
     rule,
     groupKey: hit.groupKey,
     actorId: actors.size === 1 ? hit.points[0].actorId : null,
-    summary,
+    ...summariesOf((masked) => say(spellGroup(hit.groupKey, masked))),
     events: hit.points.map(({ id, occurredAt, sequence }) => ({ id, occurredAt, sequence })),
     dedupeKey: `${hit.groupKey}|${hit.points[0].id}`,
     coalesceSeconds: rule.windowSeconds,
@@ -62,7 +63,7 @@ export const multipleFailedLogins: Detector = async (rule, detection) => {
     toCandidate(
       rule,
       hit,
-      `${hit.points.length} failed logins for ${spellGroup(hit.groupKey)} within ${spell(rule.windowSeconds)}`,
+      (group) => `${hit.points.length} failed logins for ${group} within ${spell(rule.windowSeconds)}`,
     ),
   );
 };
@@ -77,11 +78,7 @@ export const bulkExport: Detector = async (rule, detection) => {
   };
   const hits = await findGroupHits(spec, detection);
   return hits.map((hit) =>
-    toCandidate(
-      rule,
-      hit,
-      `${spellGroup(hit.groupKey)} exported ${hit.total} records within ${spell(rule.windowSeconds)}`,
-    ),
+    toCandidate(rule, hit, (group) => `${group} exported ${hit.total} records within ${spell(rule.windowSeconds)}`),
   );
 };
 
@@ -94,11 +91,7 @@ export const massDeletion: Detector = async (rule, detection) => {
   };
   const hits = await findGroupHits(spec, detection);
   return hits.map((hit) =>
-    toCandidate(
-      rule,
-      hit,
-      `${spellGroup(hit.groupKey)} deleted ${hit.total} records within ${spell(rule.windowSeconds)}`,
-    ),
+    toCandidate(rule, hit, (group) => `${group} deleted ${hit.total} records within ${spell(rule.windowSeconds)}`),
   );
 };
 
@@ -123,7 +116,7 @@ export const customRule: Detector = async (rule, detection: Detection) => {
     toCandidate(
       rule,
       hit,
-      `${rule.name}: ${hit.points.length} matching events for ${spellGroup(hit.groupKey)} within ${spell(rule.windowSeconds)}`,
+      (group) => `${rule.name}: ${hit.points.length} matching events for ${group} within ${spell(rule.windowSeconds)}`,
     ),
   );
 };

@@ -45,8 +45,8 @@ export async function storeAlerts(
     const events = [...candidate.events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
     const { rows } = await trx.raw(
       `INSERT INTO alerts (id, tenant_id, rule_id, severity, severity_rank, raised_at, actor_id, group_key, summary,
-         window_start, window_end, dedupe_key)
-       VALUES (?, ?, ?, ?, ?, clock_timestamp(), ?, ?, ?, ?, ?, ?)
+         masked_summary, window_start, window_end, dedupe_key)
+       VALUES (?, ?, ?, ?, ?, clock_timestamp(), ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant_id, rule_id, dedupe_key) DO NOTHING RETURNING id, serial, raised_at`,
       [
         randomUUID(),
@@ -57,6 +57,7 @@ export async function storeAlerts(
         candidate.actorId,
         candidate.groupKey,
         candidate.summary.slice(0, 1000),
+        candidate.maskedSummary.slice(0, 1000),
         events[0].occurredAt,
         events.at(-1)!.occurredAt,
         candidate.dedupeKey,

@@ -17,6 +17,8 @@ export interface AlertRuleEntity {
   windowSeconds: number;
   groupBy: AlertGroupBy;
   webhookUrl: string | null;
+  /** Its last editor lacked READ_PERSONAL_DATA: its webhook gets the masked summary. */
+  maskPersonalData: boolean;
   settings: RuleSettings;
   createdAt: Date;
   updatedAt: Date;
@@ -39,6 +41,7 @@ export const AlertRuleSchema = new EntitySchema<AlertRuleEntity>({
     windowSeconds: { type: 'integer' },
     groupBy: { type: 'text' },
     webhookUrl: { type: 'text', nullable: true },
+    maskPersonalData: { type: 'boolean', default: false },
     settings: { type: 'json' },
     createdAt: { type: 'datetime', onCreate: () => new Date() },
     updatedAt: { type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() },

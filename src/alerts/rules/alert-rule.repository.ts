@@ -84,6 +84,7 @@ export function ruleSnapshot(rule: AlertRuleEntity): Record<string, unknown> {
     windowSeconds: rule.windowSeconds,
     groupBy: rule.groupBy,
     webhookUrl: maskUrlCredentials(rule.webhookUrl),
+    maskPersonalData: rule.maskPersonalData,
     businessHours: rule.settings.businessHours ?? null,
     deleted: rule.deletedAt !== null,
   };

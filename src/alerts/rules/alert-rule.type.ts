@@ -27,6 +27,10 @@ export class AlertRule {
   @Field(() => AlertGroupBy) groupBy!: AlertGroupBy;
   @Field(() => String, { nullable: true, description: 'Credentials in it (`user:pass@`) are shown as `***@`.' })
   webhookUrl!: string | null;
+  @Field(() => Boolean, {
+    description: 'True when its last editor lacked READ_PERSONAL_DATA: its webhook gets the masked summary.',
+  })
+  maskPersonalData!: boolean;
   @Field(() => BusinessHoursType, { nullable: true, description: 'Only for `off-hours-access`.' })
   businessHours!: BusinessHoursType | null;
 }
@@ -44,6 +48,7 @@ export function toAlertRule(entity: AlertRuleEntity): AlertRule {
     windowSeconds: entity.windowSeconds,
     groupBy: entity.groupBy,
     webhookUrl: maskUrlCredentials(entity.webhookUrl),
+    maskPersonalData: entity.maskPersonalData,
     businessHours: entity.settings.businessHours ?? null,
   };
 }

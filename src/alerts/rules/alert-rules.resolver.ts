@@ -2,11 +2,24 @@ import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { BadUserInputError } from '../../errors';
 import { tenantOf, type RequestContext } from '../../core/context';
 import { withConfigChange } from '../../events/config-change';
+import { redactionOf } from '../../events/redaction';
+import { checkSearchVisible } from '../../reading/personal-criteria';
 import { AlertRuleInput } from './alert-rule.input';
 import { AlertRuleRepository, ruleSnapshot } from './alert-rule.repository';
 import { AlertRule, toAlertRule } from './alert-rule.type';
 import { applyRuleInput } from './apply-rule-input';
 import { checkRuleInput, checkWebhookUrl } from './rule-validation';
+
+/**
+ * Whether the rule's webhook must get masked summaries: its editor lacks READ_PERSONAL_DATA. Such an
+ * editor may not match on personal data either (whether an alert is raised would tell it).
+ * @throws PersonalSearchForbiddenError naming `input.match`.
+ */
+async function editorMasking(context: RequestContext, input: AlertRuleInput): Promise<boolean> {
+  const redaction = await redactionOf(context);
+  checkSearchVisible(input.match, redaction, 'input.match');
+  return redaction !== null;
+}
 
 @Resolver()
 export class AlertRulesResolver {
@@ -26,6 +39,7 @@ export class AlertRulesResolver {
     const checked = {
       ...checkRuleInput(input, { builtIn: false }),
       webhookUrl: await checkWebhookUrl(input.webhookUrl, context.services.outbound),
+      maskPersonalData: await editorMasking(context, input),
     };
     return withConfigChange(context, async (em) => {
       const { businessHours: _ignored, ...values } = checked;
@@ -51,10 +65,12 @@ export class AlertRulesResolver {
   ): Promise<AlertRule> {
     // Before the transaction: no row stays locked while DNS answers.
     const webhookUrl = await checkWebhookUrl(input.webhookUrl, context.services.outbound);
+    const maskPersonalData = await editorMasking(context, input);
     return withConfigChange(context, async (em) => {
       const rule = await new AlertRuleRepository(em, tenantOf(context)).get(id);
       const before = ruleSnapshot(rule);
       applyRuleInput(rule, { ...checkRuleInput(input, { builtIn: rule.builtIn }), webhookUrl });
+      rule.maskPersonalData = maskPersonalData;
       return {
         result: toAlertRule(rule),
         entityType: 'AlertRule',

@@ -15,6 +15,7 @@ export interface RuleRow {
   window_seconds: number;
   group_by: AlertRuleEntity['groupBy'];
   webhook_url: string | null;
+  mask_personal_data: boolean;
   settings: AlertRuleEntity['settings'] | null;
   created_at: string | Date;
   updated_at: string | Date;
@@ -35,6 +36,7 @@ export function ruleFromRow(row: RuleRow): AlertRuleEntity {
     windowSeconds: row.window_seconds,
     groupBy: row.group_by,
     webhookUrl: row.webhook_url,
+    maskPersonalData: row.mask_personal_data,
     settings: row.settings ?? {},
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),

@@ -16,6 +16,8 @@ export interface AlertEntity {
   actorId: string | null;
   groupKey: string;
   summary: string;
+  /** For readers without READ_PERSONAL_DATA; null for alerts raised before it was kept. */
+  maskedSummary: string | null;
   windowStart: Date;
   windowEnd: Date;
   dedupeKey: string;
@@ -41,6 +43,7 @@ export const AlertSchema = new EntitySchema<AlertEntity>({
     actorId: { type: 'text', nullable: true },
     groupKey: { type: 'text' },
     summary: { type: 'text' },
+    maskedSummary: { type: 'text', nullable: true },
     windowStart: { type: 'datetime' },
     windowEnd: { type: 'datetime' },
     dedupeKey: { type: 'text' },

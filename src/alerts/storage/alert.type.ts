@@ -14,7 +14,13 @@ export class AuditAlert {
   @Field(() => DateTimeScalar) raisedAt!: Date;
   @Field(() => ID, { nullable: true, description: 'Whose behaviour raised it, when one actor did.' }) actorId!:
     string | null;
-  @Field(() => String, { description: 'One readable sentence.' }) summary!: string;
+  @Field(() => String, {
+    description:
+      'One readable sentence; without READ_PERSONAL_DATA, one that names actors by id and no address, place or email.',
+  })
+  summary!: string;
+  /** What `summary` reads as without READ_PERSONAL_DATA (see AlertsResolver.summary). */
+  maskedSummary!: string;
   @Field(() => String, { nullable: true, description: 'The note given when it was last acknowledged or resolved.' })
   note!: string | null;
   @Field(() => DateTimeScalar, { nullable: true }) acknowledgedAt!: Date | null;
@@ -37,6 +43,9 @@ export class AuditAlertConnection {
   @Field(() => AuditPageInfo) pageInfo!: AuditPageInfo;
 }
 
+/** The summary of an alert raised before masked summaries were kept, for readers shown masked data. */
+export const SUMMARY_WITHHELD = 'Summary withheld: it may name personal data (raised before summaries were masked)';
+
 export function toAuditAlert(entity: AlertEntity): AuditAlert {
   return {
     id: entity.id,
@@ -46,6 +55,7 @@ export function toAuditAlert(entity: AlertEntity): AuditAlert {
     raisedAt: entity.raisedAt,
     actorId: entity.actorId,
     summary: entity.summary,
+    maskedSummary: entity.maskedSummary ?? SUMMARY_WITHHELD,
     note: entity.note,
     acknowledgedAt: entity.acknowledgedAt,
     acknowledgedBy: entity.acknowledgedBy,

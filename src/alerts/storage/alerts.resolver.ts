@@ -63,6 +63,11 @@ export class AlertsResolver {
     return toAlertRule(rule);
   }
 
+  @FieldResolver(() => String)
+  async summary(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<string> {
+    return (await redactionOf(context)) ? alert.maskedSummary : alert.summary;
+  }
+
   @FieldResolver(() => [AuditEvent], { description: 'The events that raised it, in log order.' })
   async events(@Root() alert: AuditAlert, @Ctx() context: RequestContext): Promise<AuditEvent[]> {
     const [events, redaction] = await Promise.all([

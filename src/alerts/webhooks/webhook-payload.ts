@@ -1,7 +1,10 @@
 import { toDate } from '../../db/timestamps';
 import type { AlertCandidate } from '../detectors/detection';
 
-/** The JSON POSTed for an alert: what a receiver needs to act without calling back. */
+/**
+ * The JSON POSTed for an alert: what a receiver needs to act without calling back. Its summary is
+ * the masked one when the rule's last editor could not read personal data.
+ */
 export function webhookPayload(
   { id, tenantId, candidate }: { id: string; tenantId: string; candidate: AlertCandidate },
   raisedAt: string | Date,
@@ -16,7 +19,7 @@ export function webhookPayload(
       status: 'OPEN',
       raisedAt: toDate(raisedAt).toISOString(),
       actorId: candidate.actorId,
-      summary: candidate.summary,
+      summary: candidate.rule.maskPersonalData ? candidate.maskedSummary : candidate.summary,
       events: candidate.events.map((event) => ({
         id: event.id,
         sequence: event.sequence,

@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { toDate } from '../../db/timestamps';
 import type { EventCriteria } from '../../reading/apply-criteria';
+import { SUMMARY_WITHHELD } from '../../alerts/storage/alert.type';
 import { queryStats } from '../../stats/stats-query';
 import { AuditStatsDimension, StatsInterval } from '../../stats/stats.types';
 import { selectExportRows, type ExportQuery } from '../export-query';
@@ -54,7 +55,7 @@ function changeSummary(changes: Array<{ field: string; oldValue?: unknown; newVa
 
 /**
  * The report's figures: `auditStats`' counts for the same criteria, the alerts raised over the
- * period the events span, and the newest `eventCap` events.
+ * period the events span, and the newest `eventCap` events; masked like the export's rows.
  */
 export async function buildReportData(
   knex: Knex,
@@ -88,7 +89,14 @@ export async function buildReportData(
     days.length === 0
       ? []
       : ((await knex('alerts')
-          .select('raised_at', 'severity', 'status', 'summary')
+          .select(
+            'raised_at',
+            'severity',
+            'status',
+            query.redaction
+              ? knex.raw('coalesce(masked_summary, ?) AS summary', [SUMMARY_WITHHELD])
+              : knex.ref('summary'),
+          )
           .where('tenant_id', query.tenantId)
           .andWhere('window_end', '>=', `${days[0].label}T00:00:00Z`)
           .andWhere(

@@ -27,6 +27,8 @@ export interface ScheduleRow {
   created_by: string;
   created_by_email: string | null;
   created_by_role: string;
+  /** Its creator lacked READ_PERSONAL_DATA: each run is masked with the tenant's marks as they are then. */
+  mask_personal_data: boolean;
 }
 
 export async function insertSchedule(

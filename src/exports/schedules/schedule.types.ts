@@ -36,6 +36,10 @@ export class AuditExportSchedule {
   @Field(() => ID, { nullable: true }) lastExportId!: string | null;
   @Field(() => DateTimeScalar, { nullable: true }) deliveredAt!: Date | null;
   @Field(() => String, { nullable: true }) lastDeliveryError!: string | null;
+  @Field(() => Boolean, {
+    description: 'True when its creator lacked READ_PERSONAL_DATA: each run is masked as the creator’s reads are.',
+  })
+  personalDataMasked!: boolean;
 }
 
 @InputType()

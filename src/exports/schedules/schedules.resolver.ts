@@ -6,12 +6,14 @@ import { toDate } from '../../db/timestamps';
 import { withConfigChange } from '../../events/config-change';
 import { BadUserInputError, NotFoundError } from '../../errors';
 import { parseUuidArgument } from '../../ids';
+import { PERSONAL_FIELD_SOURCE, redactionOf } from '../../events/redaction';
 import { toEventFilter } from '../../reading/filter.input';
+import { checkCriteriaVisible } from '../../reading/personal-criteria';
 import { checkSavedCriteria } from '../../saved-filters/saved-filter-codec';
 import { findExport } from '../export-jobs';
-import { toAuditExport } from '../export-view';
 import { AuditExport } from '../export.types';
 import { EXPORTS } from '../exports-runtime';
+import { exportView } from '../exports.resolver';
 import { deleteSchedule, findSchedule, insertSchedule, listSchedules, type ScheduleRow } from './schedule-jobs';
 import { nextRunAfter } from './schedule-period';
 import { AuditExportSchedule, AuditExportScheduleInput, ExportDestination } from './schedule.types';
@@ -39,6 +41,7 @@ function view(row: ScheduleRow): AuditExportSchedule {
     lastExportId: row.last_export_id,
     deliveredAt: row.delivered_at ? toDate(row.delivered_at) : null,
     lastDeliveryError: row.last_delivery_error,
+    personalDataMasked: row.mask_personal_data,
   };
 }
 
@@ -51,6 +54,7 @@ function settingsOf(row: ScheduleRow): Record<string, unknown> {
     format,
     gzip,
     includeMetadata: row.include_metadata,
+    maskPersonalData: row.mask_personal_data,
     filter,
     search,
     destination,
@@ -103,6 +107,8 @@ export class ExportSchedulesResolver {
     const filter = toEventFilter(input.filter);
     const search = input.search?.trim() || null;
     checkSavedCriteria(context.services.knex, { filter, search });
+    const redaction = await redactionOf(context);
+    checkCriteriaVisible({ filter, search }, redaction, 'input.');
     return withConfigChange(context, async (em) => {
       const row = await insertSchedule(em.getTransactionContext<Knex.Transaction>()!, {
         tenant_id: admin.tenantId,
@@ -123,6 +129,7 @@ export class ExportSchedulesResolver {
         created_by: admin.subject,
         created_by_email: admin.email,
         created_by_role: admin.role,
+        mask_personal_data: redaction !== null,
       });
       return {
         result: view(row),
@@ -155,17 +162,16 @@ export class ExportSchedulesResolver {
   }
 
   @Mutation(() => AuditExport, {
-    description: 'Runs a schedule now, for the period that ended last; delivered like a scheduled run.',
+    description:
+      'Runs a schedule now, for the period that ended last; delivered like a scheduled run, and masked as its creator’s.',
   })
   async runAuditExportSchedule(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditExport> {
     const { knex } = context.services;
     const schedule = await findSchedule(knex, tenantOf(context), parseUuidArgument('id', id));
     if (!schedule) throw new NotFoundError('id', 'export schedule');
-    const queued = await queueScheduledExport(knex, schedule, new Date());
-    const runtime = context.services.get(EXPORTS);
-    runtime.wakeWorker();
-    const row = (await findExport(knex, schedule.tenant_id, queued.id)) ?? queued;
-    return toAuditExport(row, (exported) => runtime.downloadLink(exported, context.origin));
+    const queued = await queueScheduledExport(knex, context.services.get(PERSONAL_FIELD_SOURCE), schedule, new Date());
+    context.services.get(EXPORTS).wakeWorker();
+    return exportView(context, (await findExport(knex, schedule.tenant_id, queued.id)) ?? queued);
   }
 
   @Query(() => [AuditExportSchedule], { description: 'The tenant’s export schedules, newest first.' })

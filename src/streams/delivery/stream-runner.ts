@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { toAuditEvent } from '../../events/event-row';
+import { redactEvent, type PersonalFieldSource } from '../../events/redaction';
 import { readNewEvents, tenantHead } from '../../live/read-new-events';
 import type { OutboundAllowList } from '../../net/outbound-url';
 import type { Logger } from '../../observability/logger';
@@ -14,6 +15,8 @@ export interface RunnerDeps {
   knex: Knex;
   /** Where the events are read (the read pool). */
   reads: Knex;
+  /** The tenant's personal fields, read at each batch of a masked stream. */
+  personalFields: PersonalFieldSource;
   state: StreamState;
   config: StreamsConfig;
   secrets: StreamSecrets;
@@ -111,7 +114,10 @@ export class StreamRunner {
     });
     // Nothing up to the head matches: the stream passes it without sending anything.
     if (rows.length === 0) return (await this.deps.state.advance(stream, head.toString(), 0)) && false;
-    const records = rows.map((row) => toStreamRecord(toAuditEvent(row), stream.format));
+    const redaction = stream.maskPersonalData
+      ? { personalFields: await this.deps.personalFields.of(stream.tenantId) }
+      : null;
+    const records = rows.map((row) => toStreamRecord(redactEvent(toAuditEvent(row), redaction), stream.format));
     let acknowledged: number;
     try {
       acknowledged = Math.min(await sink.deliver(records), records.length);

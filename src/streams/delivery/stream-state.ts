@@ -13,6 +13,7 @@ export type HeldStream = Pick<
   | 'endpoint'
   | 'format'
   | 'match'
+  | 'maskPersonalData'
   | 'secret'
   | 'options'
   | 'deliveredThroughSequence'
@@ -30,6 +31,7 @@ interface HeldRow {
   endpoint: string;
   format: StreamFormat;
   match: string | null;
+  mask_personal_data: boolean;
   secret: string | null;
   options: StreamOptions;
   delivered_through_sequence: string;
@@ -90,6 +92,7 @@ export class StreamState {
         'endpoint',
         'format',
         'match',
+        'mask_personal_data',
         'secret',
         'options',
         this.knex.raw('delivered_through_sequence::text'),
@@ -110,6 +113,7 @@ export class StreamState {
       endpoint: row.endpoint,
       format: row.format,
       match: row.match,
+      maskPersonalData: row.mask_personal_data,
       secret: row.secret,
       options: row.options ?? {},
       deliveredThroughSequence: row.delivered_through_sequence,

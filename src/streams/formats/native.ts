@@ -20,5 +20,6 @@ export function nativeDocument(event: AuditEvent): Record<string, unknown> {
     sessionId: event.sessionId,
     location: event.location,
     metadata: event.metadata ?? null,
+    redactedFields: event.redactedFields,
   };
 }
