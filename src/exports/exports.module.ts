@@ -22,7 +22,7 @@ import { ExportSchedulesResolver } from './schedules/schedules.resolver';
 import { Migration20261202110000ExportSchedules } from './migrations/Migration20261202110000_export_schedules';
 import { Migration20261202100000Exports } from './migrations/Migration20261202100000_exports';
 import { Migration20261202120000ExportScheduleHostKey } from './migrations/Migration20261202120000_export_schedule_host_key';
-import { Migration20261202130000ExportMasking } from './migrations/Migration20261202130000_export_masking';
+import { Migration20261202125000ExportMasking } from './migrations/Migration20261202125000_export_masking';
 
 async function startExports({ config, db, services, logger }: ModuleRuntime): Promise<RunningModule> {
   const settings = config.settings.of(exportSettings);
@@ -125,7 +125,7 @@ export const exportsModule: AuditModule = {
     { name: 'Migration20261202100000_exports', class: Migration20261202100000Exports },
     { name: 'Migration20261202110000_export_schedules', class: Migration20261202110000ExportSchedules },
     { name: 'Migration20261202120000_export_schedule_host_key', class: Migration20261202120000ExportScheduleHostKey },
-    { name: 'Migration20261202130000_export_masking', class: Migration20261202130000ExportMasking },
+    { name: 'Migration20261202125000_export_masking', class: Migration20261202125000ExportMasking },
   ],
   settings: exportSettings,
   routes: downloadRoutes,

@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * same however late it runs; a schedule keeps whether its creator could (`mask_personal_data`).
  * Exports and schedules made before were whole, as their requesters needed READ_PERSONAL_DATA.
  */
-export class Migration20261202130000ExportMasking extends Migration {
+export class Migration20261202125000ExportMasking extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
       ALTER TABLE audit_exports ADD COLUMN redaction jsonb;
