@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import {
   buildClientSchema,
@@ -231,7 +232,8 @@ describe('hostile values at every argument of every field', () => {
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // Personal data sealed, so that eraseSubject is attacked on its real path too.
+    server = await startTestServer({ env: { PERSONAL_DATA_MASTER_KEY: randomBytes(32).toString('base64') } });
     const introspection = await server.graphql<IntrospectionQuery>(getIntrospectionQuery());
     const schema = buildClientSchema(introspection.data!);
     targets = targetsOf(schema);

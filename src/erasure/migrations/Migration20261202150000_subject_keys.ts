@@ -12,11 +12,14 @@ export class Migration20261202150000SubjectKeys extends Migration {
       CREATE TABLE subject_keys (
         tenant_id text NOT NULL,
         subject_id text NOT NULL,
-        key_id text NOT NULL UNIQUE,
+        key_id text NOT NULL,
         wrapped_key bytea NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (tenant_id, subject_id)
+        PRIMARY KEY (tenant_id, subject_id),
+        UNIQUE (tenant_id, key_id)
       );
+      -- A sealed value names its key alone (a random id): read paths find it without the tenant.
+      CREATE INDEX subject_keys_key_id_idx ON subject_keys (key_id);
       ALTER TABLE audit_events ADD COLUMN ip_sealed text, ADD COLUMN personal_index text[];
       CREATE INDEX audit_events_personal_index_idx ON audit_events USING gin (personal_index);
 
