@@ -37,6 +37,24 @@ describe('schedule periods (pure)', () => {
       to: at('2026-02-28T23:59:59.999Z'),
     });
   });
+
+  // Fixed dates, one per weekday (Monday 2026-07-13 to Sunday 2026-07-19): the answer never depends on today.
+  it.each(['13', '14', '15', '16', '17', '18', '19'])(
+    'on every weekday (2026-07-%s) the weekly run is the next Monday and a Monday run exports Monday to Sunday',
+    (day) => {
+      for (const time of ['00:00:00.000', '23:59:59.999']) {
+        const now = at(`2026-07-${day}T${time}Z`);
+        expect(nextRunAfter(ExportFrequency.WEEKLY, now)).toEqual(at('2026-07-20T00:00:00Z'));
+        expect(periodBefore(ExportFrequency.WEEKLY, nextRunAfter(ExportFrequency.WEEKLY, now))).toEqual({
+          from: at('2026-07-13T00:00:00Z'),
+          to: at('2026-07-19T23:59:59.999Z'),
+        });
+        const nextDay = new Date(Date.UTC(2026, 6, Number(day) + 1));
+        expect(nextRunAfter(ExportFrequency.DAILY, now)).toEqual(nextDay);
+        expect(nextRunAfter(ExportFrequency.MONTHLY, now)).toEqual(at('2026-08-01T00:00:00Z'));
+      }
+    },
+  );
 });
 
 const SCHEDULE = `mutation Create($input: AuditExportScheduleInput!) {
