@@ -48,7 +48,7 @@ export async function runDueSchedules(
   personalFields: PersonalFieldSource,
   now = new Date(),
 ): Promise<number> {
-  const due = await claimDueSchedules(knex, (row) => nextRunAfter(row.frequency, now));
+  const due = await claimDueSchedules(knex, now, (row) => nextRunAfter(row.frequency, now));
   // Each run exports the period before the time it was due, also when it runs late.
   for (const schedule of due) await queueScheduledExport(knex, personalFields, schedule, toDate(schedule.next_run_at));
   return due.length;

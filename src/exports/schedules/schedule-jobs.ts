@@ -59,14 +59,19 @@ export async function deleteSchedule(knex: Knex, tenantId: string, id: string): 
 
 /**
  * Takes the schedules due at `now` and moves each to its next run in the same statement: one
- * replica queues each run (SKIP LOCKED), however many look at once.
+ * replica queues each run (SKIP LOCKED), however many look at once. `now` is the service's clock,
+ * the one that set `next_run_at`, so that a run is due by the same clock that planned it.
  */
-export async function claimDueSchedules(knex: Knex, next: (row: ScheduleRow) => Date): Promise<ScheduleRow[]> {
+export async function claimDueSchedules(
+  knex: Knex,
+  now: Date,
+  next: (row: ScheduleRow) => Date,
+): Promise<ScheduleRow[]> {
   return knex.transaction(async (trx) => {
     const due: ScheduleRow[] = await trx
       .select('*')
       .from('audit_export_schedules')
-      .where('next_run_at', '<=', trx.fn.now())
+      .where('next_run_at', '<=', now)
       .orderBy('next_run_at')
       .limit(50)
       .forUpdate()
