@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PublicJwk } from '../../src/checkpoints/signed-document';
 import { verifyArchiveFolder } from '../../src/retention/offline-verify';
 import { recordEvents } from '../support/events';
+import { runCommand } from '../support/run-command';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
 import { startExport, waitForStatus } from './export-support';
@@ -17,9 +17,7 @@ const exported = new Map<string, { id: string; rowsWritten: number }>();
 
 /** The command an auditor runs, with its exit status and output. */
 function verifyCommand(...args: string[]) {
-  return spawnSync('npx', ['ts-node', '--transpile-only', 'scripts/verify.ts', ...args, '--keys', keysFile], {
-    encoding: 'utf8',
-  });
+  return runCommand('npx', ['ts-node', '--transpile-only', 'scripts/verify.ts', ...args, '--keys', keysFile]);
 }
 
 async function fileOf(name: string): Promise<string> {
@@ -78,7 +76,7 @@ it('signs each export’s manifest, whose figures the offline verifier checks', 
   });
   const report = await verifyArchiveFolder(folder, keys);
   expect(report).toMatchObject({ exports: 4, files: 0, problems: [] });
-  const one = verifyCommand('--export', await fileOf(`audit-export-${csv.id}.manifest.json`));
+  const one = await verifyCommand('--export', await fileOf(`audit-export-${csv.id}.manifest.json`));
   expect(one.stdout).toContain('OK ');
   expect(one.status).toBe(0);
 });
@@ -89,12 +87,12 @@ it('fails an altered file and a manifest whose figures were changed, naming the 
   const original = await readFile(file);
   await writeFile(file, Buffer.from(original.toString('utf8').replace('UPDATE', 'DELETE')));
   const relative = path.relative(folder, file);
-  const altered = verifyCommand(folder);
+  const altered = await verifyCommand(folder);
   expect(altered.status).toBe(1);
   expect(altered.stdout).toContain(`FAIL ${relative}: SHA-256 differs from the manifest`);
 
   await appendFile(file, 'forged,row\r\n');
-  const single = verifyCommand('--export', await fileOf(`audit-export-${csv.id}.manifest.json`));
+  const single = await verifyCommand('--export', await fileOf(`audit-export-${csv.id}.manifest.json`));
   expect(single.status).toBe(1);
   expect(single.stdout).toContain(`FAIL audit-export-${csv.id}.csv: size ${original.length + 12} differs`);
   expect(single.stdout).toContain(`FAIL audit-export-${csv.id}.csv: rowCount ${csv.rowsWritten + 1} differs`);

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PublicJwk } from '../../src/checkpoints/signed-document';
 import { verifyArchiveFolder } from '../../src/retention/offline-verify';
 import { recordEvents } from '../support/events';
+import { runCommand } from '../support/run-command';
 import { startTestServer, TEST_SIGNING_KEY, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
 
@@ -31,7 +31,7 @@ describe('a retention run killed in the middle', () => {
       occurredAt: new Date(OLD + i * 86_400_000).toISOString(),
     }));
     await recordEvents(server, await serviceToken('crash'), events);
-    const child = spawnSync(
+    const child = await runCommand(
       'npx',
       [
         'ts-node',
@@ -42,7 +42,7 @@ describe('a retention run killed in the middle', () => {
         'crash',
         '2',
       ],
-      { encoding: 'utf8', env: { ...process.env, AUDIT_SIGNING_KEY: TEST_SIGNING_KEY } },
+      { ...process.env, AUDIT_SIGNING_KEY: TEST_SIGNING_KEY },
     );
     // Killed by SIGKILL: reported as the signal, or as status 128 + 9 where node runs under a wrapper.
     expect({

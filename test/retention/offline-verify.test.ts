@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import type { PublicJwk } from '../../src/checkpoints/signed-document';
 import { verifyArchiveFolder } from '../../src/retention/offline-verify';
 import { duckdb, sqlText } from '../../src/retention/parquet';
 import { recordEvents } from '../support/events';
+import { runCommand } from '../support/run-command';
 import { startTestServer, type TestServer } from '../support/server';
 import { adminToken, serviceToken } from '../support/tokens';
 
@@ -85,9 +85,14 @@ describe('offline verification of an archive', () => {
         { file: relative, sequence, problem: 'event does not match its hash' },
       ]),
     );
-    const cli = spawnSync('npx', ['ts-node', '--transpile-only', 'scripts/verify.ts', folder, '--keys', keysFile], {
-      encoding: 'utf8',
-    });
+    const cli = await runCommand('npx', [
+      'ts-node',
+      '--transpile-only',
+      'scripts/verify.ts',
+      folder,
+      '--keys',
+      keysFile,
+    ]);
     expect(cli.status).toBe(1);
     expect(cli.stdout).toContain(`FAIL ${relative} sequence ${sequence}: event does not match its hash`);
   }, 60_000);
