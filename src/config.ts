@@ -20,6 +20,10 @@ export const serverSettings = {
   AUTH_ISSUER: text({ default: undefined, desc: 'the tokens’ `iss`, checked when set' }),
   AUTH_AUDIENCE: text({ default: undefined, desc: 'the tokens’ `aud`, checked when set' }),
   LOG_LEVEL: text({ default: undefined, desc: 'pino level (default `info`, `silent` when `NODE_ENV=test`)' }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positive({
+    default: 75_000,
+    desc: 'how long an idle keep-alive connection stays open: longer than the idle timeout of the gateways or load balancers that pool connections to it (often 60 s), so they close first',
+  }),
   MAX_BODY_BYTES: positive({ default: 5 * 1024 * 1024, desc: 'largest HTTP body, in bytes' }),
   MAX_QUERY_BYTES: positive({ default: 64 * 1024, desc: 'longest GraphQL document, in UTF-8 bytes' }),
   MAX_QUERY_TOKENS: positive({ default: 10_000, desc: 'most lexical tokens in one GraphQL document' }),
@@ -85,6 +89,8 @@ export interface Limits {
 
 export interface AppConfig {
   port: number;
+  /** Idle keep-alive connections are closed after this long. */
+  keepAliveTimeoutMs: number;
   /** Unset: the caller provides a database (an embedded one in development). */
   databaseUrl?: string;
   production: boolean;
@@ -122,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, moduleSettings: readonly Sett
     throw new Error('AUTH_JWT_SECRET must not be the development secret when NODE_ENV=production');
   return {
     port: server.PORT,
+    keepAliveTimeoutMs: server.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     databaseUrl: server.DATABASE_URL,
     production,
     auth: { jwtSecret, jwksUrl, issuer: server.AUTH_ISSUER, audience: server.AUTH_AUDIENCE },

@@ -73,6 +73,9 @@ export async function createApp(
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
   const httpServer = createServer(app);
+  httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
+  // Node's default headersTimeout (60 s) would end a reused connection before its keep-alive time.
+  httpServer.headersTimeout = config.keepAliveTimeoutMs + 1_000;
   const apollo = new ApolloServer<RequestContext>({
     ...executionOptions(schema, config.executor),
     logger,
