@@ -30,7 +30,7 @@ export interface BenchReceiver {
 }
 
 /** The webhook and Elastic receivers, running in a child process (receiver-process.ts). */
-export async function startReceivers(): Promise<Record<ReceiverName, BenchReceiver> & { close(): void }> {
+export async function startReceivers(): Promise<Record<ReceiverName, BenchReceiver> & { pid: number; close(): void }> {
   const child = fork(path.join(__dirname, 'receiver-process.ts'), [], {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
   });
@@ -57,5 +57,10 @@ export async function startReceivers(): Promise<Record<ReceiverName, BenchReceiv
     measureLag: (on) => send({ cmd: 'measure-lag', name, on }),
     reset: () => send({ cmd: 'reset', name }),
   });
-  return { webhook: receiver('webhook'), elastic: receiver('elastic'), close: () => send({ cmd: 'close' }) };
+  return {
+    webhook: receiver('webhook'),
+    elastic: receiver('elastic'),
+    pid: child.pid!,
+    close: () => send({ cmd: 'close' }),
+  };
 }

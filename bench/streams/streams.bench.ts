@@ -5,6 +5,7 @@ import { makeEvents } from '../ingest/events';
 import { ensureDataset } from '../history/dataset';
 import { databaseUrl } from '../support/postgres';
 import { startBenchServer, type BenchServer } from '../support/server';
+import { ownCpuSeconds, postgresCpuSeconds, processCpuSeconds } from '../support/cpu';
 import { fmt, fmtInt, loadAverage, machine, nowMs, quantile } from '../support/stats';
 import { signBenchToken } from '../support/tokens';
 import { STREAMS_DATASET_DB } from './dataset';
@@ -24,6 +25,8 @@ const BACKLOG_TENANT = 'acme';
  * ingesting replica running with STREAMS_DELIVERY=off; `same`: by the ingesting replica itself.
  */
 const DELIVERY = process.env.BENCH_STREAMS_DELIVERY === 'same' ? 'same' : 'replica';
+/** Where the delivering replica writes its V8 CPU profile (`--cpu-prof`) when it stops; unset: not profiled. */
+const PROFILE_DIR = process.env.BENCH_STREAMS_PROFILE_DIR;
 /** Which phases run: `backlog,ingest,live` (all) by default. */
 const PHASES = new Set((process.env.BENCH_STREAMS_PHASES || 'backlog,ingest,live').split(','));
 
@@ -74,20 +77,50 @@ async function ingestRound(server: BenchServer, service: string, tenant: string,
 }
 
 /** Starts the delivering replica (delivery-replica.ts) over the same database; resolves once it serves. */
-async function startDeliveryReplica(databaseUrl: string, env: Record<string, string>): Promise<() => Promise<void>> {
+async function startDeliveryReplica(
+  databaseUrl: string,
+  env: Record<string, string>,
+): Promise<{ pid: number; stop(): Promise<void> }> {
   const child = fork(path.join(__dirname, 'delivery-replica.ts'), [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    execArgv: [
+      '-r',
+      'ts-node/register/transpile-only',
+      ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+    ],
   });
   const send = (command: DeliveryReplicaCommand) => child.send(command);
   await new Promise<void>((resolve) => {
     child.once('message', () => resolve());
     send({ cmd: 'start', databaseUrl, env });
   });
-  return () =>
-    new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      send({ cmd: 'stop' });
-    });
+  return {
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        send({ cmd: 'stop' });
+      }),
+  };
+}
+
+/** CPU seconds so far of each part of the bench's machine that serves or receives (the writers excepted). */
+type CpuParts = Record<'ingesting replica' | 'delivering replica' | 'receivers' | 'PostgreSQL', number>;
+
+function cpuParts(deliveryPid: number | null, receiversPid: number): CpuParts {
+  return {
+    'ingesting replica': ownCpuSeconds(),
+    'delivering replica': deliveryPid === null ? 0 : processCpuSeconds(deliveryPid),
+    receivers: processCpuSeconds(receiversPid),
+    PostgreSQL: postgresCpuSeconds(),
+  };
+}
+
+/** Microseconds of CPU per ingested event of each part, and in all, from two readings. */
+function cpuPerEvent(before: CpuParts, after: CpuParts, events: number): string {
+  const parts = Object.keys(before) as Array<keyof CpuParts>;
+  const micros = parts.map((part) => ((after[part] - before[part]) * 1e6) / events);
+  const all = micros.reduce((total, value) => total + value, 0);
+  return `${parts.map((part, i) => `${part} ${fmt(micros[i], 0)}`).join(', ')}; all ${fmt(all, 0)} µs/event`;
 }
 
 async function main(): Promise<void> {
@@ -104,7 +137,7 @@ async function main(): Promise<void> {
     ...streamsEnv,
     ...(DELIVERY === 'replica' ? { STREAMS_DELIVERY: 'off' } : {}),
   });
-  const stopDeliveryReplica =
+  const deliveryReplica =
     DELIVERY === 'replica' ? await startDeliveryReplica(databaseUrl(STREAMS_DATASET_DB), streamsEnv) : null;
   const results: string[] = [];
   try {
@@ -154,13 +187,26 @@ async function main(): Promise<void> {
       await ingestRound(server, service, tenant, 0); // warm-up
       const none: number[] = [];
       const three: number[] = [];
+      const roundEvents = WRITERS * BATCHES * BATCH;
       for (let round = 0; round < ROUNDS; round++) {
         for (const withStreams of round % 2 === 0 ? [false, true] : [true, false]) {
           await setStreams(withStreams);
+          webhook.reset();
+          elastic.reset();
+          const cpuBefore = cpuParts(deliveryReplica?.pid ?? null, receivers.pid);
           const rate = await ingestRound(server, service, tenant, round * 2 + (withStreams ? 1 : 2));
           (withStreams ? three : none).push(rate);
-          log(`ingest round ${round + 1}, ${withStreams ? 'three streams' : 'no stream'}: ${fmtInt(rate)} events/s`);
-          if (withStreams) await sleep(2000); // let the streams catch up outside the timing
+          // The streams catch up outside the timing, but inside the CPU reading: what the round's events cost.
+          if (withStreams)
+            await waitFor(
+              async () =>
+                (await webhook.stats()).events >= 2 * roundEvents && (await elastic.stats()).events >= roundEvents,
+              300_000,
+            );
+          const cpu = cpuPerEvent(cpuBefore, cpuParts(deliveryReplica?.pid ?? null, receivers.pid), roundEvents);
+          log(
+            `ingest round ${round + 1}, ${withStreams ? 'three streams' : 'no stream'}: ${fmtInt(rate)} events/s; CPU ${cpu}`,
+          );
         }
       }
       await setStreams(false);
@@ -207,7 +253,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await stopDeliveryReplica?.();
+    await deliveryReplica?.stop();
     await server.stop();
     receivers.close();
   }

@@ -9,7 +9,26 @@ export function ownCpuSeconds(): number {
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /**
- * CPU seconds used so far by the local PostgreSQL server's processes (read from /proc; 0 when the
+ * CPU ticks of a process from /proc/<pid>/stat, with its command name: its own (utime + stime), and its
+ * ended children's (cutime + cstime) that it waited for. Null once it has ended.
+ */
+function procStat(pid: string): { name: string; ticks: number; endedChildrenTicks: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    return {
+      name: stat.slice(stat.indexOf('(') + 1, close),
+      ticks: Number(fields[11]) + Number(fields[12]),
+      endedChildrenTicks: Number(fields[13]) + Number(fields[14]),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds used so far by the local PostgreSQL server's processes, ended ones included (read from /proc; 0 when the
  * server is elsewhere or /proc is not readable). Only meaningful as a difference between two calls
  * over the same stretch of time, when the server is on this machine.
  */
@@ -23,18 +42,16 @@ export function postgresCpuSeconds(): number {
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const name = stat.slice(stat.indexOf('(') + 1, close);
-      if (name !== 'postgres') continue;
-      const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {
-      // the process ended meanwhile
-    }
+    const stat = procStat(entry);
+    // A backend that ended meanwhile is counted in the postmaster's ended children.
+    if (stat?.name === 'postgres') ticks += stat.ticks + stat.endedChildrenTicks;
   }
   return ticks / TICKS_PER_SECOND;
+}
+
+/** CPU seconds used so far by another process of this machine (a bench's child); 0 once it has ended. */
+export function processCpuSeconds(pid: number): number {
+  return (procStat(String(pid))?.ticks ?? 0) / TICKS_PER_SECOND;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import {
   checkOutboundAddress,
@@ -15,6 +15,27 @@ export interface OutboundPost {
   headers: Record<string, string>;
   body: string | Buffer;
   timeoutMs: number;
+  /** Keeps connections open between posts to the same host; unset: a connection of its own for each post. */
+  connections?: OutboundConnections;
+}
+
+/**
+ * Connections kept open between the posts of one sender (a stream's sink), so that a busy stream does not pay a TCP
+ * and TLS handshake per batch. Every new connection still resolves the name through the guarded lookup; a kept one
+ * stays on the address that was checked when it was opened.
+ */
+export class OutboundConnections {
+  private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  private readonly https = new HttpsAgent({ keepAlive: true, maxSockets: 1 });
+
+  agentFor(url: URL): HttpAgent {
+    return url.protocol === 'https:' ? this.https : this.http;
+  }
+
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
 }
 
 /** What a sink answered: its status, headers and the start of its body (for acknowledgements and errors). */
@@ -67,7 +88,7 @@ export async function postOutbound(allowList: OutboundAllowList, post: OutboundP
  */
 export function requestOutbound(
   allowList: OutboundAllowList,
-  { url: text, headers, body, timeoutMs }: OutboundPost,
+  { url: text, headers, body, timeoutMs, connections }: OutboundPost,
   { readBody = true }: { readBody?: boolean } = {},
 ): Promise<OutboundAnswer> {
   const url = checkOutboundUrl(allowList, text);
@@ -79,8 +100,8 @@ export function requestOutbound(
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         signal: AbortSignal.timeout(timeoutMs),
-        // A fresh connection each time: a pooled socket would skip the lookup, and its check.
-        agent: false,
+        // Without a sender's own connections, a fresh one: a socket pooled with other senders' would skip its check.
+        agent: connections ? connections.agentFor(url) : false,
         ...(needsAddressCheck(allowList, url) ? { lookup: guardedLookup(allowList, outboundPort(url)) } : {}),
       },
       (response) => {

@@ -10,6 +10,8 @@ export interface SinkRequest {
   /** The body as sent (compressed when it was). */
   raw: Buffer;
   body: string;
+  /** Which TCP connection it came on (numbered in the order they were opened). */
+  connection: number;
 }
 
 /**
@@ -33,6 +35,8 @@ export interface SinkReceiver {
 export async function sinkReceiver(answer: SinkReceiver['answer'] = () => ({ status: 200 })): Promise<SinkReceiver> {
   const requests: SinkRequest[] = [];
   const sockets = new Set<Socket>();
+  const connections = new WeakMap<Socket, number>();
+  let opened = 0;
   const receiver = { requests, answer } as SinkReceiver;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -46,6 +50,7 @@ export async function sinkReceiver(answer: SinkReceiver['answer'] = () => ({ sta
         headers: request.headers,
         raw,
         body,
+        connection: connections.get(request.socket)!,
       };
       requests.push(received);
       const decided = receiver.answer(received);
@@ -57,8 +62,9 @@ export async function sinkReceiver(answer: SinkReceiver['answer'] = () => ({ sta
       }, decided.delayMs ?? 0);
     });
   });
-  server.on('connection', (socket) => {
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
+    connections.set(socket, connections.has(socket) ? connections.get(socket)! : ++opened);
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -154,6 +154,34 @@ describe('webhook streams', () => {
   });
 });
 
+describe('a stream’s connection to its sink', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // Timeouts and leases far beyond a loaded machine's pauses: a retry would rightly open a new connection.
+    server = await startTestServer({
+      database,
+      env: { ...env(), STREAM_TIMEOUT_MS: '30000', STREAM_LEASE_MS: '60000' },
+    });
+  });
+  afterAll(() => server.stop());
+
+  it('keeps one connection to its sink from batch to batch', async () => {
+    const tenant = await newTenant();
+    const stream = await createStream(server, tenant.admin, {
+      kind: 'WEBHOOK',
+      endpoint: `${receiver.url}/hook`,
+      secret: 'stream-hmac',
+    });
+    for (let batch = 0; batch < 3; batch++) {
+      await recordEvents(server, tenant.service, recordChanges(5));
+      await caughtUp(server, tenant.admin, stream.id);
+    }
+    const sent = receiver.requests.filter((request) => request.body.includes(stream.id));
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(sent.map((request) => request.connection)).size).toBe(1);
+  });
+});
+
 describe('streams across replicas', () => {
   it('one replica delivers a stream; when it stops mid-stream the other takes over without a loss', async () => {
     const tenant = await newTenant();

@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { toAuditEvent } from '../../events/event-row';
 import { redactEvent, type PersonalFieldSource } from '../../events/redaction';
 import { readNewEvents, tenantHead } from '../../live/read-new-events';
+import { OutboundConnections } from '../../net/outbound-request';
 import type { OutboundAllowList } from '../../net/outbound-url';
 import type { Logger } from '../../observability/logger';
 import { toStreamRecord } from '../formats/format-event';
@@ -44,7 +45,7 @@ export class StreamRunner {
   private stopped = false;
   private wakeUp: (() => void) | null = null;
   private woken = false;
-  private sink: { sink: Sink; version: string } | null = null;
+  private sink: { sink: Sink; version: string; connections: OutboundConnections } | null = null;
   /** When the last batch that was not full went out: the next read waits `batchWaitMs` after it. */
   private lastPartialBatchAt = Number.NEGATIVE_INFINITY;
   readonly done: Promise<void>;
@@ -89,7 +90,7 @@ export class StreamRunner {
       if (!this.stopped)
         this.deps.log.error({ err, stream: this.key.id }, 'streams: delivery stopped; resumed by the next claim');
     } finally {
-      this.sink?.sink.close();
+      this.closeSink();
     }
   }
 
@@ -165,16 +166,24 @@ export class StreamRunner {
   private sinkOf(stream: HeldStream): Sink {
     const version = stream.updatedAt.toISOString();
     if (this.sink?.version === version) return this.sink.sink;
-    this.sink?.sink.close();
+    this.closeSink();
     const secret = stream.secret === null ? null : this.deps.secrets.open(stream.secret, stream.tenantId, stream.id);
+    const connections = new OutboundConnections();
     const sink = sinkFor(stream.kind, {
       stream,
       secret,
       allowList: this.deps.allowList,
       timeoutMs: this.deps.config.timeoutMs,
+      connections,
     });
-    this.sink = { sink, version };
+    this.sink = { sink, version, connections };
     return sink;
+  }
+
+  private closeSink(): void {
+    this.sink?.sink.close();
+    this.sink?.connections.close();
+    this.sink = null;
   }
 
   /** Waits `ms` whatever commits are heard of meanwhile (they are read after it); only a stop ends it early. */

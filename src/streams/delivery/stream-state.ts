@@ -62,14 +62,21 @@ export class StreamState {
    * @returns every stream this replica holds now.
    */
   async claim(): Promise<StreamKey[]> {
+    // A stream of ours that is locked right now (its runner is moving it forward) is skipped by the renewal but
+    // still ours: it is listed too, or its runner would be stopped and started again for nothing.
     const { rows } = await this.knex.raw(
-      `UPDATE audit_streams SET lease_owner = ?, lease_until = clock_timestamp() + make_interval(secs => ?)
-       WHERE (tenant_id, id) IN (
-         SELECT tenant_id, id FROM audit_streams
-         WHERE enabled AND (lease_owner = ? OR lease_until IS NULL OR lease_until < clock_timestamp())
-         FOR UPDATE SKIP LOCKED)
-       RETURNING tenant_id, id`,
-      [this.owner, this.leaseMs / 1000, this.owner],
+      `WITH claimed AS (
+         UPDATE audit_streams SET lease_owner = ?, lease_until = clock_timestamp() + make_interval(secs => ?)
+         WHERE (tenant_id, id) IN (
+           SELECT tenant_id, id FROM audit_streams
+           WHERE enabled AND (lease_owner = ? OR lease_until IS NULL OR lease_until < clock_timestamp())
+           FOR UPDATE SKIP LOCKED)
+         RETURNING tenant_id, id)
+       SELECT tenant_id, id FROM claimed
+       UNION
+       SELECT tenant_id, id FROM audit_streams
+       WHERE lease_owner = ? AND enabled AND lease_until > clock_timestamp()`,
+      [this.owner, this.leaseMs / 1000, this.owner, this.owner],
     );
     return (rows as Array<{ tenant_id: string; id: string }>).map((row) => ({ tenantId: row.tenant_id, id: row.id }));
   }

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { requestOutbound, type OutboundAnswer } from '../../net/outbound-request';
+import { requestOutbound, type OutboundAnswer, type OutboundConnections } from '../../net/outbound-request';
 import type { OutboundAllowList } from '../../net/outbound-url';
 import type { StreamRecord } from '../formats/format-event';
 import type { StreamEntity } from '../stream.entity';
@@ -38,6 +38,8 @@ export interface SinkSetup {
   secret: string | null;
   allowList: OutboundAllowList;
   timeoutMs: number;
+  /** The stream's kept-open connections to its sink (a one-off test record goes without). */
+  connections?: OutboundConnections;
   /** Told the status of each HTTP answer (what `testAuditStream` reports). */
   onAnswer?: (status: number) => void;
 }
@@ -108,6 +110,7 @@ export async function postToSink(
       headers: gzip ? { ...headers, 'content-encoding': 'gzip' } : headers,
       body: gzip ? gzipSync(body) : body,
       timeoutMs: setup.timeoutMs,
+      connections: setup.connections,
     });
     setup.onAnswer?.(answer.status);
     return answer;
