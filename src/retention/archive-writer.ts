@@ -8,6 +8,7 @@ import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-
 import { normalizeIpAddress } from '../ip-address';
 import { isSealed } from '../erasure/personal-cipher';
 import type { ObjectStore } from '../storage/object-store';
+import { sequencesDigest } from './archive-index';
 import { archiveRowOf, type ArchiveRow } from './archive-row';
 import { applyHolds } from './legal-holds';
 import { archiveKey, MANIFEST_SUFFIX, type ManifestFields } from './manifest';
@@ -43,16 +44,13 @@ export async function selectForArchive(
       'e.changed_fields',
       knex.raw(`encode(e.hash, 'hex') AS hash_hex`),
       knex.raw(
-        `COALESCE(encode(p.hash, 'hex'), encode(a.hash, 'hex'), CASE WHEN e.sequence = 1 THEN ? END) AS previous_hash`,
+        `COALESCE(encode(p.hash, 'hex'), encode(e.previous_hash, 'hex'), CASE WHEN e.sequence = 1 THEN ? END) AS previous_hash`,
         [GENESIS_HASH],
       ),
     )
     .from('audit_events as e')
     .leftJoin('audit_events as p', function () {
       this.on('p.tenant_id', 'e.tenant_id').andOn(knex.raw('p.sequence = e.sequence - 1'));
-    })
-    .leftJoin('audit_chain_anchors as a', function () {
-      this.on('a.tenant_id', 'e.tenant_id').andOn(knex.raw('a.to_sequence = e.sequence - 1'));
     })
     .where({ 'e.tenant_id': slice.tenantId, 'e.category': slice.category })
     .where('e.occurred_at', '>=', slice.monthStart)
@@ -96,9 +94,9 @@ export function hashesDigest(hashes: Iterable<string>): string {
 }
 
 /**
- * Writes rows (by sequence) as a Parquet file and its signed manifest, then records both and the
- * chain anchors across them in one transaction. A run that stops before the transaction leaves an
- * object no index names: the run that resumes writes the same key again.
+ * Writes rows (by sequence) as a Parquet file and its signed manifest, then records the file in the
+ * index with its sequences and its manifest. A run that stops before that leaves an object no
+ * index names: the run that resumes writes the same key again.
  */
 export async function archiveRows(
   knex: Knex,
@@ -119,7 +117,7 @@ export async function archiveRows(
     if (row.occurred_us > occurredTo.occurred_us) occurredTo = row;
   }
   const fields: ManifestFields = {
-    version: 1,
+    version: 2,
     tenantId: slice.tenantId,
     category: slice.category,
     month: slice.month,
@@ -134,6 +132,7 @@ export async function archiveRows(
     bytes: parquet.bytes,
     sha256: parquet.sha256,
     digest: hashesDigest(rows.map((row) => row.hash)),
+    sequencesDigest: sequencesDigest(rows.map((row) => row.sequence)),
     archivedAt: archivedAt.toISOString(),
   };
   try {
@@ -143,50 +142,26 @@ export async function archiveRows(
   }
   const manifest = signDocument(fields, keys.keyId, keys.privateKey);
   await store.put(key + MANIFEST_SUFFIX, Buffer.from(JSON.stringify(manifest, null, 2)));
-  await knex.transaction(async (trx) => {
-    await trx('archive_files')
-      .insert({
-        tenant_id: slice.tenantId,
-        key,
-        category: slice.category,
-        month: `${slice.month}-01`,
-        from_sequence: fields.fromSequence,
-        to_sequence: fields.toSequence,
-        occurred_from: fields.occurredFrom,
-        occurred_to: fields.occurredTo,
-        row_count: rows.length,
-        bytes: parquet.bytes,
-        sha256: parquet.sha256,
-        digest: fields.digest,
-        sequences: rows.map((row) => String(row.sequence)),
-        archived_at: archivedAt,
-      })
-      .onConflict(['tenant_id', 'key'])
-      .ignore();
-    const anchors = chainRuns(rows).map((run) => ({
+  await knex('archive_files')
+    .insert({
       tenant_id: slice.tenantId,
-      from_sequence: String(run.from),
-      to_sequence: String(run.to),
-      hash: Buffer.from(run.hash, 'hex'),
-    }));
-    for (let i = 0; i < anchors.length; i += 5000)
-      await trx('audit_chain_anchors')
-        .insert(anchors.slice(i, i + 5000))
-        .onConflict(['tenant_id', 'to_sequence'])
-        .ignore();
-  });
+      key,
+      category: slice.category,
+      month: `${slice.month}-01`,
+      from_sequence: fields.fromSequence,
+      to_sequence: fields.toSequence,
+      occurred_from: fields.occurredFrom,
+      occurred_to: fields.occurredTo,
+      row_count: rows.length,
+      bytes: parquet.bytes,
+      sha256: parquet.sha256,
+      digest: fields.digest,
+      sequences: rows.map((row) => String(row.sequence)),
+      last_hash: Buffer.from(last.hash, 'hex'),
+      signed_index: manifest,
+      archived_at: archivedAt,
+    })
+    .onConflict(['tenant_id', 'key'])
+    .ignore();
   return fields;
-}
-
-/** Maximal runs of consecutive sequences, each with the hash of its last event. */
-function chainRuns(rows: ArchiveRow[]): Array<{ from: bigint; to: bigint; hash: string }> {
-  const runs: Array<{ from: bigint; to: bigint; hash: string }> = [];
-  for (const row of rows) {
-    const run = runs.at(-1);
-    if (run && run.to + 1n === row.sequence) {
-      run.to = row.sequence;
-      run.hash = row.hash;
-    } else runs.push({ from: row.sequence, to: row.sequence, hash: row.hash });
-  }
-  return runs;
 }
