@@ -120,7 +120,7 @@ class FileFigures {
 }
 
 /** Rows a page: the run holds one page at a time, never a file's worth. */
-const PAGE_ROWS = 2000;
+const PAGE_ROWS = 500;
 
 /**
  * Archives the next file of a slice: selects up to `fileRows` events after `afterSequence` (by
