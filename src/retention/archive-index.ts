@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Knex } from '@mikro-orm/postgresql';
 import { signDocument, verifyDocument, type PublicJwk, type Signed } from '../checkpoints/signed-document';
 import type { SigningKeys } from '../checkpoints/signing-keys';
+import type { ObjectStore } from '../storage/object-store';
+import { MANIFEST_SUFFIX, type Manifest } from './manifest';
 
 /**
  * What the database keeps of an archive file to account for the events it took out of the live
@@ -35,32 +37,73 @@ export function sequencesDigest(sequences: Iterable<bigint>): string {
 const STORED_SEQUENCES_DIGEST = `(SELECT encode(sha256(string_agg(int8send(s), ''::bytea ORDER BY o)), 'hex')
   FROM unnest(f.sequences) WITH ORDINALITY AS u(s, o))`;
 
+interface UnsignedRow {
+  tenant_id: string;
+  key: string;
+  from_sequence: string;
+  to_sequence: string;
+  row_count: number;
+  sequences: string[];
+  last_hash: Buffer | null;
+  purged_at: Date | null;
+}
+
+/**
+ * Whether a file's count and range are the ones something signed says: its manifest in the store
+ * (while the file is there), else the deletion record written when it was deleted (the log is
+ * chained and its head signed). With count and range fixed, a live sequence cannot be slipped into
+ * the list without dropping an archived one, which then shows as missing.
+ */
+async function figuresAttested(knex: Knex, store: ObjectStore, keys: SigningKeys, row: UnsignedRow): Promise<boolean> {
+  const sequences = row.sequences.map(BigInt);
+  const ascending = sequences.every((sequence, index) => index === 0 || sequence > sequences[index - 1]);
+  if (
+    !ascending ||
+    sequences.length !== row.row_count ||
+    String(sequences[0]) !== String(row.from_sequence) ||
+    String(sequences.at(-1)) !== String(row.to_sequence)
+  )
+    return false;
+  if (row.purged_at === null) {
+    const body = await store.get(row.key + MANIFEST_SUFFIX);
+    if (!body) return false;
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const manifest = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Manifest;
+    return (
+      verifyDocument(manifest, keys.publicKeys) &&
+      manifest.tenantId === row.tenant_id &&
+      manifest.file === row.key &&
+      manifest.fromSequence === String(row.from_sequence) &&
+      manifest.toSequence === String(row.to_sequence) &&
+      manifest.rowCount === row.row_count
+    );
+  }
+  const record = await knex('deletion_records').first('position').where({
+    tenant_id: row.tenant_id,
+    from_sequence: row.from_sequence,
+    to_sequence: row.to_sequence,
+    event_count: row.row_count,
+  });
+  return record !== undefined;
+}
+
 /**
  * Signs the index entries of files archived before the database kept them (their manifests did
- * not list their sequences): the sequences and last hash as the index holds them when the service
- * first starts with this version, which is what the chain anchors it replaces vouched for.
+ * not list their sequences), once their count and range match what was signed of them; an entry
+ * that does not stays unsigned, and the integrity check then reports its sequences as missing.
+ * Returns the keys left unsigned.
  */
-export async function signUnsignedIndexEntries(knex: Knex, keys: SigningKeys): Promise<number> {
-  const rows: Array<{
-    tenant_id: string;
-    key: string;
-    from_sequence: string;
-    to_sequence: string;
-    row_count: number;
-    last_hash: Buffer | null;
-    digest: string;
-  }> = await knex('archive_files as f')
-    .select(
-      'tenant_id',
-      'key',
-      'from_sequence',
-      'to_sequence',
-      'row_count',
-      'last_hash',
-      knex.raw(`${STORED_SEQUENCES_DIGEST} AS digest`),
-    )
+export async function signUnsignedIndexEntries(knex: Knex, store: ObjectStore, keys: SigningKeys): Promise<string[]> {
+  const rows: UnsignedRow[] = await knex('archive_files')
+    .select('tenant_id', 'key', 'from_sequence', 'to_sequence', 'row_count', 'sequences', 'last_hash', 'purged_at')
     .whereNull('signed_index');
+  const refused: string[] = [];
   for (const row of rows) {
+    if (!(await figuresAttested(knex, store, keys, row))) {
+      refused.push(row.key);
+      continue;
+    }
     const entry = signDocument<ArchiveIndexFields>(
       {
         tenantId: row.tenant_id,
@@ -68,7 +111,7 @@ export async function signUnsignedIndexEntries(knex: Knex, keys: SigningKeys): P
         fromSequence: String(row.from_sequence),
         toSequence: String(row.to_sequence),
         rowCount: row.row_count,
-        sequencesDigest: row.digest,
+        sequencesDigest: sequencesDigest(row.sequences.map(BigInt)),
         lastHash: row.last_hash?.toString('hex') ?? null,
       },
       keys.keyId,
@@ -79,7 +122,7 @@ export async function signUnsignedIndexEntries(knex: Knex, keys: SigningKeys): P
       .where({ tenant_id: row.tenant_id, key: row.key })
       .whereNull('signed_index');
   }
-  return rows.length;
+  return refused;
 }
 
 const FETCH = 50_000;

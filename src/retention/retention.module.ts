@@ -89,7 +89,12 @@ export const retentionModule: AuditModule = {
     // the connections the writers wait for.
     const pool = openPoolLike(db.knex, { size: 2, applicationName: 'audit-retention' });
     const keys = services.get(SIGNING_KEYS);
-    await signUnsignedIndexEntries(pool, keys);
+    const unsigned = await signUnsignedIndexEntries(pool, store, keys);
+    if (unsigned.length)
+      logger.warn(
+        { files: unsigned },
+        'retention: archive files whose count or range match nothing signed stay unsigned',
+      );
     const options: RetentionOptions = {
       knex: pool,
       store,
