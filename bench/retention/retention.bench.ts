@@ -19,10 +19,11 @@ import { startBenchServer, type BenchServer } from '../support/server';
 import { fmt, fmtInt, intFromEnv, loadAverage, machine, median, nowMs, quantile } from '../support/stats';
 import { signBenchToken } from '../support/tokens';
 
-const TEMPLATE = 'audit_bench_retention_template';
-const RUN = 'audit_bench_retention_run';
-const TENANT = 'retained';
 const EVENTS = intFromEnv('BENCH_RETENTION_EVENTS', 1_000_000);
+/** Built once per size and copied for each run: a dataset of another size is another database. */
+const TEMPLATE = `${process.env.BENCH_RETENTION_DB || 'audit_bench_retention'}_${EVENTS}`;
+const RUN = `${process.env.BENCH_RETENTION_DB || 'audit_bench_retention'}_run`;
+const TENANT = 'retained';
 const CHUNK = 250_000;
 const MONTH_START = '2010-01-01T00:00:00Z';
 const WRITERS = 4;

@@ -6,21 +6,24 @@ import { chainHash, contentDigest, GENESIS_HASH } from '../events/event-hash';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
 import { normalizeIpAddress } from '../ip-address';
 import { isSealed } from '../erasure/personal-cipher';
+import { ArchivedSequences } from '../retention/archive-index';
 import { verifyDeletionLog } from '../retention/deletion-log';
 import type { IntegrityReport } from './integrity-report.type';
 
 const CHUNK = 5000;
 
-type HashedRow = AuditEventRow & { hash: Buffer };
+type HashedRow = AuditEventRow & { hash: Buffer; previous_hash: Buffer | null };
 
 /**
  * Re-walks a tenant's chain over the events recorded between `from` and `to` (recordedAt, which
  * rises with sequence), starting from the latest signed checkpoint before the range when there is
- * one. Each live event's hash must cover its content and its predecessor's hash; events taken out
- * by retention are accounted for by the chain anchors written with their archive files (the hash
- * of the last event of each removed run), and any other missing sequence is a break. Checkpoints
- * met on the way must match, a walk that reaches the end must meet the stored head, and the
- * deletion log must be intact and at least as long as the latest checkpoint says.
+ * one. Each live event's hash must cover its content and its predecessor's hash. A sequence missing
+ * from the live table must be one that an archive file took out, by that file's signed index entry
+ * (its sequences' digest checked against the list the database holds); any other is a break. The
+ * live event after such a gap is hashed from the predecessor's hash it kept when the gap was made,
+ * which must match the file's signed last hash or a checkpoint where either falls on the gap's end.
+ * Checkpoints met on the way must match, a walk that reaches the end must meet the stored head,
+ * and the deletion log must be intact and at least as long as the latest checkpoint says.
  */
 export async function verifyChain(
   knex: Knex,
@@ -52,8 +55,11 @@ export async function verifyChain(
   const end = to ? await boundary(knex, tenantId, 'last', to) : lastSequence;
   if (start === null || end === null || start > end) return ok(0);
 
-  const anchors = new AnchorReader(knex, tenantId);
-  let previousHash = GENESIS_HASH;
+  const archived = new ArchivedSequences(knex, tenantId, publicKeys);
+  /** The hash of the event before `expected`; null when that event was taken out by retention. */
+  let previousHash: string | null = GENESIS_HASH;
+  /** When it was taken out: its hash if something signed says it. */
+  let signedGapHash: string | undefined;
   let expected = 1n;
   const startingPoint = await latestCheckpoint(knex, tenantId, start);
   if (startingPoint) {
@@ -64,9 +70,9 @@ export async function verifyChain(
     const previous = await knex('audit_events')
       .first('hash')
       .where({ tenant_id: tenantId, sequence: (start - 1n).toString() });
-    const anchor = previous ? undefined : await anchors.endingAt(start - 1n);
-    if (!previous && !anchor) return broken(0, start - 1n);
-    previousHash = previous ? previous.hash.toString('hex') : anchor!;
+    if (!previous && (await archived.firstUnaccounted(start - 1n, start - 1n)) !== null) return broken(0, start - 1n);
+    previousHash = previous ? previous.hash.toString('hex') : null;
+    signedGapHash = archived.lastHashAt(start - 1n);
     expected = start;
   }
   const signed = await signedHashes(knex, tenantId, publicKeys, expected, end);
@@ -79,7 +85,7 @@ export async function verifyChain(
   };
   while (expected <= end) {
     const rows: HashedRow[] = await knex
-      .select(eventColumns(knex), 'e.hash')
+      .select(eventColumns(knex), 'e.hash', 'e.previous_hash')
       .from('audit_events as e')
       .where('e.tenant_id', tenantId)
       .whereBetween('e.sequence', [expected.toString(), end.toString()])
@@ -87,14 +93,20 @@ export async function verifyChain(
       .limit(CHUNK);
     const gapEnd = rows.length === 0 ? end : BigInt(rows[0].sequence) - 1n;
     if (gapEnd >= expected) {
-      const runs = await anchors.tiling(expected, gapEnd);
-      if (!Array.isArray(runs)) return broken(checked, runs.missing);
-      for (const run of runs) if (!meetsCheckpoint(run.to, run.hash)) return broken(checked, run.to);
-      previousHash = runs.at(-1)!.hash;
+      const missing = await archived.firstUnaccounted(expected, gapEnd);
+      if (missing !== null) return broken(checked, missing);
+      previousHash = null;
+      signedGapHash = archived.lastHashAt(gapEnd) ?? signed.get(gapEnd);
       expected = gapEnd + 1n;
     }
     for (const row of rows) {
       if (BigInt(row.sequence) !== expected) break;
+      const kept = row.previous_hash?.toString('hex') ?? null;
+      // A predecessor hash is kept only once the predecessor is gone; one beside a live predecessor is forged.
+      const predecessorHash = previousHash ?? kept;
+      if (predecessorHash === null || (kept !== null && kept !== predecessorHash)) return broken(checked, expected);
+      if (previousHash === null && signedGapHash !== undefined && kept !== signedGapHash)
+        return broken(checked, expected);
       const event = toAuditEvent(row);
       event.ipAddress =
         row.ip_address === null || isSealed(row.ip_address) ? row.ip_address : normalizeIpAddress(row.ip_address);
@@ -105,14 +117,16 @@ export async function verifyChain(
         occurredAt: event.occurredAt.toISOString(),
         recordedAt: event.recordedAt.toISOString(),
       };
-      const hash = chainHash(previousHash, position, contentDigest(canonicalContent(event).text));
+      const hash = chainHash(predecessorHash, position, contentDigest(canonicalContent(event).text));
       if (hash !== row.hash.toString('hex') || !meetsCheckpoint(expected, hash)) return broken(checked, expected);
       previousHash = hash;
       if (expected >= start) checked += 1;
       expected += 1n;
     }
   }
-  if (end === lastSequence && previousHash !== head.last_hash.toString('hex')) return broken(checked, end);
+  const finalHash = previousHash ?? signedGapHash;
+  if (end === lastSequence && finalHash !== undefined && finalHash !== head.last_hash.toString('hex'))
+    return broken(checked, end);
   return ok(checked);
 }
 
@@ -143,41 +157,6 @@ async function signedHashes(
     hashes.set(BigInt(document.sequence), document.hash);
   }
   return hashes;
-}
-
-/** The chain anchors of runs of events taken out by retention. */
-class AnchorReader {
-  constructor(
-    private readonly knex: Knex,
-    private readonly tenantId: string,
-  ) {}
-
-  async endingAt(sequence: bigint): Promise<string | undefined> {
-    const row = await this.knex('audit_chain_anchors')
-      .first('hash')
-      .where({ tenant_id: this.tenantId, to_sequence: sequence.toString() });
-    return row?.hash.toString('hex');
-  }
-
-  /** Anchored runs that cover exactly [from, to], in order; else the first sequence none accounts for. */
-  async tiling(from: bigint, to: bigint): Promise<Array<{ to: bigint; hash: string }> | { missing: bigint }> {
-    const rows: Array<{ from_sequence: string; to_sequence: string; hash: Buffer }> = await this.knex(
-      'audit_chain_anchors',
-    )
-      .select('from_sequence', 'to_sequence', 'hash')
-      .where('tenant_id', this.tenantId)
-      .where('from_sequence', '>=', from.toString())
-      .where('to_sequence', '<=', to.toString())
-      .orderBy('to_sequence');
-    let next = from;
-    const runs: Array<{ to: bigint; hash: string }> = [];
-    for (const row of rows) {
-      if (BigInt(row.from_sequence) !== next) return { missing: next };
-      next = BigInt(row.to_sequence) + 1n;
-      runs.push({ to: BigInt(row.to_sequence), hash: row.hash.toString('hex') });
-    }
-    return next === to + 1n ? runs : { missing: next };
-  }
 }
 
 async function boundary(knex: Knex, tenantId: string, side: 'first' | 'last', at: Date): Promise<bigint | null> {

@@ -11,7 +11,7 @@ import type { ObjectStore } from '../storage/object-store';
 import { archiveRowOf, type ArchiveRow } from './archive-row';
 import { applyHolds } from './legal-holds';
 import { archiveKey, MANIFEST_SUFFIX, type ManifestFields } from './manifest';
-import { writeParquet } from './parquet';
+import { ParquetSpool } from './parquet';
 import type { LegalHold } from './retention.types';
 
 /** Events of one tenant and category in one month partition, older than the cutoff. */
@@ -24,13 +24,10 @@ export interface ArchiveSlice {
   until: Date;
 }
 
-const YIELD_EVERY = 2000;
-const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
-
 type SelectedRow = AuditEventRow & { hash_hex: string; previous_hash: string | null; changed_fields: string[] };
 
 /** The slice's events not held, after `afterSequence`, by sequence: one archive file's worth. */
-export async function selectForArchive(
+async function selectForArchive(
   knex: Knex,
   slice: ArchiveSlice,
   holds: LegalHold[],
@@ -43,16 +40,13 @@ export async function selectForArchive(
       'e.changed_fields',
       knex.raw(`encode(e.hash, 'hex') AS hash_hex`),
       knex.raw(
-        `COALESCE(encode(p.hash, 'hex'), encode(a.hash, 'hex'), CASE WHEN e.sequence = 1 THEN ? END) AS previous_hash`,
+        `COALESCE(encode(p.hash, 'hex'), encode(e.previous_hash, 'hex'), CASE WHEN e.sequence = 1 THEN ? END) AS previous_hash`,
         [GENESIS_HASH],
       ),
     )
     .from('audit_events as e')
     .leftJoin('audit_events as p', function () {
       this.on('p.tenant_id', 'e.tenant_id').andOn(knex.raw('p.sequence = e.sequence - 1'));
-    })
-    .leftJoin('audit_chain_anchors as a', function () {
-      this.on('a.tenant_id', 'e.tenant_id').andOn(knex.raw('a.to_sequence = e.sequence - 1'));
     })
     .where({ 'e.tenant_id': slice.tenantId, 'e.category': slice.category })
     .where('e.occurred_at', '>=', slice.monthStart)
@@ -63,15 +57,13 @@ export async function selectForArchive(
   applyHolds(qb, holds, 'e', false);
   const rows: SelectedRow[] = await qb;
   const archived: ArchiveRow[] = [];
-  for (const [index, row] of rows.entries()) {
+  for (const row of rows) {
     if (row.previous_hash === null)
       throw new Error(`no predecessor hash for sequence ${row.sequence} of ${row.tenant_id}`);
     const event = toAuditEvent(row);
     event.ipAddress =
       row.ip_address === null || isSealed(row.ip_address) ? row.ip_address : normalizeIpAddress(row.ip_address);
     archived.push(archiveRowOf(event, row.occurred_us, row.changed_fields, row.hash_hex, row.previous_hash));
-    // The run shares the event loop with the writers: it lets them in between slices.
-    if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToOthers();
   }
   return archived;
 }
@@ -95,31 +87,99 @@ export function hashesDigest(hashes: Iterable<string>): string {
   return digest.digest('hex');
 }
 
+/** What a file's manifest says of its rows, gathered page by page. */
+class FileFigures {
+  count = 0;
+  first: ArchiveRow | undefined;
+  last: ArchiveRow | undefined;
+  occurredFrom: ArchiveRow | undefined;
+  occurredTo: ArchiveRow | undefined;
+  readonly sequences: string[] = [];
+  private readonly hashes = createHash('sha256');
+  private readonly sequenceBytes = createHash('sha256');
+
+  add(rows: ArchiveRow[]): void {
+    const bytes = Buffer.alloc(8);
+    for (const row of rows) {
+      this.count += 1;
+      this.first ??= row;
+      this.last = row;
+      if (!this.occurredFrom || row.occurred_us < this.occurredFrom.occurred_us) this.occurredFrom = row;
+      if (!this.occurredTo || row.occurred_us > this.occurredTo.occurred_us) this.occurredTo = row;
+      this.sequences.push(String(row.sequence));
+      this.hashes.update(Buffer.from(row.hash, 'hex'));
+      bytes.writeBigInt64BE(row.sequence);
+      this.sequenceBytes.update(bytes);
+    }
+  }
+
+  /** `digest` and `sequencesDigest` (once: the digests are finished). */
+  digests(): { digest: string; sequencesDigest: string } {
+    return { digest: this.hashes.digest('hex'), sequencesDigest: this.sequenceBytes.digest('hex') };
+  }
+}
+
+/** Rows a page: the run holds one page at a time, never a file's worth. */
+const PAGE_ROWS = 500;
+
 /**
- * Writes rows (by sequence) as a Parquet file and its signed manifest, then records both and the
- * chain anchors across them in one transaction. A run that stops before the transaction leaves an
- * object no index names: the run that resumes writes the same key again.
+ * Archives the next file of a slice: selects up to `fileRows` events after `afterSequence` (by
+ * sequence, page by page), leaves out those already archived by a run that stopped (`pending`),
+ * writes the others as a Parquet file and its signed manifest, then records the file in the index
+ * with its sequences and its manifest. A run that stops before that leaves an object no index
+ * names: the run that resumes selects the same events and writes the same key again.
+ * Returns the last sequence selected and the number of events archived; null when none was left.
  */
-export async function archiveRows(
+export async function archiveNextFile(
   knex: Knex,
   store: ObjectStore,
   keys: SigningKeys,
   slice: ArchiveSlice,
-  rows: ArchiveRow[],
+  holds: LegalHold[],
+  pending: Set<string>,
+  afterSequence: string,
+  fileRows: number,
   archivedAt: Date,
-): Promise<ManifestFields> {
-  const first = rows[0];
-  const last = rows.at(-1)!;
-  const key = archiveKey(slice.tenantId, slice.category, slice.month, String(first.sequence), String(last.sequence));
-  const parquet = await writeParquet(rows);
-  let occurredFrom = first;
-  let occurredTo = first;
-  for (const row of rows) {
-    if (row.occurred_us < occurredFrom.occurred_us) occurredFrom = row;
-    if (row.occurred_us > occurredTo.occurred_us) occurredTo = row;
+): Promise<{ after: string; archived: number } | null> {
+  const spool = await ParquetSpool.open();
+  try {
+    const figures = new FileFigures();
+    let after = afterSequence;
+    let selected = 0;
+    while (selected < fileRows) {
+      const wanted = Math.min(PAGE_ROWS, fileRows - selected);
+      const page = await selectForArchive(knex, slice, holds, after, wanted);
+      if (page.length === 0) break;
+      selected += page.length;
+      after = String(page.at(-1)!.sequence);
+      const rows = page.filter((row) => !pending.has(String(row.sequence)));
+      figures.add(rows);
+      await spool.append(rows);
+      if (page.length < wanted) break;
+    }
+    if (selected === 0) return null;
+    if (figures.count > 0) await recordFile(knex, store, keys, slice, spool, figures, archivedAt);
+    return { after, archived: figures.count };
+  } finally {
+    await spool.discard();
   }
+}
+
+async function recordFile(
+  knex: Knex,
+  store: ObjectStore,
+  keys: SigningKeys,
+  slice: ArchiveSlice,
+  spool: ParquetSpool,
+  figures: FileFigures,
+  archivedAt: Date,
+): Promise<void> {
+  const first = figures.first!;
+  const last = figures.last!;
+  const key = archiveKey(slice.tenantId, slice.category, slice.month, String(first.sequence), String(last.sequence));
+  const parquet = await spool.finish();
   const fields: ManifestFields = {
-    version: 1,
+    version: 2,
     tenantId: slice.tenantId,
     category: slice.category,
     month: slice.month,
@@ -128,65 +188,36 @@ export async function archiveRows(
     toSequence: String(last.sequence),
     firstHash: first.hash,
     lastHash: last.hash,
-    rowCount: rows.length,
-    occurredFrom: occurredFrom.occurred_at,
-    occurredTo: occurredTo.occurred_at,
+    rowCount: figures.count,
+    occurredFrom: figures.occurredFrom!.occurred_at,
+    occurredTo: figures.occurredTo!.occurred_at,
     bytes: parquet.bytes,
     sha256: parquet.sha256,
-    digest: hashesDigest(rows.map((row) => row.hash)),
+    ...figures.digests(),
     archivedAt: archivedAt.toISOString(),
   };
-  try {
-    await store.put(key, createReadStream(parquet.file));
-  } finally {
-    await parquet.cleanup();
-  }
+  await store.put(key, createReadStream(parquet.file));
   const manifest = signDocument(fields, keys.keyId, keys.privateKey);
   await store.put(key + MANIFEST_SUFFIX, Buffer.from(JSON.stringify(manifest, null, 2)));
-  await knex.transaction(async (trx) => {
-    await trx('archive_files')
-      .insert({
-        tenant_id: slice.tenantId,
-        key,
-        category: slice.category,
-        month: `${slice.month}-01`,
-        from_sequence: fields.fromSequence,
-        to_sequence: fields.toSequence,
-        occurred_from: fields.occurredFrom,
-        occurred_to: fields.occurredTo,
-        row_count: rows.length,
-        bytes: parquet.bytes,
-        sha256: parquet.sha256,
-        digest: fields.digest,
-        sequences: rows.map((row) => String(row.sequence)),
-        archived_at: archivedAt,
-      })
-      .onConflict(['tenant_id', 'key'])
-      .ignore();
-    const anchors = chainRuns(rows).map((run) => ({
+  await knex('archive_files')
+    .insert({
       tenant_id: slice.tenantId,
-      from_sequence: String(run.from),
-      to_sequence: String(run.to),
-      hash: Buffer.from(run.hash, 'hex'),
-    }));
-    for (let i = 0; i < anchors.length; i += 5000)
-      await trx('audit_chain_anchors')
-        .insert(anchors.slice(i, i + 5000))
-        .onConflict(['tenant_id', 'to_sequence'])
-        .ignore();
-  });
-  return fields;
-}
-
-/** Maximal runs of consecutive sequences, each with the hash of its last event. */
-function chainRuns(rows: ArchiveRow[]): Array<{ from: bigint; to: bigint; hash: string }> {
-  const runs: Array<{ from: bigint; to: bigint; hash: string }> = [];
-  for (const row of rows) {
-    const run = runs.at(-1);
-    if (run && run.to + 1n === row.sequence) {
-      run.to = row.sequence;
-      run.hash = row.hash;
-    } else runs.push({ from: row.sequence, to: row.sequence, hash: row.hash });
-  }
-  return runs;
+      key,
+      category: slice.category,
+      month: `${slice.month}-01`,
+      from_sequence: fields.fromSequence,
+      to_sequence: fields.toSequence,
+      occurred_from: fields.occurredFrom,
+      occurred_to: fields.occurredTo,
+      row_count: figures.count,
+      bytes: parquet.bytes,
+      sha256: parquet.sha256,
+      digest: fields.digest,
+      sequences: figures.sequences,
+      last_hash: Buffer.from(last.hash, 'hex'),
+      signed_index: manifest,
+      archived_at: archivedAt,
+    })
+    .onConflict(['tenant_id', 'key'])
+    .ignore();
 }

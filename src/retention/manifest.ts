@@ -2,7 +2,8 @@ import type { Signed } from '../checkpoints/signed-document';
 
 /** What a manifest says of one archive file; signed with the checkpoint key. */
 export interface ManifestFields extends Record<string, unknown> {
-  version: 1;
+  /** 1: files archived before manifests listed their sequences (no `sequencesDigest`). */
+  version: 1 | 2;
   tenantId: string;
   category: string;
   /** The month partition the events came from, `YYYY-MM`. */
@@ -20,6 +21,8 @@ export interface ManifestFields extends Record<string, unknown> {
   sha256: string;
   /** Hex SHA-256 over the events' hashes in sequence order: a deletion record's digest. */
   digest: string;
+  /** Hex SHA-256 over the sequences, 8 bytes big-endian each, ascending: which events the file took out. */
+  sequencesDigest?: string;
   archivedAt: string;
 }
 

@@ -8,6 +8,7 @@ import { verifyDocument, type PublicJwk } from '../checkpoints/signed-document';
 import { canonicalContent } from '../events/canonical-content';
 import { chainHash, contentDigest } from '../events/event-hash';
 import { isExportManifest, verifyExportManifest } from '../exports/verify-export';
+import { sequencesDigest } from './archive-index';
 import { hashesDigest } from './archive-writer';
 import { eventOfArchiveRow, type ArchiveRow } from './archive-row';
 import { MANIFEST_SUFFIX, type Manifest } from './manifest';
@@ -58,7 +59,7 @@ export function rowHash(row: ArchiveRow): string {
 /**
  * Verifies an archive folder without the database: each manifest's signature, its file's size
  * and SHA-256, every event's hash, the manifest's figures (sequence range, first and last hash,
- * row count, digest), the chain's continuity wherever consecutive events are both in the archive,
+ * row count, digest, and the sequences' digest of manifests that have one), the chain's continuity wherever consecutive events are both in the archive,
  * and each checkpoint's signature (and hash, where its event is in the archive). Exports written to
  * the same store are checked against their manifests (`verifyExportManifest`).
  */
@@ -109,6 +110,12 @@ export async function verifyArchiveFolder(folder: string, keys: readonly PublicJ
         ['lastHash', rows.at(-1)?.hash, manifest.lastHash],
         ['digest', hashesDigest(rows.map((row) => row.hash)), manifest.digest],
       ];
+      if (manifest.sequencesDigest !== undefined)
+        figures.push([
+          'sequencesDigest',
+          sequencesDigest(rows.map((row) => BigInt(row.sequence))),
+          manifest.sequencesDigest,
+        ]);
       for (const [name, actual, stated] of figures)
         if (actual !== stated) fail(data, `${name} ${String(actual)} differs from the manifest's ${String(stated)}`);
     } else if (file.includes(`${path.sep}checkpoints${path.sep}`) && file.endsWith('.json')) {

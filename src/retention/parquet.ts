@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -31,8 +31,6 @@ export async function duckdb(): Promise<DuckDBConnection> {
   return (await instance).connect();
 }
 
-const WRITE_SLICE = 2000;
-
 const jsonOf = (row: ArchiveRow) =>
   JSON.stringify(row, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
 
@@ -43,42 +41,53 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 /**
- * Writes rows to a Parquet file, newest first as searches read them, in row groups small enough
- * that a search for recent events skips most of a file by the groups' occurred_us statistics;
- * returns its path, size and SHA-256.
+ * An archive file in the making: rows are appended page by page to a newline-delimited JSON spool
+ * (a file's worth of rows is never held in memory: the run shares the heap and the event loop with
+ * the writers), then DuckDB, on its own threads, turns the spool into Parquet.
  */
-export async function writeParquet(
-  rows: ArchiveRow[],
-): Promise<{ file: string; bytes: number; sha256: string; cleanup: () => Promise<void> }> {
-  const folder = await mkdtemp(path.join(tmpdir(), 'audit-archive-write-'));
-  const input = path.join(folder, 'rows.ndjson');
-  const file = path.join(folder, 'rows.parquet');
-  // In slices, each written before the next is made: the run shares the event loop with the writers.
-  const ndjson = await open(input, 'w');
-  try {
-    for (let i = 0; i < rows.length; i += WRITE_SLICE)
-      await ndjson.write(
-        rows
-          .slice(i, i + WRITE_SLICE)
-          .map(jsonOf)
-          .join('\n') + '\n',
+export class ParquetSpool {
+  private constructor(
+    private readonly folder: string,
+    private readonly ndjson: FileHandle,
+  ) {}
+
+  static async open(): Promise<ParquetSpool> {
+    const folder = await mkdtemp(path.join(tmpdir(), 'audit-archive-write-'));
+    return new ParquetSpool(folder, await open(path.join(folder, 'rows.ndjson'), 'w'));
+  }
+
+  async append(rows: ArchiveRow[]): Promise<void> {
+    if (rows.length) await this.ndjson.write(rows.map(jsonOf).join('\n') + '\n');
+  }
+
+  /**
+   * Writes the spooled rows to a Parquet file, newest first as searches read them, in row groups
+   * small enough that a search for recent events skips most of a file by the groups' occurred_us
+   * statistics; returns its path, size and SHA-256.
+   */
+  async finish(): Promise<{ file: string; bytes: number; sha256: string }> {
+    await this.ndjson.close();
+    const input = path.join(this.folder, 'rows.ndjson');
+    const file = path.join(this.folder, 'rows.parquet');
+    const columns = ARCHIVE_COLUMNS.map(([name, type]) => `${name}: ${sqlText(type)}`).join(', ');
+    const connection = await duckdb();
+    try {
+      await connection.run(
+        `COPY (SELECT * FROM read_json(${sqlText(input)}, format = 'newline_delimited', columns = {${columns}})
+               ORDER BY occurred_us DESC, id DESC)
+         TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 10000)`,
       );
-  } finally {
-    await ndjson.close();
+    } finally {
+      connection.closeSync();
+    }
+    const bytes = (await stat(file)).size;
+    return { file, bytes, sha256: await sha256Of(file) };
   }
-  const columns = ARCHIVE_COLUMNS.map(([name, type]) => `${name}: ${sqlText(type)}`).join(', ');
-  const connection = await duckdb();
-  try {
-    await connection.run(
-      `COPY (SELECT * FROM read_json(${sqlText(input)}, format = 'newline_delimited', columns = {${columns}})
-             ORDER BY occurred_us DESC, id DESC)
-       TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 10000)`,
-    );
-  } finally {
-    connection.closeSync();
+
+  async discard(): Promise<void> {
+    await this.ndjson.close().catch(() => undefined);
+    await rm(this.folder, { recursive: true, force: true });
   }
-  const bytes = (await stat(file)).size;
-  return { file, bytes, sha256: await sha256Of(file), cleanup: () => rm(folder, { recursive: true, force: true }) };
 }
 
 const CACHE = path.join(tmpdir(), `audit-archive-cache-${process.pid}`);

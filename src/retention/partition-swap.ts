@@ -24,7 +24,9 @@ export async function monthsToReclaim(knex: Knex): Promise<string[]> {
  * again, empty. The copy happens under a SHARE lock on that month's partition alone (writes of
  * events that occurred in that month wait; reads go on); the table itself is locked only to swap
  * the partitions, with a short lock timeout so that writers are never queued behind it for long.
- * The archive index is marked in the same transaction: after a crash, either all happened or none.
+ * A live event right after one taken out keeps its predecessor's hash (`previous_hash`), which
+ * the chain is re-walked from. The archive index is marked in the same transaction: after a crash,
+ * either all happened or none.
  * Returns the number of rows removed, or null when the lock could not be had (the next run retries).
  */
 export async function reclaimMonth(knex: Knex, month: string, lockTimeoutMs: number): Promise<number | null> {
@@ -50,6 +52,7 @@ export async function reclaimMonth(knex: Knex, month: string, lockTimeoutMs: num
            WHERE month = ? AND removed_from_live_at IS NULL ON CONFLICT DO NOTHING`,
           [`${month}-01`],
         );
+        await keepPredecessorHashes(trx, partition);
         const [{ total, kept }] = (
           await trx.raw(
             `SELECT count(*)::int AS total, count(*) FILTER (WHERE a.sequence IS NULL)::int AS kept
@@ -77,8 +80,13 @@ export async function reclaimMonth(knex: Knex, month: string, lockTimeoutMs: num
             `ALTER TABLE ?? ADD CONSTRAINT in_month CHECK (occurred_at >= '${month}-01T00:00:00Z' AND occurred_at < '${nextMonthStart(month)}')`,
             [next],
           );
+          const columns = await eventColumnNames(trx);
+          const copied = columns.map((name) =>
+            name === 'previous_hash' ? 'COALESCE(p.previous_hash, l.hash)' : `p.${name}`,
+          );
           await trx.raw(
-            `INSERT INTO ?? SELECT p.* FROM ?? p
+            `INSERT INTO ?? (${columns.join(', ')}) SELECT ${copied.join(', ')} FROM ?? p
+             LEFT JOIN chain_links l ON l.tenant_id = p.tenant_id AND l.sequence = p.sequence
              WHERE NOT EXISTS (SELECT 1 FROM archived_now a WHERE a.tenant_id = p.tenant_id AND a.sequence = p.sequence)`,
             [next, partition],
           );
@@ -100,4 +108,43 @@ export async function reclaimMonth(knex: Knex, month: string, lockTimeoutMs: num
     if (['55P03', '40P01'].includes((error as { code?: string }).code ?? '')) return null;
     throw error;
   }
+}
+
+/**
+ * Records, for each live event whose predecessor is taken out now, that predecessor's hash: in
+ * `chain_links` for the copy of this partition, and on the event itself when it lies in another
+ * month's partition (the one change the table allows, to retention only).
+ */
+async function keepPredecessorHashes(trx: Knex.Transaction, partition: string): Promise<void> {
+  await trx.raw(
+    `CREATE TEMP TABLE chain_links (tenant_id text, sequence bigint, hash bytea, PRIMARY KEY (tenant_id, sequence)) ON COMMIT DROP`,
+  );
+  await trx.raw(
+    `INSERT INTO chain_links
+     SELECT a.tenant_id, a.sequence + 1, p.hash FROM archived_now a
+     JOIN ?? p ON p.tenant_id = a.tenant_id AND p.sequence = a.sequence
+     WHERE NOT EXISTS (SELECT 1 FROM archived_now b WHERE b.tenant_id = a.tenant_id AND b.sequence = a.sequence + 1)`,
+    [partition],
+  );
+  const elsewhere = await trx.raw(
+    `CREATE TEMP TABLE chain_links_elsewhere ON COMMIT DROP AS SELECT l.* FROM chain_links l
+     WHERE NOT EXISTS (SELECT 1 FROM ?? p WHERE p.tenant_id = l.tenant_id AND p.sequence = l.sequence)`,
+    [partition],
+  );
+  if (elsewhere.rowCount === 0) return;
+  await trx.raw(`SET LOCAL audit.pruning = 'on'`);
+  await trx.raw(
+    `UPDATE audit_events e SET previous_hash = l.hash FROM chain_links_elsewhere l
+     WHERE e.tenant_id = l.tenant_id AND e.sequence = l.sequence AND e.previous_hash IS NULL`,
+  );
+  await trx.raw(`SET LOCAL audit.pruning = 'off'`);
+}
+
+/** The event table's columns, in order, quoted. */
+async function eventColumnNames(trx: Knex.Transaction): Promise<string[]> {
+  const { rows } = await trx.raw(
+    `SELECT quote_ident(attname) AS name FROM pg_attribute
+     WHERE attrelid = 'audit_events'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+  );
+  return rows.map((row: { name: string }) => row.name);
 }

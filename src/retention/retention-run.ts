@@ -3,7 +3,7 @@ import { makeCheckpoint } from '../checkpoints/checkpoint';
 import type { SigningKeys } from '../checkpoints/signing-keys';
 import type { Logger } from '../observability/logger';
 import type { ObjectStore } from '../storage/object-store';
-import { archiveRows, countHeld, selectForArchive, type ArchiveSlice } from './archive-writer';
+import { archiveNextFile, countHeld, type ArchiveSlice } from './archive-writer';
 import { deleteExpired } from './deletion';
 import { listHolds } from './legal-holds';
 import { checkpointKey } from './manifest';
@@ -81,14 +81,22 @@ export async function runTenantRetention(
       const pending = await pendingSequences(knex, slice);
       let after = '0';
       for (;;) {
-        const selected = await selectForArchive(knex, slice, holds, after, options.fileRows);
-        if (selected.length === 0) break;
-        after = String(selected.at(-1)!.sequence);
-        const rows = selected.filter((row) => !pending.has(String(row.sequence)));
-        if (rows.length === 0) continue;
-        await archiveRows(knex, store, options.keys, slice, rows, now);
-        archived += rows.length;
-        options.metrics.archived.inc(rows.length);
+        const file = await archiveNextFile(
+          knex,
+          store,
+          options.keys,
+          slice,
+          holds,
+          pending,
+          after,
+          options.fileRows,
+          now,
+        );
+        if (file === null) break;
+        after = file.after;
+        if (file.archived === 0) continue;
+        archived += file.archived;
+        options.metrics.archived.inc(file.archived);
         await options.afterFile?.();
       }
     }

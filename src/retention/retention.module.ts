@@ -8,8 +8,10 @@ import { count, positive } from '../core/settings';
 import { ARCHIVE_GENERATION, ARCHIVE_SEARCH } from '../reading/archive-search';
 import { openPoolLike } from '../db/read-pool';
 import { OBJECT_STORE } from '../storage/object-store';
+import { signUnsignedIndexEntries } from './archive-index';
 import { archiveGeneration, archiveSearch } from './archive-reader';
 import { Migration20261202110000Retention } from './migrations/Migration20261202110000_retention';
+import { Migration20261202160000ChainLinks } from './migrations/Migration20261202160000_chain_links';
 import { tenantsWithEvents } from './policies';
 import { retentionMetrics } from './retention-metrics';
 import { runTenantRetention, type RetentionOptions } from './retention-run';
@@ -75,7 +77,10 @@ export const retentionModule: AuditModule = {
     'DeletionRecordConnection',
     'RetentionRun',
   ],
-  migrations: [{ name: 'Migration20261202110000_retention', class: Migration20261202110000Retention }],
+  migrations: [
+    { name: 'Migration20261202110000_retention', class: Migration20261202110000Retention },
+    { name: 'Migration20261202160000_chain_links', class: Migration20261202160000ChainLinks },
+  ],
   async start({ config, db, services, logger }) {
     const settings = config.settings.of(retentionSettings);
     const store = services.get(OBJECT_STORE);
@@ -83,10 +88,17 @@ export const retentionModule: AuditModule = {
     // A pool of its own: a run (its lock's connection, then one statement at a time) never takes
     // the connections the writers wait for.
     const pool = openPoolLike(db.knex, { size: 2, applicationName: 'audit-retention' });
+    const keys = services.get(SIGNING_KEYS);
+    const unsigned = await signUnsignedIndexEntries(pool, store, keys);
+    if (unsigned.length)
+      logger.warn(
+        { files: unsigned },
+        'retention: archive files whose count or range match nothing signed stay unsigned',
+      );
     const options: RetentionOptions = {
       knex: pool,
       store,
-      keys: services.get(SIGNING_KEYS),
+      keys,
       logger,
       metrics,
       fileRows: settings.RETENTION_FILE_ROWS,
