@@ -60,10 +60,19 @@ export async function recordEvents(
         throw new BadUserInputError(`events[${index}].tenantId`, 'is not a valid tenant id');
       return draftEvent(input, index, tenantId, now);
     });
-    if (writer.sealer) await writer.sealer.seal(writer.knex, drafts);
-    const batch = drafts.map((event, index) => digestEvent(event, inputs[index]));
-    await writer.partitions.ensureFor(batch.map((event) => event.occurredAt));
-    const result = await storeEvents(writer.knex, batch, writer.bus.transactionAnnouncers);
+    await writer.partitions.ensureFor(drafts.map((event) => event.occurredAt));
+    const { sealer, outerTransaction } = writer;
+    // Keys created for new subjects commit with the events, in no commit of their own: in the caller's
+    // transaction when there is one (not in the savepoint storeEvents opens in it), else in the batch's.
+    if (sealer && outerTransaction) await sealer.seal(writer.knex, drafts);
+    const result = await storeEvents(
+      writer.knex,
+      async (trx) => {
+        if (sealer && !outerTransaction) await sealer.seal(trx, drafts);
+        return drafts.map((event, index) => digestEvent(event, inputs[index]));
+      },
+      writer.bus.transactionAnnouncers,
+    );
     metrics.eventsWritten.inc(result.recorded);
     metrics.eventDuplicates.inc(result.duplicates);
     metrics.batches.inc({ outcome: 'stored' });
