@@ -17,6 +17,8 @@ export interface RecordResult extends CommittedBatch {
   events: AuditEvent[];
   recorded: number;
   duplicates: number;
+  /** Producers' reads counted into coalesced events (see src/access-log), not stored one by one. */
+  coalesced: number;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function storeEvents(
       },
       recorded: sequenced.length,
       duplicates: batch.length - sequenced.length,
+      coalesced: 0,
       heads: changedHeads,
       actions,
     };
