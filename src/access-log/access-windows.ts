@@ -34,11 +34,19 @@ interface WindowRow {
   reads: string;
   first_at: string;
   last_at: string;
+  /** Set for a producer's reads of a record (see producer-reads.ts); null for reads of the log. */
+  action: AuditAction | null;
+  entity_type: string | null;
+  entity_id: string | null;
+  source: AuditSource | null;
+  actor_type: ActorType | null;
 }
 
 export interface AccessWindowOptions {
   windowSeconds: number;
   flushMs: number;
+  /** How long the ids of producers' reads are kept to recognise one sent again. */
+  resendDays: number;
 }
 
 const keyOf = (entry: PendingReads) =>
@@ -169,13 +177,37 @@ export class AccessWindows implements AccessLog {
           .delete();
         return { result, count: rows.length };
       });
-      if (!closed) return;
+      if (!closed) {
+        await this.services
+          .knex('access_read_claims')
+          .where('occurred_at', '<', new Date(Date.now() - this.options.resendDays * 86_400_000))
+          .delete();
+        return;
+      }
       this.services.bus.committed(closed.result);
       if (closed.count < CLOSE_BATCH) return;
     }
   }
 
   private eventOf(row: WindowRow): AuditEventInput {
+    const counts = {
+      reads: Number(row.reads),
+      firstReadAt: toDate(row.first_at).toISOString(),
+      lastReadAt: toDate(row.last_at).toISOString(),
+      windowStart: toDate(row.window_start).toISOString(),
+      windowSeconds: this.options.windowSeconds,
+    };
+    if (row.action)
+      return {
+        tenantId: row.tenant_id,
+        occurredAt: toDate(row.first_at),
+        actor: { id: row.actor_id, email: row.actor_email, role: row.actor_role, type: row.actor_type! },
+        action: row.action,
+        entityType: row.entity_type,
+        entityId: row.entity_id,
+        source: row.source!,
+        metadata: counts,
+      };
     return {
       tenantId: row.tenant_id,
       occurredAt: toDate(row.first_at),
@@ -187,11 +219,7 @@ export class AccessWindows implements AccessLog {
       metadata: {
         field: row.field,
         ...(row.detail ? { criteria: row.detail } : {}),
-        reads: Number(row.reads),
-        firstReadAt: toDate(row.first_at).toISOString(),
-        lastReadAt: toDate(row.last_at).toISOString(),
-        windowStart: toDate(row.window_start).toISOString(),
-        windowSeconds: this.options.windowSeconds,
+        ...counts,
       },
     };
   }

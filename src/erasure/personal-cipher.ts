@@ -35,13 +35,32 @@ export function masterKeysOf(text: string): MasterKeys {
   return { wrapping: derive('audit-subgraph subject key wrapping'), blindIndex: derive('audit-subgraph blind index') };
 }
 
-export const newDataKey = (): Buffer => randomBytes(KEY_BYTES);
+/** A new data key, its id and its wrapping nonce: one draw of random bytes for a whole batch of subjects. */
+export interface NewDataKey {
+  id: string;
+  key: Buffer;
+  nonce: Buffer;
+}
 
-/** A data key wrapped for storage; `context` (tenant and subject) is bound to it as associated data. */
-export function wrapKey(wrapping: Buffer, dataKey: Buffer, context: string): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', wrapping, nonce).setAAD(Buffer.from(context));
-  return Buffer.concat([nonce, cipher.update(dataKey), cipher.final(), cipher.getAuthTag()]);
+const KEY_ID_BYTES = 12;
+
+export function newDataKeys(count: number): NewDataKey[] {
+  const width = KEY_BYTES + KEY_ID_BYTES + NONCE_BYTES;
+  const random = randomBytes(count * width);
+  return Array.from({ length: count }, (_, index) => {
+    const at = index * width;
+    return {
+      key: random.subarray(at, at + KEY_BYTES),
+      id: random.subarray(at + KEY_BYTES, at + KEY_BYTES + KEY_ID_BYTES).toString('base64url'),
+      nonce: random.subarray(at + KEY_BYTES + KEY_ID_BYTES, at + width),
+    };
+  });
+}
+
+/** A new data key wrapped for storage; `context` (tenant and subject) is bound to it as associated data. */
+export function wrapKey(wrapping: Buffer, made: NewDataKey, context: string): Buffer {
+  const cipher = createCipheriv('aes-256-gcm', wrapping, made.nonce).setAAD(Buffer.from(context));
+  return Buffer.concat([made.nonce, cipher.update(made.key), cipher.final(), cipher.getAuthTag()]);
 }
 
 /** @throws Error when the wrapped key was made under another master key or for another subject. */
@@ -60,6 +79,10 @@ export interface DataKey {
    * email, address and user agent repeat event after event. Forgotten with the key.
    */
   sealed?: Map<string, string>;
+  /** The id as the associated data of each value sealed under it. */
+  aad?: Buffer;
+  /** Its subject's blind index terms lately computed, by kind and value: an actor's email and address repeat too. */
+  terms?: Map<string, string>;
 }
 
 const SEALED_MEMO_MAX = 64;
@@ -67,19 +90,22 @@ const SEALED_MEMO_MAX = 64;
 /** Seals the JSON of a value (a string, a number, an object...) under the subject's key. */
 export function seal(dataKey: DataKey, value: unknown): string {
   const json = JSON.stringify(value);
-  const memo = (dataKey.sealed ??= new Map());
-  const known = memo.get(json);
+  return remembered((dataKey.sealed ??= new Map()), json, () => sealJson(dataKey, json));
+}
+
+function remembered(memo: Map<string, string>, key: string, compute: () => string): string {
+  const known = memo.get(key);
   if (known !== undefined) return known;
   if (memo.size >= SEALED_MEMO_MAX) memo.clear();
-  const sealed = sealJson(dataKey, json);
-  memo.set(json, sealed);
-  return sealed;
+  const value = compute();
+  memo.set(key, value);
+  return value;
 }
 
 function sealJson(dataKey: DataKey, json: string): string {
   const plaintext = Buffer.from(json);
-  const nonce = Buffer.from(hash('sha256', Buffer.concat([dataKey.key, plaintext])).slice(0, NONCE_BYTES * 2), 'hex');
-  const cipher = createCipheriv('aes-256-gcm', dataKey.key, nonce).setAAD(Buffer.from(dataKey.id));
+  const nonce = hash('sha256', Buffer.concat([dataKey.key, plaintext]), 'buffer').subarray(0, NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', dataKey.key, nonce).setAAD((dataKey.aad ??= Buffer.from(dataKey.id)));
   const sealed = Buffer.concat([nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
   return `${SEALED_PREFIX}${dataKey.id}:${sealed.toString('base64url')}`;
 }
@@ -116,4 +142,9 @@ export type BlindTermKind = 'email' | 'emailLocalPart' | 'ip';
  */
 export function blindTerm(key: Buffer, kind: BlindTermKind, value: string): string {
   return createHmac('sha256', key).update(`${kind}\u0000${value.trim().toLowerCase()}`).digest('hex').slice(0, 32);
+}
+
+/** `blindTerm` of a value of `dataKey`'s subject, remembered with that key (and forgotten with it). */
+export function subjectBlindTerm(dataKey: DataKey, key: Buffer, kind: BlindTermKind, value: string): string {
+  return remembered((dataKey.terms ??= new Map()), `${kind}\u0000${value}`, () => blindTerm(key, kind, value));
 }

@@ -1,7 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { NewEvent, PersonalDataSealer } from '../events/new-event';
 import type { PersonalFields, PersonalFieldSource } from '../events/redaction';
-import { blindTerm, seal, type DataKey } from './personal-cipher';
+import { seal, subjectBlindTerm, type DataKey } from './personal-cipher';
 import type { Subject, SubjectKeys } from './subject-keys';
 import { isPersonalChange, recordSubjectId, subjectName } from './subjects';
 
@@ -32,7 +32,7 @@ export class Sealer implements PersonalDataSealer {
     const marks = new Map<string, Promise<PersonalFields>>();
     const marksOf = (tenantId: string) => {
       let fields = marks.get(tenantId);
-      if (!fields) marks.set(tenantId, (fields = this.personalFields().of(tenantId)));
+      if (!fields) marks.set(tenantId, (fields = this.personalFields().of(tenantId, knex)));
       return fields;
     };
     const subjects = new Map<string, Subject>();
@@ -61,11 +61,14 @@ export class Sealer implements PersonalDataSealer {
         const key = keys.get(subjectName(actor))!;
         const { email } = event.actor;
         if (email !== null) {
-          index.push(blindTerm(blind, 'email', email), blindTerm(blind, 'emailLocalPart', email.split('@')[0]));
+          index.push(
+            subjectBlindTerm(key, blind, 'email', email),
+            subjectBlindTerm(key, blind, 'emailLocalPart', email.split('@')[0]),
+          );
           event.actor = { ...event.actor, email: seal(key, email) };
         }
         if (event.ipAddress !== null) {
-          index.push(blindTerm(blind, 'ip', event.ipAddress));
+          index.push(subjectBlindTerm(key, blind, 'ip', event.ipAddress));
           event.ipAddress = seal(key, event.ipAddress);
         }
         if (event.userAgent !== null) event.userAgent = seal(key, event.userAgent);

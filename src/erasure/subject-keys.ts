@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Knex } from '@mikro-orm/postgresql';
-import { newDataKey, unwrapKey, wrapKey, type DataKey, type MasterKeys } from './personal-cipher';
+import { newDataKeys, unwrapKey, wrapKey, type DataKey, type MasterKeys } from './personal-cipher';
 
 /** A data subject within a tenant: an actor id, a `User` record's id, or `Type:id` of another record. */
 export interface Subject {
@@ -55,7 +54,12 @@ export class SubjectKeys {
 
   constructor(readonly master: MasterKeys) {}
 
-  /** The subjects' keys, created for those that have none yet: one query when all are stored, two or three otherwise. */
+  /**
+   * The subjects' keys, created for those that have none yet: one statement, which creates the missing
+   * keys and answers the stored ones; a second only for keys another writer created meanwhile.
+   * Inside a transaction (the write path's), keys it creates are remembered only once it commits: a
+   * batch that rolls back takes its keys with it, and no later batch may seal under them.
+   */
   async keysFor(knex: Knex, subjects: readonly Subject[]): Promise<Map<string, DataKey>> {
     const now = Date.now();
     const found = new Map<string, DataKey>();
@@ -68,30 +72,56 @@ export class SubjectKeys {
     }
     if (missing.size === 0) return found;
     const wanted = [...missing.values()];
-    let rows = await this.select(knex, wanted);
-    if (rows.length < wanted.length) {
-      const stored = new Set(rows.map((row) => wrapContext(row.tenant_id, row.subject_id)));
-      const fresh = wanted.filter((subject) => !stored.has(subjectKey(subject)));
-      await knex.raw(
-        `INSERT INTO subject_keys (tenant_id, subject_id, key_id, wrapped_key)
-         SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[]) ON CONFLICT DO NOTHING`,
-        [
-          fresh.map((subject) => subject.tenantId),
-          fresh.map((subject) => subject.subjectId),
-          fresh.map(() => randomBytes(12).toString('base64url')),
-          fresh.map((subject) =>
-            wrapKey(this.master.wrapping, newDataKey(), wrapContext(subject.tenantId, subject.subjectId)),
-          ),
-        ],
-      );
-      // Another writer may have created some of them first: the stored key is the one.
-      rows = await this.select(knex, wanted);
-    }
+    // A key is made for every subject not in memory, stored or not: a wrap costs less than a round trip.
+    const made = newDataKeys(wanted.length);
+    const { rows } = await knex.raw<{ rows: Array<KeyRow & { created: boolean }> }>(
+      `WITH wanted AS (
+         SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[]) AS w(tenant_id, subject_id, key_id, wrapped_key)
+       ), created AS (
+         -- In a fixed order: two writers creating the same keys cannot deadlock.
+         INSERT INTO subject_keys (tenant_id, subject_id, key_id, wrapped_key)
+         SELECT * FROM wanted ORDER BY tenant_id, subject_id
+         ON CONFLICT DO NOTHING RETURNING key_id, tenant_id, subject_id, wrapped_key
+       )
+       SELECT *, true AS created FROM created
+       UNION ALL
+       SELECT stored.key_id, stored.tenant_id, stored.subject_id, stored.wrapped_key, false
+         FROM subject_keys stored JOIN wanted USING (tenant_id, subject_id)`,
+      [
+        wanted.map((subject) => subject.tenantId),
+        wanted.map((subject) => subject.subjectId),
+        made.map((key) => key.id),
+        wanted.map((subject, index) =>
+          wrapKey(this.master.wrapping, made[index], wrapContext(subject.tenantId, subject.subjectId)),
+        ),
+      ],
+    );
+    const madeFor = new Map(wanted.map((subject, index) => [subjectKey(subject), made[index].key]));
+    const created: Array<[string, DataKey]> = [];
     for (const row of rows) {
-      const key = this.unwrapped(row, now);
-      this.bySubject.set(wrapContext(row.tenant_id, row.subject_id), key, now);
-      found.set(wrapContext(row.tenant_id, row.subject_id), key);
+      const name = wrapContext(row.tenant_id, row.subject_id);
+      if (!row.created) {
+        found.set(name, this.remember(row, now));
+        continue;
+      }
+      // Its data key is the one made here: no need to unwrap what was just wrapped.
+      const key = { id: row.key_id, key: madeFor.get(name)! };
+      found.set(name, key);
+      created.push([name, key]);
     }
+    const rememberCreated = () => {
+      for (const [name, key] of created) {
+        this.bySubject.set(name, key, now);
+        this.byId.set(key.id, key, now);
+      }
+    };
+    if (knex.isTransaction) (knex as Knex.Transaction).executionPromise.then(rememberCreated, () => undefined);
+    else rememberCreated();
+    // The statement's snapshot misses keys that another writer committed while it ran: those are read now.
+    const late = wanted.filter((subject) => !found.has(subjectKey(subject)));
+    if (late.length > 0)
+      for (const row of await this.select(knex, late))
+        found.set(wrapContext(row.tenant_id, row.subject_id), this.remember(row, now));
     return found;
   }
 
@@ -122,6 +152,13 @@ export class SubjectKeys {
     this.bySubject.delete(subjectKey(subject));
     if (row) this.byId.delete(row.key_id);
     return row?.key_id ?? null;
+  }
+
+  /** The stored key of a row, unwrapped, remembered for its subject. */
+  private remember(row: KeyRow, now: number): DataKey {
+    const key = this.unwrapped(row, now);
+    this.bySubject.set(wrapContext(row.tenant_id, row.subject_id), key, now);
+    return key;
   }
 
   private select(knex: Knex, subjects: readonly Subject[]): Promise<KeyRow[]> {

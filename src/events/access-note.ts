@@ -1,3 +1,4 @@
+import type { Knex } from '@mikro-orm/postgresql';
 import { Role } from '../auth/principal';
 import { serviceKey, type RequestContext } from '../core/context';
 
@@ -23,6 +24,39 @@ export interface AccessLog {
 }
 
 export const ACCESS_LOG = serviceKey<AccessLog>('access log');
+
+/** What `ProducerReads.coalesce` did with a batch. */
+export interface CoalescedReads<E> {
+  /** The events to store one by one. */
+  rest: E[];
+  /** Reads counted into their windows by this batch. */
+  counted: number;
+  /** Reads whose id was counted before (a producer sending again): not counted twice. */
+  resent: number;
+}
+
+/**
+ * Producers' VIEW and REPORT_RUN events of personal records, counted like reads of the log into one
+ * event per actor, record and window (src/access-log) instead of being stored one by one.
+ */
+export interface ProducerReads {
+  /** Counts, in the batch's transaction, the reads it coalesces; answers the events left to store. */
+  coalesce<E extends ProducerRead>(trx: Knex.Transaction, events: E[]): Promise<CoalescedReads<E>>;
+}
+
+/** What coalescing reads of an event. */
+export interface ProducerRead {
+  id: string;
+  tenantId: string;
+  occurredAt: Date;
+  actor: { id: string; email: string | null; role: string | null; type: string };
+  action: string;
+  entityType: string | null;
+  entityId: string | null;
+  source: string;
+}
+
+export const PRODUCER_READS = serviceKey<ProducerReads>('producer reads');
 
 /** Notes that the caller read `target`: recorded as a DATA_ACCESS event, coalesced. Services' reads are not. */
 export function noteAccess(context: RequestContext, target: AccessTarget): void {

@@ -17,20 +17,24 @@ export interface RecordResult extends CommittedBatch {
   events: AuditEvent[];
   recorded: number;
   duplicates: number;
+  /** Producers' reads counted into coalesced events (see src/access-log), not stored one by one. */
+  coalesced: number;
 }
 
 /**
- * Stores a batch whole or not at all. An id is unique within its tenant: ids already stored for
+ * Stores a batch whole or not at all. `prepare` makes the batch inside the transaction, before any
+ * lock is taken: what it writes (new subjects' keys) commits with the events, in one commit. An id is unique within its tenant: ids already stored for
  * the event's tenant with the same content count as duplicates; an id reused with other content
  * fails the batch. The same id in another tenant is another event.
  * @throws BadUserInputError naming `events[i].id` on a conflicting id.
  */
 export async function storeEvents(
   knex: Knex,
-  batch: NewEvent[],
+  prepare: (trx: Knex.Transaction) => Promise<NewEvent[]>,
   announcers: readonly CommitAnnouncer[],
 ): Promise<RecordResult> {
   return knex.transaction(async (trx) => {
+    const batch = await prepare(trx);
     const firstIndexByKey = new Map<string, number>();
     batch.forEach((event, index) => {
       const first = firstIndexByKey.get(eventKey(event));
@@ -78,6 +82,7 @@ export async function storeEvents(
       },
       recorded: sequenced.length,
       duplicates: batch.length - sequenced.length,
+      coalesced: 0,
       heads: changedHeads,
       actions,
     };

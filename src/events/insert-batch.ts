@@ -68,7 +68,7 @@ export const EVENT_COLUMNS = [
 
 /**
  * The `search_tokens` of a stored event (one tokeniser for writes and searches: src/search/search-tokens.ts).
- * Sealed values give tokens of their ciphertext, which no search term matches: exact matches on them go
+ * Sealed values give no tokens (their ciphertext matches no search term): exact matches on them go
  * through the blind index (`personal_index`).
  */
 export function searchTokensOfEvent(event: NewEvent): string[] {
@@ -83,6 +83,7 @@ export function searchTokensOfEvent(event: NewEvent): string[] {
     entityId: event.entityId,
     sessionId: event.sessionId,
     changes: event.changes,
+    opaque: isSealed,
   });
 }
 

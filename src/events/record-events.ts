@@ -9,6 +9,8 @@ import { storeEvents, type RecordResult } from './event-store';
 import { EVENT_LIMITS } from './limits';
 import { digestEvent, draftEvent } from './normalize-event';
 import { PERSONAL_DATA_SEALER, type PersonalDataSealer } from './new-event';
+import { PRODUCER_READS, type ProducerReads } from './access-note';
+import { Role } from '../auth/principal';
 import type { PartitionKeeper } from './partitions';
 
 /** Provided by the events module: the partitions the write path creates ahead and on demand. */
@@ -22,6 +24,8 @@ export interface EventWriter {
   bus: CommitBus;
   /** Seals personal values before they are hashed; null when personal data is stored as sent. */
   sealer: PersonalDataSealer | null;
+  /** Coalesces producers' reads of personal records (a SERVICE caller's VIEW and REPORT_RUN events). */
+  reads?: ProducerReads;
   /**
    * Set when `knex` is a transaction the caller commits: the followers are then the caller's to
    * tell, after that commit (see `withConfigChange`).
@@ -34,9 +38,10 @@ export function writerOf(services: Services, knex?: Knex.Transaction): EventWrit
   const { metrics, bus } = services;
   const partitions = services.get(PARTITIONS);
   const sealer = services.get(PERSONAL_DATA_SEALER);
+  const reads = services.get(PRODUCER_READS);
   return knex
-    ? { knex, partitions, metrics, bus, sealer, outerTransaction: true }
-    : { knex: services.knex, partitions, metrics, bus, sealer };
+    ? { knex, partitions, metrics, bus, sealer, reads, outerTransaction: true }
+    : { knex: services.knex, partitions, metrics, bus, sealer, reads };
 }
 
 /**
@@ -60,10 +65,32 @@ export async function recordEvents(
         throw new BadUserInputError(`events[${index}].tenantId`, 'is not a valid tenant id');
       return draftEvent(input, index, tenantId, now);
     });
-    if (writer.sealer) await writer.sealer.seal(writer.knex, drafts);
-    const batch = drafts.map((event, index) => digestEvent(event, inputs[index]));
-    await writer.partitions.ensureFor(batch.map((event) => event.occurredAt));
-    const result = await storeEvents(writer.knex, batch, writer.bus.transactionAnnouncers);
+    await writer.partitions.ensureFor(drafts.map((event) => event.occurredAt));
+    const { sealer, outerTransaction } = writer;
+    // Only producers' reads: the service's own events (the coalesced ones among them) are stored as they are.
+    const reads = caller.role === Role.Service ? writer.reads : undefined;
+    let coalesced = { counted: 0, resent: 0 };
+    // Keys created for new subjects commit with the events, in no commit of their own: in the caller's
+    // transaction when there is one (not in the savepoint storeEvents opens in it), else in the batch's.
+    if (sealer && outerTransaction) await sealer.seal(writer.knex, drafts);
+    const result = await storeEvents(
+      writer.knex,
+      async (trx) => {
+        let kept = drafts.map((event, index) => ({ event, input: inputs[index] }));
+        if (reads) {
+          const { rest, counted, resent } = await reads.coalesce(trx, drafts);
+          const left = new Set(rest);
+          kept = kept.filter(({ event }) => left.has(event));
+          coalesced = { counted, resent };
+        }
+        const events = kept.map(({ event }) => event);
+        if (sealer && !outerTransaction) await sealer.seal(trx, events);
+        return kept.map(({ event, input }) => digestEvent(event, input));
+      },
+      writer.bus.transactionAnnouncers,
+    );
+    result.coalesced = coalesced.counted;
+    result.duplicates += coalesced.resent;
     metrics.eventsWritten.inc(result.recorded);
     metrics.eventDuplicates.inc(result.duplicates);
     metrics.batches.inc({ outcome: 'stored' });

@@ -8,6 +8,7 @@ import {
 } from '../auth/permissions';
 import { loaderKey, serviceKey, type RequestContext, type Services } from '../core/context';
 import { AuditError, ErrorCode } from '../errors';
+import type { Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
 import type { AuditEventNode } from './event-row';
 
@@ -16,7 +17,8 @@ export type PersonalFields = ReadonlyMap<string, readonly string[]>;
 
 /** The tenant's marks, served by the personal-data module. */
 export interface PersonalFieldSource {
-  of(tenantId: string): Promise<PersonalFields>;
+  /** Read through `knex` when given (the write path's transaction, which already holds a connection). */
+  of(tenantId: string, knex?: Knex): Promise<PersonalFields>;
 }
 
 export const PERSONAL_FIELD_SOURCE = serviceKey<PersonalFieldSource>('personal fields');

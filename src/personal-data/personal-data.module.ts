@@ -19,8 +19,8 @@ export const personalDataModule: AuditModule = {
   migrations: [{ name: 'Migration20261201130000_personal_fields', class: Migration20261201130000PersonalFields }],
   async start({ db, services }) {
     services.provide(PERSONAL_FIELD_SOURCE, {
-      async of(tenantId): Promise<PersonalFields> {
-        const rows: Array<{ entity_type: string; field: string }> = await db.knex
+      async of(tenantId, knex = db.knex): Promise<PersonalFields> {
+        const rows: Array<{ entity_type: string; field: string }> = await knex
           .select('entity_type', 'field')
           .from('personal_fields')
           .where('tenant_id', tenantId);

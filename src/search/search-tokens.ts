@@ -24,6 +24,11 @@ export interface TokenSource {
   entityId: string | null;
   sessionId: string | null;
   changes: ReadonlyArray<{ field: string; oldValue?: unknown; newValue?: unknown }>;
+  /**
+   * Whether a value is opaque to every search (sealed personal data, matched through its blind index
+   * instead): it gets no token, which would only grow the index.
+   */
+  opaque?: (value: unknown) => boolean;
 }
 
 /**
@@ -80,7 +85,8 @@ function changeValueText(value: unknown): string {
  */
 export function searchTokensOf(event: TokenSource): string[] {
   const tokens = [token('u', event.actorId)];
-  if (event.actorEmail !== null) {
+  const opaque = event.opaque ?? (() => false);
+  if (event.actorEmail !== null && !opaque(event.actorEmail)) {
     const email = event.actorEmail.toLowerCase();
     const at = email.indexOf('@');
     tokens.push(token('m', email), token('m', at < 0 ? email : email.slice(0, at)));
@@ -91,11 +97,10 @@ export function searchTokensOf(event: TokenSource): string[] {
   if (event.entityId !== null) tokens.push(token('i', event.entityId));
   if (event.sessionId !== null) tokens.push(token('n', event.sessionId));
   for (const change of event.changes) tokens.push(token('f', change.field));
-  for (const change of event.changes)
-    tokens.push(
-      token('o', changeValueText(change.oldValue).toLowerCase()),
-      token('v', changeValueText(change.newValue).toLowerCase()),
-    );
+  for (const change of event.changes) {
+    if (!opaque(change.oldValue)) tokens.push(token('o', changeValueText(change.oldValue).toLowerCase()));
+    if (!opaque(change.newValue)) tokens.push(token('v', changeValueText(change.newValue).toLowerCase()));
+  }
   return tokens;
 }
 

@@ -132,6 +132,42 @@ describe('erasure by crypto-shredding', () => {
     expect(masked).toMatchObject({ actor: { id: 'bob', email: null }, ipAddress: null });
   });
 
+  it('creates new subjects’ keys with their batch: a refused batch leaves no key behind, and the next one has its own', async () => {
+    const carol = { id: 'carol', email: 'carol@example.com' };
+    const id = '7d1f3c1e-0000-4000-8000-00000000c001';
+    const refused = await server.graphql(
+      `mutation($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded } }`,
+      {
+        events: [
+          { id, actor: carol, action: 'LOGIN', ipAddress: '198.51.100.9' },
+          { id, actor: carol, action: 'LOGOUT', ipAddress: '198.51.100.9' },
+        ],
+      },
+      await serviceToken('acme'),
+    );
+    expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const carolsKeys = async () => {
+      const client = new Client({ connectionString: server.database.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `SELECT key_id FROM subject_keys WHERE tenant_id = 'acme' AND subject_id = 'carol'`,
+        );
+        return rows.map((row: { key_id: string }) => row.key_id);
+      } finally {
+        await client.end();
+      }
+    };
+    expect(await carolsKeys()).toEqual([]);
+    // Sealed under a key that is stored: the key of the refused batch was not kept in memory either.
+    const [stored] = await recordEvents(server, await serviceToken('acme'), [
+      { actor: carol, action: 'LOGIN', ipAddress: '198.51.100.9' },
+    ]);
+    const [keyId] = await carolsKeys();
+    expect(await rawRows(server.database.url)).toContain(`pd1:${keyId}:`);
+    expect((await byId()).get(stored)).toMatchObject({ actor: carol, ipAddress: '198.51.100.9', redactedFields: [] });
+  });
+
   it('needs ERASE_SUBJECTS', async () => {
     const refused = await server.graphql(ERASE, { subjectId: 'alice', reason: 'GDPR art. 17' }, auditor);
     expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
