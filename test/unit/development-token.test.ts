@@ -7,6 +7,9 @@ import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
 
 const root = path.resolve(__dirname, '../..');
 
+// Each script test starts ts-node in a child process: over 15 s when the machine's two cores are busy.
+jest.setTimeout(60_000);
+
 function runTokenScript(args: string[], env: Record<string, string> = {}) {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.AUTH_JWT_SECRET;
