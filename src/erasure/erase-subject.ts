@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
 import type { Services } from '../core/context';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { adminActor } from '../events/admin-event';
 import { AuditAction, AuditSource } from '../events/enums';
 import { recordEvents, writerOf } from '../events/record-events';
@@ -63,7 +64,11 @@ export async function eraseSubject(
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`erasure:${tenantId}:${subjectId}`]);
     const subjectEvents = () => whereSubject(trx('audit_events as e').where('e.tenant_id', tenantId), subjectId);
     for (const hold of await listHolds(trx, tenantId, false)) {
-      const held = await applyHolds(subjectEvents().first(trx.raw('1 AS held')), [hold], 'e', true);
+      const held = await applyHolds(subjectEvents().first(trx.raw('1 AS held')), [hold], {
+        alias: 'e',
+        held: true,
+        blindIndex: services.get(SEALED_VALUES),
+      });
       if (held)
         throw new AuditError(
           ErrorCode.Conflict,

@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
 import type { CommitBus } from '../core/commit-bus';
 import { serviceKey, type Services } from '../core/context';
+import { SEALED_VALUES, type SealedValues } from '../core/sealed-values';
 import { BadUserInputError } from '../errors';
 import type { Metrics } from '../observability/metrics';
 import type { AuditEventInput } from './audit-event.input';
@@ -22,6 +23,8 @@ export interface EventWriter {
   bus: CommitBus;
   /** Seals personal values before they are hashed; null when personal data is stored as sent. */
   sealer: PersonalDataSealer | null;
+  /** Opens the sealed values of events stored earlier, which a resent batch answers with. */
+  sealed: SealedValues;
   /**
    * Set when `knex` is a transaction the caller commits: the followers are then the caller's to
    * tell, after that commit (see `withConfigChange`).
@@ -34,9 +37,10 @@ export function writerOf(services: Services, knex?: Knex.Transaction): EventWrit
   const { metrics, bus } = services;
   const partitions = services.get(PARTITIONS);
   const sealer = services.get(PERSONAL_DATA_SEALER);
+  const sealed = services.get(SEALED_VALUES);
   return knex
-    ? { knex, partitions, metrics, bus, sealer, outerTransaction: true }
-    : { knex: services.knex, partitions, metrics, bus, sealer };
+    ? { knex, partitions, metrics, bus, sealer, sealed, outerTransaction: true }
+    : { knex: services.knex, partitions, metrics, bus, sealer, sealed };
 }
 
 /**
@@ -63,7 +67,7 @@ export async function recordEvents(
     if (writer.sealer) await writer.sealer.seal(writer.knex, drafts);
     const batch = drafts.map((event, index) => digestEvent(event, inputs[index]));
     await writer.partitions.ensureFor(batch.map((event) => event.occurredAt));
-    const result = await storeEvents(writer.knex, batch, writer.bus.transactionAnnouncers);
+    const result = await storeEvents(writer.knex, writer.sealed, batch, writer.bus.transactionAnnouncers);
     metrics.eventsWritten.inc(result.recorded);
     metrics.eventDuplicates.inc(result.duplicates);
     metrics.batches.inc({ outcome: 'stored' });

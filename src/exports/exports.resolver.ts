@@ -43,7 +43,7 @@ export async function startExport(context: RequestContext, input: AuditExportInp
   const admin = context.auth.principal!;
   const filter = toEventFilter(input.filter);
   const search = input.search?.trim() || null;
-  checkSavedCriteria(context.services.knex, { filter, search });
+  checkSavedCriteria(context.services, { filter, search });
   if (input.format === ExportFormat.PDF && input.gzip)
     throw new AuditError(ErrorCode.BadUserInput, 'input.gzip: a PDF is not compressed', { argument: 'input.gzip' });
   if (input.format === ExportFormat.PDF && input.includeArchived)

@@ -2,6 +2,7 @@ import { createGzip } from 'node:zlib';
 import { PassThrough, Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Knex } from '@mikro-orm/postgresql';
+import type { SealedValues } from '../core/sealed-values';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { signDocument, type Signed } from '../checkpoints/signed-document';
@@ -22,6 +23,8 @@ import { JsonArray, RowCounter } from './row-streams';
 
 export interface ExportRunDeps {
   knex: Knex;
+  /** Matches `user:` and `ip:` terms against sealed values. */
+  sealed: SealedValues;
   pdf: { maxEvents: number; fontPath: string | null };
   /** A connection of its own per run: COPY holds it until the file is written. */
   databaseUrl: string;
@@ -125,8 +128,8 @@ async function writeRows(
 ): Promise<ExportOutcome> {
   const query = queryOf(row);
   const csv = row.format === ExportFormat.CSV;
-  const sql = exportCopySql(deps.knex, query, row.format);
-  const progress: RunProgress = { rowsWritten: () => 0, rowsTotal: await estimateRows(deps.knex, query) };
+  const sql = exportCopySql(deps.knex, deps.sealed, query, row.format);
+  const progress: RunProgress = { rowsWritten: () => 0, rowsTotal: await estimateRows(deps.knex, deps.sealed, query) };
   const client = new Client({ connectionString: deps.databaseUrl, application_name: 'audit-subgraph-export' });
   await client.connect();
   try {
@@ -190,7 +193,14 @@ async function writeReport(
   signal: AbortSignal,
   onStart: (progress: RunProgress) => void,
 ): Promise<ExportOutcome> {
-  const data = await buildReportData(deps.knex, queryOf(row), row.id, deps.pdf.maxEvents, deps.pdf.fontPath);
+  const data = await buildReportData(
+    deps.knex,
+    deps.sealed,
+    queryOf(row),
+    row.id,
+    deps.pdf.maxEvents,
+    deps.pdf.fontPath,
+  );
   onStart({ rowsWritten: () => 0, rowsTotal: data.events.length });
   const pdf = await renderOffLoop(data, signal);
   const file = await deps.store.put(exportObjectKey(row), pdf);

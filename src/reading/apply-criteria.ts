@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../core/sealed-values';
 import { parseSearchArgument } from '../search/parse';
 import { applySearch } from '../search/search-sql';
 import { applyEventFilter, type EventFilter } from './event-filter';
@@ -20,14 +21,14 @@ export interface EventCriteria {
 export function applyCriteria(
   qb: Knex.QueryBuilder,
   criteria: EventCriteria,
-  { alias = 'e', indexed = false }: { alias?: string; indexed?: boolean } = {},
+  { alias = 'e', indexed = false, blindIndex }: { alias?: string; indexed?: boolean; blindIndex: BlindIndex },
 ): Knex.QueryBuilder {
-  applyEventFilter(qb, criteria.filter, { alias, argument: 'filter', indexed });
-  if (criteria.search) applySearch(qb, parseSearchArgument(criteria.search, 'search'), { alias, indexed });
+  applyEventFilter(qb, criteria.filter, { alias, argument: 'filter', indexed, blindIndex });
+  if (criteria.search) applySearch(qb, parseSearchArgument(criteria.search, 'search'), { alias, indexed, blindIndex });
   if (criteria.saved) {
-    applyEventFilter(qb, criteria.saved.filter, { alias, argument: 'savedFilterId', indexed });
+    applyEventFilter(qb, criteria.saved.filter, { alias, argument: 'savedFilterId', indexed, blindIndex });
     if (criteria.saved.search)
-      applySearch(qb, parseSearchArgument(criteria.saved.search, 'savedFilterId'), { alias, indexed });
+      applySearch(qb, parseSearchArgument(criteria.saved.search, 'savedFilterId'), { alias, indexed, blindIndex });
   }
   return qb;
 }

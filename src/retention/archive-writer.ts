@@ -6,7 +6,7 @@ import type { SigningKeys } from '../checkpoints/signing-keys';
 import { GENESIS_HASH } from '../events/event-hash';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
 import { normalizeIpAddress } from '../ip-address';
-import { isSealed } from '../erasure/personal-cipher';
+import { isSealed, type BlindIndex } from '../core/sealed-values';
 import type { ObjectStore } from '../storage/object-store';
 import { archiveRowOf, type ArchiveRow } from './archive-row';
 import { applyHolds } from './legal-holds';
@@ -34,6 +34,7 @@ export async function selectForArchive(
   knex: Knex,
   slice: ArchiveSlice,
   holds: LegalHold[],
+  blindIndex: BlindIndex,
   afterSequence: string,
   limit: number,
 ): Promise<ArchiveRow[]> {
@@ -60,7 +61,7 @@ export async function selectForArchive(
     .where('e.sequence', '>', afterSequence)
     .orderBy('e.sequence')
     .limit(limit);
-  applyHolds(qb, holds, 'e', false);
+  applyHolds(qb, holds, { alias: 'e', held: false, blindIndex });
   const rows: SelectedRow[] = await qb;
   const archived: ArchiveRow[] = [];
   for (const [index, row] of rows.entries()) {
@@ -77,13 +78,18 @@ export async function selectForArchive(
 }
 
 /** How many of the slice's events a hold keeps. */
-export async function countHeld(knex: Knex, slice: ArchiveSlice, holds: LegalHold[]): Promise<number> {
+export async function countHeld(
+  knex: Knex,
+  slice: ArchiveSlice,
+  holds: LegalHold[],
+  blindIndex: BlindIndex,
+): Promise<number> {
   const qb = knex('audit_events as e')
     .count({ held: '*' })
     .where({ 'e.tenant_id': slice.tenantId, 'e.category': slice.category })
     .where('e.occurred_at', '>=', slice.monthStart)
     .where('e.occurred_at', '<', slice.until);
-  applyHolds(qb, holds, 'e', true);
+  applyHolds(qb, holds, { alias: 'e', held: true, blindIndex });
   const [{ held }] = await qb;
   return Number(held);
 }

@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../core/sealed-values';
 import { makeCheckpoint } from '../checkpoints/checkpoint';
 import type { SigningKeys } from '../checkpoints/signing-keys';
 import type { Logger } from '../observability/logger';
@@ -18,6 +19,8 @@ export interface RetentionOptions {
   knex: Knex;
   store: ObjectStore;
   keys: SigningKeys;
+  /** How holds' `user:` and `ip:` terms match sealed values. */
+  blindIndex: BlindIndex;
   logger: Logger;
   metrics: RetentionMetrics;
   /** Events per archive file. */
@@ -77,11 +80,11 @@ export async function runTenantRetention(
         monthStart: start,
         until: end < cutoff ? end : cutoff,
       };
-      heldBack += await countHeld(knex, slice, holds);
+      heldBack += await countHeld(knex, slice, holds, options.blindIndex);
       const pending = await pendingSequences(knex, slice);
       let after = '0';
       for (;;) {
-        const selected = await selectForArchive(knex, slice, holds, after, options.fileRows);
+        const selected = await selectForArchive(knex, slice, holds, options.blindIndex, after, options.fileRows);
         if (selected.length === 0) break;
         after = String(selected.at(-1)!.sequence);
         const rows = selected.filter((row) => !pending.has(String(row.sequence)));

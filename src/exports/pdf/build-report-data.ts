@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { SealedValues } from '../../core/sealed-values';
 import { toDate } from '../../db/timestamps';
 import type { EventCriteria } from '../../reading/apply-criteria';
 import { SUMMARY_WITHHELD } from '../../alerts/storage/alert.type';
@@ -59,6 +60,7 @@ function changeSummary(changes: Array<{ field: string; oldValue?: unknown; newVa
  */
 export async function buildReportData(
   knex: Knex,
+  sealed: SealedValues,
   query: ExportQuery,
   exportId: string,
   eventCap: number,
@@ -67,7 +69,7 @@ export async function buildReportData(
   const summaries: ReportData['summaries'] = [];
   let total = 0;
   for (const summary of SUMMARIES) {
-    const stats = await queryStats(knex, query.tenantId, {
+    const stats = await queryStats(knex, sealed, query.tenantId, {
       ...query.criteria,
       groupBy: summary.dimension ? [summary.dimension] : [],
       interval: summary.dimension ? null : StatsInterval.DAY,
@@ -106,7 +108,7 @@ export async function buildReportData(
           )
           .orderBy('raised_at', 'desc')
           .limit(200)) as Array<{ raised_at: string; severity: string; status: string; summary: string }>);
-  const events = (await selectExportRows(knex, query, true).limit(eventCap)) as Array<{
+  const events = (await selectExportRows(knex, sealed, query, true).limit(eventCap)) as Array<{
     occurredAt: string;
     action: string;
     actor: { id: string; email: string | null; role: string | null };
