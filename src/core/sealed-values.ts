@@ -11,6 +11,9 @@ export const SEALED_PREFIX = 'pd1:';
 export const isSealed = (value: unknown): value is string =>
   typeof value === 'string' && value.startsWith(SEALED_PREFIX);
 
+/** A sealed value inside a text (its key id and payload are base64url): finds them in exported JSON and CSV. */
+export const SEALED_TEXT = /pd1:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+/g;
+
 /** What an exact-match search can look for without the plaintext: kinds of blind index terms. */
 export type BlindTermKind = 'email' | 'emailLocalPart' | 'ip';
 

@@ -13,7 +13,7 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_INS
 /** The columns that hold personal data, as exported to a reader who may see them. */
 const WHOLE = {
   actorEmail: 'e.actor_email',
-  ipAddress: 'host(e.ip_address)',
+  ipAddress: 'coalesce(e.ip_sealed, host(e.ip_address))',
   userAgent: 'e.user_agent',
   location: 'e.location',
   changes: 'e.changes',
@@ -43,7 +43,7 @@ const MASKED = {
     FROM ${EACH_CHANGE}) END`,
   redactedFields: `to_jsonb(array_remove(ARRAY[
       CASE WHEN e.actor_email IS NOT NULL THEN '${REDACTED.actorEmail}' END,
-      CASE WHEN e.ip_address IS NOT NULL THEN '${REDACTED.ipAddress}' END,
+      CASE WHEN e.ip_address IS NOT NULL OR e.ip_sealed IS NOT NULL THEN '${REDACTED.ipAddress}' END,
       CASE WHEN e.user_agent IS NOT NULL THEN '${REDACTED.userAgent}' END,
       CASE WHEN jsonb_typeof(e.location) IS DISTINCT FROM 'null' AND e.location IS NOT NULL THEN '${REDACTED.location}' END
     ], NULL)) || CASE WHEN masking.marks -> e.entity_type IS NULL THEN '[]'::jsonb ELSE (

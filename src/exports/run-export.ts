@@ -20,10 +20,11 @@ import { ExportFormat } from './export.types';
 import { buildReportData } from './pdf/build-report-data';
 import { renderOffLoop } from './pdf/render-off-loop';
 import { JsonArray, RowCounter } from './row-streams';
+import { openSealedRecords } from './sealed-rows';
 
 export interface ExportRunDeps {
   knex: Knex;
-  /** Matches `user:` and `ip:` terms against sealed values. */
+  /** Opens the sealed personal values the file carries; matches `user:` and `ip:` terms against them. */
   sealed: SealedValues;
   pdf: { maxEvents: number; fontPath: string | null };
   /** A connection of its own per run: COPY holds it until the file is written. */
@@ -139,7 +140,7 @@ async function writeRows(
     const rows = new RowCounter(csv, { maxRowsPerSecond: deps.maxRowsPerSecond, crlf: csv });
     progress.rowsWritten = () => Math.max(0, rows.rows - (csv ? 1 : 0));
     onStart(progress);
-    const stages: Transform[] = [rows];
+    const stages: Transform[] = [openSealedRecords(deps.knex, deps.sealed, csv), rows];
     if (row.format === ExportFormat.JSON) stages.push(new JsonArray());
     if (row.gzip) stages.push(createGzip());
     const body = new PassThrough();

@@ -6,6 +6,7 @@ import { SUMMARY_WITHHELD } from '../../alerts/storage/alert.type';
 import { queryStats } from '../../stats/stats-query';
 import { AuditStatsDimension, StatsInterval } from '../../stats/stats.types';
 import { selectExportRows, type ExportQuery } from '../export-query';
+import { openNestedRows, type NestedExportRow } from '../sealed-rows';
 import type { ReportData } from './report-data';
 
 const GROUPS_SHOWN = 25;
@@ -108,15 +109,16 @@ export async function buildReportData(
           )
           .orderBy('raised_at', 'desc')
           .limit(200)) as Array<{ raised_at: string; severity: string; status: string; summary: string }>);
-  const events = (await selectExportRows(knex, sealed, query, true).limit(eventCap)) as Array<{
-    occurredAt: string;
-    action: string;
-    actor: { id: string; email: string | null; role: string | null };
-    entityType: string | null;
-    entityId: string | null;
-    ipAddress: string | null;
-    changes: Array<{ field: string; oldValue?: unknown; newValue?: unknown }>;
-  }>;
+  const events = (await selectExportRows(knex, sealed, query, true).limit(eventCap)) as Array<
+    NestedExportRow & {
+      occurredAt: string;
+      action: string;
+      actor: { id: string; role: string | null };
+      entityType: string | null;
+      entityId: string | null;
+    }
+  >;
+  await openNestedRows(knex, sealed, events);
   return {
     tenantId: query.tenantId,
     exportId,
