@@ -14,6 +14,9 @@ export const isSealed = (value: unknown): value is string =>
 /** A sealed value inside a text (its key id and payload are base64url): finds them in exported JSON and CSV. */
 export const SEALED_TEXT = /pd1:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+/g;
 
+/** The entity type whose records are people: a `User` record's id is the same person as the actor with that id. */
+export const PERSON_ENTITY_TYPE = 'User';
+
 /** What an exact-match search can look for without the plaintext: kinds of blind index terms. */
 export type BlindTermKind = 'email' | 'emailLocalPart' | 'ip';
 

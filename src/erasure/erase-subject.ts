@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
 import type { Services } from '../core/context';
-import { SEALED_VALUES } from '../core/sealed-values';
+import { PERSON_ENTITY_TYPE, SEALED_VALUES } from '../core/sealed-values';
 import { adminActor } from '../events/admin-event';
 import { AuditAction, AuditSource } from '../events/enums';
 import { recordEvents, writerOf } from '../events/record-events';
@@ -11,7 +11,6 @@ import { appendDeletionRecord } from '../retention/deletion-log';
 import { applyHolds, listHolds } from '../retention/legal-holds';
 import { DeletionReason } from '../retention/retention.types';
 import type { SubjectKeys } from './subject-keys';
-import { PERSON_ENTITY_TYPE } from './subjects';
 
 /** The entity type of the event that records an erasure. */
 export const DATA_SUBJECT_ENTITY_TYPE = 'DataSubject';

@@ -115,6 +115,7 @@ export const exportsModule: AuditModule = {
     },
     Mutation: {
       startAuditExport: can(AuditPermission.EXPORT),
+      startSubjectAccessExport: can(AuditPermission.EXPORT, AuditPermission.READ_PERSONAL_DATA),
       cancelAuditExport: can(AuditPermission.EXPORT),
       createAuditExportSchedule: can(AuditPermission.EXPORT),
       deleteAuditExportSchedule: can(AuditPermission.EXPORT),
