@@ -143,7 +143,7 @@ async function writeRows(
     const rows = new RowCounter(csv, { maxRowsPerSecond: deps.maxRowsPerSecond, crlf: csv });
     progress.rowsWritten = () => Math.max(0, rows.rows - (csv ? 1 : 0));
     onStart(progress);
-    const stages: Transform[] = [openSealedRecords(deps.knex, deps.sealed, csv), rows];
+    const stages: Transform[] = [rows, openSealedRecords(deps.knex, deps.sealed, csv)];
     if (row.format === ExportFormat.JSON) stages.push(new JsonArray());
     if (row.gzip) stages.push(createGzip());
     const body = new PassThrough();

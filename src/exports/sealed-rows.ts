@@ -89,12 +89,11 @@ const jsonbList = (names: readonly string[]): string => `[${names.map((name) => 
 /**
  * Rewrites, in a stream of the export's records, the records that carry sealed values: their values
  * opened, an erased subject's null and named in `redactedFields`, every other byte as PostgreSQL
- * wrote it (so numbers and formatting stay exact). Chunks without a sealed value pass as they are;
- * the records of one chunk are opened with one key lookup.
+ * wrote it (so numbers and formatting stay exact). It follows RowCounter, whose chunks end with a
+ * whole record: a chunk without a sealed value passes as it is, the records of one that has some
+ * are opened with one key lookup.
  */
 abstract class OpenSealedRecords extends Transform {
-  private pending: Buffer | null = null;
-
   constructor(
     protected readonly knex: Knex,
     protected readonly sealed: SealedValues,
@@ -102,39 +101,17 @@ abstract class OpenSealedRecords extends Transform {
     super();
   }
 
-  /** The offset just past the last complete record of `data`, whose first `scanned` bytes were seen before. */
-  protected abstract completeUpTo(data: Buffer, scanned: number): number;
-
-  /** The complete records of `text`, rewritten. */
+  /** The chunk's records, rewritten. */
   protected abstract rewrite(text: string): Promise<string>;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    const scanned = this.pending?.length ?? 0;
-    const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    const end = this.completeUpTo(data, scanned);
-    // A copy: a view would keep the whole chunk alive.
-    this.pending = end < data.length ? Buffer.from(data.subarray(end)) : null;
-    this.pass(data.subarray(0, end), done);
-  }
-
-  override _flush(done: TransformCallback): void {
-    const rest = this.pending ?? Buffer.alloc(0);
-    this.pending = null;
-    this.pass(rest, done);
-  }
-
-  private pass(complete: Buffer, done: TransformCallback): void {
-    if (complete.indexOf(SEALED_MARK) < 0) return done(null, complete);
-    this.rewrite(complete.toString('utf8')).then((text) => done(null, Buffer.from(text)), done);
+    if (chunk.indexOf(SEALED_MARK) < 0) return done(null, chunk);
+    this.rewrite(chunk.toString('utf8')).then((text) => done(null, Buffer.from(text)), done);
   }
 }
 
 /** NDJSON rows (JSON and NDJSON exports): one `row_to_json` object a line, `redactedFields` last. */
 class OpenSealedJsonLines extends OpenSealedRecords {
-  protected completeUpTo(data: Buffer): number {
-    return data.lastIndexOf(NEWLINE) + 1;
-  }
-
   protected async rewrite(text: string): Promise<string> {
     const lines = text.split('\n');
     const sealedAt = lines.flatMap((line, index) => (line.includes(SEALED_PREFIX) ? [index] : []));
@@ -201,32 +178,23 @@ const CSV_JSON_COLUMNS = ['location', 'changes'] as const;
 
 /** CSV records with a header row: a line break inside quotes does not end a record. */
 class OpenSealedCsv extends OpenSealedRecords {
-  /** Whether the bytes scanned so far end inside quotes. */
-  private quoted = false;
   private columns: Map<string, number> | null = null;
 
-  protected completeUpTo(data: Buffer, scanned: number): number {
-    let quoted = this.quoted;
-    let end = -1;
-    for (let at = scanned; at < data.length; at++) {
-      const byte = data[at];
-      if (byte === QUOTE) quoted = !quoted;
-      else if (byte === NEWLINE && !quoted) end = at;
-    }
-    this.quoted = quoted;
-    if (end < 0) return 0;
+  override _transform(chunk: Buffer, encoding: BufferEncoding, done: TransformCallback): void {
     if (!this.columns) {
-      const header = parseCsvRecord(data.subarray(0, data.indexOf(NEWLINE)).toString('utf8'));
+      // The first chunk begins with the header row, which has no line break inside quotes.
+      const header = parseCsvRecord(chunk.subarray(0, chunk.indexOf(NEWLINE)).toString('utf8').replace(/\r$/, ''));
       this.columns = new Map(header.map((field, index) => [field.value ?? '', index]));
     }
-    return end + 1;
+    super._transform(chunk, encoding, done);
   }
 
   protected async rewrite(text: string): Promise<string> {
     const records = splitCsvRecords(text);
     const columns = this.columns!;
     const sealedAt = records.flatMap((record, index) => (record.includes(SEALED_PREFIX) ? [index] : []));
-    const parsed = sealedAt.map((index) => parseCsvRecord(records[index]));
+    // Records end with CRLF here (RowCounter wrote the CRs).
+    const parsed = sealedAt.map((index) => parseCsvRecord(records[index].replace(/\r$/, '')));
     const value = (fields: CsvField[], column: string) => {
       const index = columns.get(column);
       return index === undefined ? undefined : fields[index].value;
@@ -261,7 +229,7 @@ class OpenSealedCsv extends OpenSealedRecords {
       }
       const redacted = withErased(rows[at].erased, json(fields, 'redactedFields') as string[]);
       if (redacted) set('redactedFields', csvText(jsonbList(redacted)));
-      records[index] = fields.map((field) => field.raw).join(',');
+      records[index] = `${fields.map((field) => field.raw).join(',')}${records[index].endsWith('\r') ? '\r' : ''}`;
     });
     return records.join('\n');
   }
