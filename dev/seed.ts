@@ -13,6 +13,7 @@ import { loadAppConfig, openAuditDatabase } from '../src/modules';
 import { createLogger } from '../src/observability/logger';
 import { resolveDatabaseUrl } from './resolve-database-url';
 import { PartitionKeeper } from '../src/events/partitions';
+import { SubjectKeyedValues } from '../src/erasure/open-rows';
 import { encodeCommitNotice, LIVE_CHANNEL } from '../src/live/commit-notice';
 import { Metrics } from '../src/observability/metrics';
 import { DEMO_TENANT } from './seed/demo-history';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
         bus: new CommitBus(createLogger('silent')),
         // The demo history is made-up people: stored as sent, even under a master key.
         sealer: null,
+        sealed: new SubjectKeyedValues(null),
       };
       // Running servers hear of the seeded commits as of any other writer's.
       writer.bus.announceWith({ channel: LIVE_CHANNEL, payload: (heads) => encodeCommitNotice(heads) });

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { execute, parse } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { QueryResult } from 'pg';
+import { SEALED_VALUES } from '../../src/core/sealed-values';
 import { createHistoryLoader, HISTORY_LOADER, type HistoryKey } from '../../src/history/history.loader';
 import type { AuditEventConnection } from '../../src/reading/connection.type';
 import { createRequestContext, type LoaderKey, type RequestContext } from '../../src/core/context';
@@ -59,7 +60,8 @@ export async function profileHistory({ server, endpoint, token, rawQuery, ...inp
   const variables = sets.map((ids) => ({ representations: representationsOf(ids) }));
   const keysOf = (ids: string[]): HistoryKey[] =>
     ids.map((id) => ({ by: 'entity', entityType: 'Lead', id, first: FIRST, cursor: null, filter: {} }));
-  const load = (i: number) => createHistoryLoader(services.knex, DATASET.tenant).loadMany(keysOf(sets[i]));
+  const load = (i: number) =>
+    createHistoryLoader(services.knex, services.get(SEALED_VALUES), DATASET.tenant).loadMany(keysOf(sets[i]));
   const answers = new Map<string, AuditEventConnection>();
   for (let i = 0; i < sets.length; i++)
     (await load(i)).forEach((page, index) => answers.set(sets[i][index], page as AuditEventConnection));

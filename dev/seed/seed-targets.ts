@@ -16,7 +16,7 @@ export const SEED_PRINCIPAL: Principal = {
 export function writePathTarget(writer: EventWriter): SeedTarget {
   return {
     async occurredAtOf(tenant, id) {
-      return (await findEvent(writer.knex, tenant, id))?.occurredAt ?? null;
+      return (await findEvent(writer.knex, writer.sealed, tenant, id))?.occurredAt ?? null;
     },
     write: (events) => recordEvents(writer, SEED_PRINCIPAL, events),
   };

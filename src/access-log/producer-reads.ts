@@ -3,7 +3,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { CoalescedReads, ProducerRead, ProducerReads } from '../events/access-note';
 import { AuditAction } from '../events/enums';
 import type { PersonalFieldSource } from '../events/redaction';
-import { PERSON_ENTITY_TYPE } from '../erasure/subjects';
+import { PERSON_ENTITY_TYPE } from '../core/sealed-values';
 
 const COALESCED_ACTIONS = new Set<string>([AuditAction.VIEW, AuditAction.REPORT_RUN]);
 

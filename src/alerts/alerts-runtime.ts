@@ -1,5 +1,6 @@
 import { serviceKey } from '../core/context';
 import type { ModuleRuntime, RunningModule } from '../core/module';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { Counter, Gauge } from 'prom-client';
 import { PostgresFanout } from '../live/postgres-fanout';
 import { alertSettings, alertsConfigFrom } from './alerts-config';
@@ -60,7 +61,7 @@ export async function startAlerts({ config: app, db, services, bus, logger }: Mo
     systemAlertRaiser(db.knex, announce, () => webhooks?.wake()),
   );
   const evaluator = new AlertEvaluator(
-    { knex: db.knex, geo, batchSize: config.evaluationBatchSize, log, announce },
+    { knex: db.knex, sealed: services.get(SEALED_VALUES), geo, batchSize: config.evaluationBatchSize, log, announce },
     {
       intervalMs: config.evaluationIntervalMs,
       busyRetryMs: 200,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
 import type { Services } from '../core/context';
+import { PERSON_ENTITY_TYPE, SEALED_VALUES } from '../core/sealed-values';
 import { adminActor } from '../events/admin-event';
 import { AuditAction, AuditSource } from '../events/enums';
 import { recordEvents, writerOf } from '../events/record-events';
@@ -10,7 +11,6 @@ import { appendDeletionRecord } from '../retention/deletion-log';
 import { applyHolds, listHolds } from '../retention/legal-holds';
 import { DeletionReason } from '../retention/retention.types';
 import type { SubjectKeys } from './subject-keys';
-import { PERSON_ENTITY_TYPE } from './subjects';
 
 /** The entity type of the event that records an erasure. */
 export const DATA_SUBJECT_ENTITY_TYPE = 'DataSubject';
@@ -63,7 +63,11 @@ export async function eraseSubject(
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`erasure:${tenantId}:${subjectId}`]);
     const subjectEvents = () => whereSubject(trx('audit_events as e').where('e.tenant_id', tenantId), subjectId);
     for (const hold of await listHolds(trx, tenantId, false)) {
-      const held = await applyHolds(subjectEvents().first(trx.raw('1 AS held')), [hold], 'e', true);
+      const held = await applyHolds(subjectEvents().first(trx.raw('1 AS held')), [hold], {
+        alias: 'e',
+        held: true,
+        blindIndex: services.get(SEALED_VALUES),
+      });
       if (held)
         throw new AuditError(
           ErrorCode.Conflict,

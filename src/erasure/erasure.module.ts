@@ -1,12 +1,13 @@
 import { AuditPermission } from '../auth/permissions';
 import { can } from '../auth/rules';
 import type { AuditModule } from '../core/module';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { text } from '../core/settings';
 import { PERSONAL_DATA_SEALER } from '../events/new-event';
 import { PERSONAL_FIELD_SOURCE } from '../events/redaction';
 import { ErasureResolver, SUBJECT_KEYS } from './erasure.resolver';
 import { Migration20261202150000SubjectKeys } from './migrations/Migration20261202150000_subject_keys';
-import { useReadingKeys } from './open-rows';
+import { SubjectKeyedValues } from './open-rows';
 import { masterKeysOf } from './personal-cipher';
 import { Sealer } from './sealing';
 import { SubjectKeys } from './subject-keys';
@@ -34,6 +35,6 @@ export const erasureModule: AuditModule = {
     const keys = masterKey ? new SubjectKeys(masterKeysOf(masterKey)) : null;
     services.provide(SUBJECT_KEYS, keys);
     services.provide(PERSONAL_DATA_SEALER, keys && new Sealer(keys, () => services.get(PERSONAL_FIELD_SOURCE)));
-    useReadingKeys(keys);
+    services.provide(SEALED_VALUES, new SubjectKeyedValues(keys));
   },
 };

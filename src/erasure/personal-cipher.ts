@@ -1,18 +1,17 @@
 import { createCipheriv, createDecipheriv, createHmac, hash, hkdfSync, randomBytes } from 'node:crypto';
+import { SEALED_PREFIX, type BlindTermKind } from '../core/sealed-values';
 
 /**
  * Envelope encryption of personal values. Each data subject has a data key (AES-256-GCM), stored
  * wrapped by a key-encryption key derived from the master key; destroying the stored data key
  * makes every value sealed under it unreadable (crypto-shredding).
  *
- * A sealed value is the text `pd1:<keyId>:<base64url(nonce | ciphertext | tag)>` of the value's JSON,
- * so that it fits the text and jsonb columns its plaintext used and the hash chain covers it as it
- * covers any text. The nonce is synthetic (SHA-256 of the data key and the plaintext; one-shot
+ * A sealed value is the text `pd1:<keyId>:<base64url(nonce | ciphertext | tag)>` of the value's JSON
+ * (src/core/sealed-values.ts). The nonce is synthetic (SHA-256 of the data key and the plaintext; one-shot
  * `crypto.hash`, a third of an HMAC object's cost on the write path): the same value
  * under the same key seals to the same text, so a resent event keeps its fingerprint, and a nonce
  * repeats only with its plaintext, which GCM tolerates (equal values are seen to be equal, nothing more).
  */
-export const SEALED_PREFIX = 'pd1:';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
@@ -110,9 +109,6 @@ function sealJson(dataKey: DataKey, json: string): string {
   return `${SEALED_PREFIX}${dataKey.id}:${sealed.toString('base64url')}`;
 }
 
-export const isSealed = (value: unknown): value is string =>
-  typeof value === 'string' && value.startsWith(SEALED_PREFIX);
-
 /** The key id a sealed value names. */
 export function keyIdOf(sealed: string): string {
   return sealed.slice(SEALED_PREFIX.length, sealed.indexOf(':', SEALED_PREFIX.length));
@@ -132,9 +128,6 @@ export function unseal(dataKey: DataKey, sealed: string): unknown {
   ]);
   return JSON.parse(plaintext.toString('utf8'));
 }
-
-/** What an exact-match search can look for without the plaintext: kinds of blind index terms. */
-export type BlindTermKind = 'email' | 'emailLocalPart' | 'ip';
 
 /**
  * A blind index term: HMAC-SHA-256 of the kind and the normalised value under a key derived from

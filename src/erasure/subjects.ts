@@ -1,8 +1,6 @@
+import { PERSON_ENTITY_TYPE } from '../core/sealed-values';
 import type { PersonalFields } from '../events/redaction';
 import type { Subject } from './subject-keys';
-
-/** The entity type whose records are people: a `User` record's id is the same person as the actor with that id. */
-export const PERSON_ENTITY_TYPE = 'User';
 
 /**
  * Whose personal data an event's actor columns (email, IP address, user agent, location) are: the actor's.

@@ -28,7 +28,7 @@ export interface AuditEventRow {
   session_id: string | null;
   location: AuditEvent['location'];
   metadata: unknown;
-  /** Set by `openPersonalData` (src/erasure): the personal fields whose subject was erased. */
+  /** Set by `SealedValues.open` (src/core/sealed-values.ts): the personal fields whose subject was erased. */
   erased?: string[];
 }
 

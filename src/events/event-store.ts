@@ -1,12 +1,12 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { CommitAnnouncer, CommittedBatch } from '../core/commit-bus';
+import type { SealedValues } from '../core/sealed-values';
 import { connectionOf } from '../db/transaction-connection';
 import { BadUserInputError } from '../errors';
 import type { AuditEvent } from './audit-event.type';
 import type { AuditAction } from './enums';
 import { eventColumns, NOTHING_REDACTED, toAuditEvent, type AuditEventRow } from './event-row';
 import { claimIds, insertEvents } from './insert-batch';
-import { openPersonalData } from '../erasure/open-rows';
 import { eventKey, type NewEvent } from './new-event';
 import { lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
 
@@ -30,6 +30,7 @@ export interface RecordResult extends CommittedBatch {
  */
 export async function storeEvents(
   knex: Knex,
+  sealed: SealedValues,
   prepare: (trx: Knex.Transaction) => Promise<NewEvent[]>,
   announcers: readonly CommitAnnouncer[],
 ): Promise<RecordResult> {
@@ -48,7 +49,7 @@ export async function storeEvents(
     const heads = await lockTenantHeads(connection, [...new Set(unique.map((event) => event.tenantId))]);
     const storedBefore = await claimIds(connection, unique);
     const earlier = unique.filter((event) => storedBefore.has(eventKey(event)));
-    const stored = await loadEarlier(trx, earlier, batch, firstIndexByKey);
+    const stored = await loadEarlier(trx, sealed, earlier, batch, firstIndexByKey);
 
     const fresh = storedBefore.size === 0 ? unique : unique.filter((event) => !storedBefore.has(eventKey(event)));
     const sequenced = sequenceAndHash(fresh, heads);
@@ -91,6 +92,7 @@ export async function storeEvents(
 
 async function loadEarlier(
   trx: Knex.Transaction,
+  sealed: SealedValues,
   earlier: NewEvent[],
   batch: NewEvent[],
   firstIndexByKey: Map<string, number>,
@@ -114,7 +116,7 @@ async function loadEarlier(
       ['e.tenant_id', 'e.occurred_at', 'e.id'],
       keys.map((key: { tenant_id: string; occurred_at: Date; id: string }) => [key.tenant_id, key.occurred_at, key.id]),
     );
-  await openPersonalData(trx, rows);
+  await sealed.open(trx, rows);
   return new Map(rows.map((row) => [eventKey({ id: row.id, tenantId: row.tenant_id }), toAuditEvent(row)]));
 }
 

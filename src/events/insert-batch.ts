@@ -3,7 +3,7 @@ import { copyJson, copyRows, copyText, textArrayLiteral } from '../db/copy-rows'
 import { searchTokensOf } from '../search/search-tokens';
 import { eventKey, type NewEvent } from './new-event';
 import type { SequencedEvent } from './sequencing';
-import { isSealed } from '../erasure/personal-cipher';
+import { isSealed } from '../core/sealed-values';
 
 // The ids go as ONE jsonb parameter passed as a string: `pg` sends a string as it is, where arrays
 // would be escaped element by element in JavaScript. The events themselves are copied (COPY).

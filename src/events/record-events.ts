@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { Principal } from '../auth/principal';
 import type { CommitBus } from '../core/commit-bus';
 import { serviceKey, type Services } from '../core/context';
+import { SEALED_VALUES, type SealedValues } from '../core/sealed-values';
 import { BadUserInputError } from '../errors';
 import type { Metrics } from '../observability/metrics';
 import type { AuditEventInput } from './audit-event.input';
@@ -26,6 +27,8 @@ export interface EventWriter {
   sealer: PersonalDataSealer | null;
   /** Coalesces producers' reads of personal records (a SERVICE caller's VIEW and REPORT_RUN events). */
   reads?: ProducerReads;
+  /** Opens the sealed values of events stored earlier, which a resent batch answers with. */
+  sealed: SealedValues;
   /**
    * Set when `knex` is a transaction the caller commits: the followers are then the caller's to
    * tell, after that commit (see `withConfigChange`).
@@ -39,9 +42,10 @@ export function writerOf(services: Services, knex?: Knex.Transaction): EventWrit
   const partitions = services.get(PARTITIONS);
   const sealer = services.get(PERSONAL_DATA_SEALER);
   const reads = services.get(PRODUCER_READS);
+  const sealed = services.get(SEALED_VALUES);
   return knex
-    ? { knex, partitions, metrics, bus, sealer, reads, outerTransaction: true }
-    : { knex: services.knex, partitions, metrics, bus, sealer, reads };
+    ? { knex, partitions, metrics, bus, sealer, reads, sealed, outerTransaction: true }
+    : { knex: services.knex, partitions, metrics, bus, sealer, reads, sealed };
 }
 
 /**
@@ -75,6 +79,7 @@ export async function recordEvents(
     if (sealer && outerTransaction) await sealer.seal(writer.knex, drafts);
     const result = await storeEvents(
       writer.knex,
+      writer.sealed,
       async (trx) => {
         let kept = drafts.map((event, index) => ({ event, input: inputs[index] }));
         if (reads) {

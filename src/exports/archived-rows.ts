@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { isSealed } from '../core/sealed-values';
 import { copyJson, copyRows, copyText } from '../db/copy-rows';
 import type { AuditEventRow } from '../events/event-row';
 import type { ArchiveSearch } from '../reading/archive-search';
@@ -30,6 +31,7 @@ export const EXPORTED_COLUMNS = [
   'changes',
   'source',
   'ip_address',
+  'ip_sealed',
   'user_agent',
   'session_id',
   'location',
@@ -66,7 +68,9 @@ function copyLine(row: AuditEventRow): string {
       copyText(row.entity_id),
       json(row.changes),
       copyText(row.source),
-      copyText(row.ip_address),
+      // A sealed address is text, not an inet: it goes where the live table keeps it.
+      copyText(isSealed(row.ip_address) ? null : row.ip_address),
+      copyText(isSealed(row.ip_address) ? row.ip_address : null),
       copyText(row.user_agent),
       copyText(row.session_id),
       json(row.location),

@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../core/sealed-values';
 import { escapeLiteral } from 'pg';
 import { textArrayLiteral } from '../db/copy-rows';
 import { REDACTED, storedRedaction, type Redaction } from '../events/redaction';
@@ -12,7 +13,7 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_INS
 /** The columns that hold personal data, as exported to a reader who may see them. */
 const WHOLE = {
   actorEmail: 'e.actor_email',
-  ipAddress: 'host(e.ip_address)',
+  ipAddress: 'coalesce(e.ip_sealed, host(e.ip_address))',
   userAgent: 'e.user_agent',
   location: 'e.location',
   changes: 'e.changes',
@@ -42,7 +43,7 @@ const MASKED = {
     FROM ${EACH_CHANGE}) END`,
   redactedFields: `to_jsonb(array_remove(ARRAY[
       CASE WHEN e.actor_email IS NOT NULL THEN '${REDACTED.actorEmail}' END,
-      CASE WHEN e.ip_address IS NOT NULL THEN '${REDACTED.ipAddress}' END,
+      CASE WHEN e.ip_address IS NOT NULL OR e.ip_sealed IS NOT NULL THEN '${REDACTED.ipAddress}' END,
       CASE WHEN e.user_agent IS NOT NULL THEN '${REDACTED.userAgent}' END,
       CASE WHEN jsonb_typeof(e.location) IS DISTINCT FROM 'null' AND e.location IS NOT NULL THEN '${REDACTED.location}' END
     ], NULL)) || CASE WHEN masking.marks -> e.entity_type IS NULL THEN '[]'::jsonb ELSE (
@@ -123,13 +124,13 @@ const NEWEST_FIRST = [
 ] as const;
 
 /** The matching live events, `columns` of them, bounded by the chain head, with `auditEvents`' own criteria (applyCriteria). */
-function liveRows(knex: Knex, query: ExportQuery, columns: Knex.Raw): Knex.QueryBuilder {
+function liveRows(knex: Knex, blindIndex: BlindIndex, query: ExportQuery, columns: Knex.Raw): Knex.QueryBuilder {
   const qb = knex
     .select(columns)
     .from('audit_events as e')
     .where('e.tenant_id', query.tenantId)
     .andWhere('e.sequence', '<=', query.headSequence);
-  return applyCriteria(qb, query.criteria);
+  return applyCriteria(qb, query.criteria, { blindIndex });
 }
 
 /** The exported fields of the rows `e` of `from`, masked as the query's redaction says, newest first. */
@@ -140,18 +141,28 @@ function exportedFields(knex: Knex, query: ExportQuery, nested: boolean, from: K
 }
 
 /** The matching live events, newest first like `auditEvents`. */
-export function selectExportRows(knex: Knex, query: ExportQuery, nested: boolean): Knex.QueryBuilder {
+export function selectExportRows(
+  knex: Knex,
+  blindIndex: BlindIndex,
+  query: ExportQuery,
+  nested: boolean,
+): Knex.QueryBuilder {
   const fields = knex.raw(eventSelect(query.includeMetadata, nested, query.redaction !== null));
-  return exportedFields(knex, query, nested, liveRows(knex, query, fields));
+  return exportedFields(knex, query, nested, liveRows(knex, blindIndex, query, fields));
 }
 
 /**
  * The matching live and staged archived events, merged newest first as `auditEvents(includeArchived: true)`
  * merges them, printed by the same SQL.
  */
-function selectWithArchived(knex: Knex, query: ExportQuery, nested: boolean): Knex.QueryBuilder {
+function selectWithArchived(
+  knex: Knex,
+  blindIndex: BlindIndex,
+  query: ExportQuery,
+  nested: boolean,
+): Knex.QueryBuilder {
   const columns = EXPORTED_COLUMNS.join(', ');
-  const live = liveRows(knex, query, knex.raw(EXPORTED_COLUMNS.map((column) => `e.${column}`).join(', ')));
+  const live = liveRows(knex, blindIndex, query, knex.raw(EXPORTED_COLUMNS.map((column) => `e.${column}`).join(', ')));
   const merged = knex
     .select(knex.raw(eventSelect(query.includeMetadata, nested, query.redaction !== null)))
     .from(knex.raw(`(? UNION ALL SELECT ${columns} FROM ${ARCHIVED_TABLE}) AS e`, [live]));
@@ -164,19 +175,19 @@ function selectWithArchived(knex: Knex, query: ExportQuery, nested: boolean): Kn
  * row is its JSON text and a newline.
  * @throws BadUserInputError from the criteria, naming the argument.
  */
-export function exportCopySql(knex: Knex, query: ExportQuery, format: ExportFormat): string {
+export function exportCopySql(knex: Knex, blindIndex: BlindIndex, query: ExportQuery, format: ExportFormat): string {
   const rows = query.includeArchived ? selectWithArchived : selectExportRows;
   if (format === ExportFormat.CSV) {
-    const select = inline(rows(knex, query, false).toSQL().toNative());
+    const select = inline(rows(knex, blindIndex, query, false).toSQL().toNative());
     return `COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
   }
-  const select = inline(rows(knex, query, true).toSQL().toNative());
+  const select = inline(rows(knex, blindIndex, query, true).toSQL().toNative());
   return `COPY (SELECT row_to_json(r) FROM (${select}) r) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`;
 }
 
 /** PostgreSQL's estimate of the live rows the export writes (the planner's, not a count). */
-export async function estimateRows(knex: Knex, query: ExportQuery): Promise<number> {
-  const select = inline(selectExportRows(knex, query, false).toSQL().toNative());
+export async function estimateRows(knex: Knex, blindIndex: BlindIndex, query: ExportQuery): Promise<number> {
+  const select = inline(selectExportRows(knex, blindIndex, query, false).toSQL().toNative());
   const { rows } = await knex.raw(`EXPLAIN (FORMAT JSON) ${select}`);
   const plan = (rows as Array<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>)[0]['QUERY PLAN'][0];
   return Math.round(plan.Plan['Plan Rows']);

@@ -29,6 +29,7 @@ export interface ExportWorkerOptions {
   pdf: { maxEvents: number; fontPath: string | null };
   archive: ExportRunDeps['archive'];
   keys: ExportRunDeps['keys'];
+  sealed: ExportRunDeps['sealed'];
   /** Queues the runs of due schedules; called before each look for work. */
   runDueSchedules?: () => Promise<unknown>;
   /** After an export succeeded (and its EXPORT event was stored): a schedule's delivery. */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { can } from '../auth/rules';
 import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { AuditPermission } from '../auth/permissions';
 import { AuditError, ErrorCode } from '../errors';
 import type { AuditModule, ModuleRuntime, RunningModule } from '../core/module';
@@ -49,6 +50,7 @@ async function startExports({ config, db, services, logger }: ModuleRuntime): Pr
           maxRowsPerSecond: settings.EXPORT_MAX_ROWS_PER_SECOND,
           archive: { search: services.get(ARCHIVE_SEARCH), generation: services.get(ARCHIVE_GENERATION) },
           keys: services.get(SIGNING_KEYS),
+          sealed: services.get(SEALED_VALUES),
           runDueSchedules: () => runDueSchedules(db.knex, services.get(PERSONAL_FIELD_SOURCE)),
           afterSuccess: (row) =>
             deliverExport(
@@ -113,6 +115,7 @@ export const exportsModule: AuditModule = {
     },
     Mutation: {
       startAuditExport: can(AuditPermission.EXPORT),
+      startSubjectAccessExport: can(AuditPermission.EXPORT, AuditPermission.READ_PERSONAL_DATA),
       cancelAuditExport: can(AuditPermission.EXPORT),
       createAuditExportSchedule: can(AuditPermission.EXPORT),
       deleteAuditExportSchedule: can(AuditPermission.EXPORT),

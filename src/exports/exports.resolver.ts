@@ -16,6 +16,7 @@ import { tenantOf, type RequestContext } from '../core/context';
 import { AuditError, BadUserInputError, ErrorCode, NotFoundError } from '../errors';
 import { parseUuidArgument } from '../ids';
 import type { LiveContext } from '../live/live-operation';
+import { noteAccess } from '../events/access-note';
 import { redactionOf, storedRedaction } from '../events/redaction';
 import { decodeCursor, encodeCursor } from '../reading/cursor';
 import { toEventFilter } from '../reading/filter.input';
@@ -23,7 +24,15 @@ import { checkPageArgs } from '../reading/page';
 import { checkCriteriaVisible } from '../reading/personal-criteria';
 import { savedCriteriaOf } from '../reading/saved-criteria';
 import { checkSavedCriteria } from '../saved-filters/saved-filter-codec';
-import { announceExport, cancelExport, findExport, insertExport, listExports, type ExportRow } from './export-jobs';
+import {
+  announceExport,
+  cancelExport,
+  findExport,
+  insertExport,
+  listExports,
+  type ExportRow,
+  type NewExport,
+} from './export-jobs';
 import { toAuditExport } from './export-view';
 import { AuditExport, AuditExportConnection, AuditExportInput, ExportFormat } from './export.types';
 import { EXPORTS } from './exports-runtime';
@@ -40,10 +49,9 @@ export async function exportView(context: RequestContext, row: ExportRow): Promi
  * masked as the caller's reads are now, and criteria that would match on what is masked are refused.
  */
 export async function startExport(context: RequestContext, input: AuditExportInput): Promise<AuditExport> {
-  const admin = context.auth.principal!;
   const filter = toEventFilter(input.filter);
   const search = input.search?.trim() || null;
-  checkSavedCriteria(context.services.knex, { filter, search });
+  checkSavedCriteria(context.services, { filter, search });
   if (input.format === ExportFormat.PDF && input.gzip)
     throw new AuditError(ErrorCode.BadUserInput, 'input.gzip: a PDF is not compressed', { argument: 'input.gzip' });
   if (input.format === ExportFormat.PDF && input.includeArchived)
@@ -51,16 +59,27 @@ export async function startExport(context: RequestContext, input: AuditExportInp
   const saved = (await savedCriteriaOf(context, input.savedFilterId, 'input.savedFilterId')) ?? null;
   const redaction = await redactionOf(context);
   checkCriteriaVisible({ filter, search, saved }, redaction, 'input.');
-  const { knex } = context.services;
-  const row = await insertExport(knex, {
-    tenant_id: admin.tenantId,
-    id: randomUUID(),
+  return queueExport(context, {
     format: input.format,
     gzip: input.gzip ?? false,
     include_metadata: input.includeMetadata ?? true,
     include_archived: input.includeArchived ?? false,
     criteria: { filter, search, saved },
     redaction: storedRedaction(redaction),
+  });
+}
+
+/** Queues an export for the caller, as whom it runs. */
+async function queueExport(
+  context: RequestContext,
+  fields: Pick<NewExport, 'format' | 'gzip' | 'include_metadata' | 'include_archived' | 'criteria' | 'redaction'>,
+): Promise<AuditExport> {
+  const admin = context.auth.principal!;
+  const { knex } = context.services;
+  const row = await insertExport(knex, {
+    ...fields,
+    tenant_id: admin.tenantId,
+    id: randomUUID(),
     created_by: admin.subject,
     created_by_email: admin.email,
     created_by_role: admin.role,
@@ -69,6 +88,8 @@ export async function startExport(context: RequestContext, input: AuditExportInp
   context.services.get(EXPORTS).wakeWorker();
   return exportView(context, row);
 }
+
+const MAX_SUBJECT_ID_LENGTH = 512;
 
 /** One export of the caller's tenant, or null. */
 export async function readExport(context: RequestContext, id: string): Promise<AuditExport | null> {
@@ -87,6 +108,31 @@ export class ExportsResolver {
     @Arg('input', () => AuditExportInput) input: AuditExportInput,
   ): Promise<AuditExport> {
     return startExport(context, input);
+  }
+
+  @Mutation(() => AuditExport, {
+    description:
+      'Queues an export of every event of a data subject (GDPR right of access): those where it is the actor, the ' +
+      'impersonator, the `User` record, or a value in `changes` (its id, or its email, sealed or not). Live events ' +
+      'only; personal values of an erased subject read as null and are listed in `redactedFields`.',
+  })
+  async startSubjectAccessExport(
+    @Ctx() context: RequestContext,
+    @Arg('subjectId', () => ID) subjectId: string,
+    @Arg('format', () => ExportFormat, { defaultValue: ExportFormat.JSON }) format: ExportFormat,
+  ): Promise<AuditExport> {
+    if (!subjectId.trim() || subjectId.length > MAX_SUBJECT_ID_LENGTH)
+      throw new BadUserInputError('subjectId', `must be 1 to ${MAX_SUBJECT_ID_LENGTH} characters`);
+    noteAccess(context, { target: `DataSubject/${subjectId}`, field: 'startSubjectAccessExport', detail: { format } });
+    return queueExport(context, {
+      format,
+      gzip: false,
+      include_metadata: true,
+      include_archived: false,
+      criteria: { filter: {}, search: null, saved: null, subject: { id: subjectId } },
+      // Behind READ_PERSONAL_DATA: nothing is masked.
+      redaction: storedRedaction(await redactionOf(context)),
+    });
   }
 
   @Mutation(() => AuditExport, {

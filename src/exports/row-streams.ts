@@ -14,12 +14,15 @@ export interface RowCounterOptions {
 /**
  * Counts the rows passing through: lines of NDJSON, or CSV records (a newline inside a quoted
  * value does not end one). At most `maxRowsPerSecond` rows a second when set: a late chunk is held
- * back, and backpressure slows PostgreSQL's COPY.
+ * back, and backpressure slows PostgreSQL's COPY. Each chunk it passes on ends with a whole record
+ * (the stages after it, see sealed-rows.ts, need not find record ends again).
  */
 export class RowCounter extends Transform {
   rows = 0;
   private inQuotes = false;
   private readonly startedAt = Date.now();
+  /** The bytes after the last record end seen, passed on with the record they begin. */
+  private partial: Buffer | null = null;
 
   constructor(
     private readonly quoted: boolean,
@@ -29,12 +32,18 @@ export class RowCounter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    let out = chunk;
-    if (this.quoted) {
-      const ends = this.recordEnds(chunk);
-      this.rows += ends.length;
-      if (this.options.crlf && ends.length > 0) out = withCrlf(chunk, ends);
-    } else for (let at = chunk.indexOf(NEWLINE); at >= 0; at = chunk.indexOf(NEWLINE, at + 1)) this.rows++;
+    const ends: number[] = [];
+    if (this.quoted) ends.push(...this.recordEnds(chunk));
+    else for (let at = chunk.indexOf(NEWLINE); at >= 0; at = chunk.indexOf(NEWLINE, at + 1)) ends.push(at);
+    this.rows += ends.length;
+    if (ends.length === 0) {
+      this.partial = this.partial ? Buffer.concat([this.partial, chunk]) : chunk;
+      return done();
+    }
+    const whole = chunk.subarray(0, ends.at(-1)! + 1);
+    let out = this.options.crlf ? withCrlf(whole, ends) : whole;
+    if (this.partial) out = Buffer.concat([this.partial, out]);
+    this.partial = ends.at(-1)! + 1 < chunk.length ? Buffer.from(chunk.subarray(ends.at(-1)! + 1)) : null;
     const perSecond = this.options.maxRowsPerSecond ?? 0;
     const dueAtMs = perSecond > 0 ? this.startedAt + (this.rows / perSecond) * 1000 : 0;
     const waitMs = dueAtMs - Date.now();
@@ -65,6 +74,10 @@ export class RowCounter extends Transform {
       } else break;
     }
     return ends;
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(null, this.partial ?? undefined);
   }
 }
 

@@ -2,6 +2,7 @@ import { createGzip } from 'node:zlib';
 import { PassThrough, Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Knex } from '@mikro-orm/postgresql';
+import type { SealedValues } from '../core/sealed-values';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { signDocument, type Signed } from '../checkpoints/signed-document';
@@ -19,9 +20,13 @@ import { ExportFormat } from './export.types';
 import { buildReportData } from './pdf/build-report-data';
 import { renderOffLoop } from './pdf/render-off-loop';
 import { JsonArray, RowCounter } from './row-streams';
+import { withSubjectMatches } from './subject-access';
+import { openSealedRecords } from './sealed-rows';
 
 export interface ExportRunDeps {
   knex: Knex;
+  /** Opens the sealed personal values the file carries; matches `user:` and `ip:` terms against them. */
+  sealed: SealedValues;
   pdf: { maxEvents: number; fontPath: string | null };
   /** A connection of its own per run: COPY holds it until the file is written. */
   databaseUrl: string;
@@ -70,13 +75,14 @@ export type ExportManifest = Signed<ExportManifestFields>;
 
 /** The stored criteria, their dates back as `Date`s. */
 export function queryOf(row: ExportRow): ExportQuery {
-  const { filter, search, saved } = row.criteria;
+  const { filter, search, saved, subject } = row.criteria;
   return {
     tenantId: row.tenant_id,
     criteria: {
       filter: reviveFilter((filter ?? {}) as Record<string, unknown>),
       search,
       saved: saved ? { filter: reviveFilter(saved.filter as Record<string, unknown>), search: saved.search } : null,
+      subject: subject ? { id: subject.id } : null,
     },
     headSequence: row.head_sequence,
     includeMetadata: row.include_metadata,
@@ -107,10 +113,11 @@ export async function writeExport(
   signal: AbortSignal,
   onStart: (progress: RunProgress) => void,
 ): Promise<ExportOutcome> {
-  if (row.format === ExportFormat.PDF) return writeReport(deps, row, signal, onStart);
+  const query = await withSubjectMatches(deps.knex, deps.sealed, queryOf(row));
+  if (row.format === ExportFormat.PDF) return writeReport(deps, row, query, signal, onStart);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeRows(deps, row, signal, onStart);
+      return await writeRows(deps, row, query, signal, onStart);
     } catch (error) {
       if (!(error instanceof ArchiveMoved) || attempt >= ARCHIVE_ATTEMPTS) throw error;
     }
@@ -120,13 +127,13 @@ export async function writeExport(
 async function writeRows(
   deps: ExportRunDeps,
   row: ExportRow,
+  query: ExportQuery,
   signal: AbortSignal,
   onStart: (progress: RunProgress) => void,
 ): Promise<ExportOutcome> {
-  const query = queryOf(row);
   const csv = row.format === ExportFormat.CSV;
-  const sql = exportCopySql(deps.knex, query, row.format);
-  const progress: RunProgress = { rowsWritten: () => 0, rowsTotal: await estimateRows(deps.knex, query) };
+  const sql = exportCopySql(deps.knex, deps.sealed, query, row.format);
+  const progress: RunProgress = { rowsWritten: () => 0, rowsTotal: await estimateRows(deps.knex, deps.sealed, query) };
   const client = new Client({ connectionString: deps.databaseUrl, application_name: 'audit-subgraph-export' });
   await client.connect();
   try {
@@ -136,7 +143,7 @@ async function writeRows(
     const rows = new RowCounter(csv, { maxRowsPerSecond: deps.maxRowsPerSecond, crlf: csv });
     progress.rowsWritten = () => Math.max(0, rows.rows - (csv ? 1 : 0));
     onStart(progress);
-    const stages: Transform[] = [rows];
+    const stages: Transform[] = [rows, openSealedRecords(deps.knex, deps.sealed, csv)];
     if (row.format === ExportFormat.JSON) stages.push(new JsonArray());
     if (row.gzip) stages.push(createGzip());
     const body = new PassThrough();
@@ -187,10 +194,11 @@ async function withManifest(
 async function writeReport(
   deps: ExportRunDeps,
   row: ExportRow,
+  query: ExportQuery,
   signal: AbortSignal,
   onStart: (progress: RunProgress) => void,
 ): Promise<ExportOutcome> {
-  const data = await buildReportData(deps.knex, queryOf(row), row.id, deps.pdf.maxEvents, deps.pdf.fontPath);
+  const data = await buildReportData(deps.knex, deps.sealed, query, row.id, deps.pdf.maxEvents, deps.pdf.fontPath);
   onStart({ rowsWritten: () => 0, rowsTotal: data.events.length });
   const pdf = await renderOffLoop(data, signal);
   const file = await deps.store.put(exportObjectKey(row), pdf);

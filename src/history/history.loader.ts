@@ -2,12 +2,12 @@ import type { Knex } from '@mikro-orm/postgresql';
 import canonicalize from 'canonicalize';
 import DataLoader from 'dataloader';
 import { loaderKey } from '../core/context';
+import { SEALED_VALUES, type SealedValues } from '../core/sealed-values';
 import { eventColumns, type AuditEventRow } from '../events/event-row';
 import type { AuditEventConnection } from '../reading/connection.type';
 import type { Cursor } from '../reading/cursor';
 import { applyEventFilter, type EventFilter } from '../reading/event-filter';
 import { toConnection } from '../reading/page';
-import { openPersonalData } from '../erasure/open-rows';
 
 /** One record's page of history: by entity (`auditHistory`) or by actor (`User.auditActivity`). */
 export interface HistoryKey {
@@ -28,6 +28,7 @@ const shapeOf = (key: HistoryKey) => canonicalize([key.by, key.first, key.filter
  */
 export function createHistoryLoader(
   knex: Knex,
+  sealed: SealedValues,
   tenantId: string,
 ): DataLoader<HistoryKey, AuditEventConnection, string> {
   return new DataLoader(
@@ -38,7 +39,7 @@ export function createHistoryLoader(
       await Promise.all(
         [...groups.values()].map(async (indexes) => {
           const group = indexes.map((index) => keys[index]);
-          const pages = await loadPages(knex, tenantId, group);
+          const pages = await loadPages(knex, sealed, tenantId, group);
           indexes.forEach((index, position) => (results[index] = pages[position]));
         }),
       );
@@ -48,7 +49,12 @@ export function createHistoryLoader(
   );
 }
 
-async function loadPages(knex: Knex, tenantId: string, keys: readonly HistoryKey[]): Promise<AuditEventConnection[]> {
+async function loadPages(
+  knex: Knex,
+  sealed: SealedValues,
+  tenantId: string,
+  keys: readonly HistoryKey[],
+): Promise<AuditEventConnection[]> {
   const { by, first, filter } = keys[0];
   const match = by === 'entity' ? 'e.entity_type = k.entity_type AND e.entity_id = k.id' : 'e.actor_id = k.id';
   const page = knex
@@ -59,7 +65,7 @@ async function loadPages(knex: Knex, tenantId: string, keys: readonly HistoryKey
     .whereRaw(
       `(k.after_us IS NULL OR (e.occurred_at, e.id) < (timestamptz 'epoch' + k.after_us * interval '1 microsecond', k.after_id))`,
     );
-  applyEventFilter(page, filter, { alias: 'e', argument: 'filter' });
+  applyEventFilter(page, filter, { alias: 'e', argument: 'filter', blindIndex: sealed });
   page
     .orderBy([
       { column: 'e.occurred_at', order: 'desc' },
@@ -80,12 +86,12 @@ async function loadPages(knex: Knex, tenantId: string, keys: readonly HistoryKey
     ] as Knex.Value[],
   );
   const rowsByKey = keys.map((): AuditEventRow[] => []);
-  await openPersonalData(knex, rows as AuditEventRow[]);
+  await sealed.open(knex, rows as AuditEventRow[]);
   for (const row of rows as Array<AuditEventRow & { ord: string }>) rowsByKey[Number(row.ord) - 1].push(row);
   return rowsByKey.map((rows) => toConnection(rows, first));
 }
 
 /** The request's history loader. */
 export const HISTORY_LOADER = loaderKey('history', (services, principal) =>
-  createHistoryLoader(services.reads, principal.tenantId),
+  createHistoryLoader(services.reads, services.get(SEALED_VALUES), principal.tenantId),
 );

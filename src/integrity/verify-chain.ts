@@ -5,7 +5,7 @@ import { canonicalContent } from '../events/canonical-content';
 import { chainHash, contentDigest, GENESIS_HASH } from '../events/event-hash';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
 import { normalizeIpAddress } from '../ip-address';
-import { isSealed } from '../erasure/personal-cipher';
+import { isSealed } from '../core/sealed-values';
 import { ArchivedSequences } from '../retention/archive-index';
 import { verifyDeletionLog } from '../retention/deletion-log';
 import type { IntegrityReport } from './integrity-report.type';

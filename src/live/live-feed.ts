@@ -1,4 +1,5 @@
 import type { ModuleRuntime } from '../core/module';
+import { SEALED_VALUES } from '../core/sealed-values';
 import type { FanoutTransport } from './fanout-transport';
 import { LiveHub } from './live-hub';
 import { LiveMetrics } from './live-metrics';
@@ -28,7 +29,7 @@ export async function startLiveFeed({ config, db, services, bus, logger, http }:
     : new PostgresFanout(url, log);
   const liveMetrics = new LiveMetrics(services.metrics.registry);
   const reads = openLiveReadPool(db.knex, options.readPoolSize);
-  const hub = new LiveHub(reads, options, liveMetrics, log);
+  const hub = new LiveHub(reads, services.get(SEALED_VALUES), options, liveMetrics, log);
   await transport.start(hub);
   const stopAnnouncing = transport.announcer ? bus.announceWith(transport.announcer) : () => {};
   const stopFollowing = bus.follow((batch) => transport.published(batch.heads));

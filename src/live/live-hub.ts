@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { SealedValues } from '../core/sealed-values';
 import { BadUserInputError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { CommitNotice } from './commit-notice';
@@ -27,6 +28,7 @@ export class LiveHub implements FanoutListener {
 
   constructor(
     private readonly knex: Knex,
+    private readonly sealed: SealedValues,
     private readonly options: LiveOptions,
     private readonly metrics: LiveMetrics,
     private readonly log: Logger,
@@ -48,7 +50,12 @@ export class LiveHub implements FanoutListener {
    * @throws BadUserInputError for a malformed filter, or an `afterSequence` the tenant has not reached.
    */
   async subscribe(request: LiveRequest): Promise<FeedMember> {
-    newEventsQuery(this.knex, { tenantId: request.tenantId, criteria: request.criteria, after: 0n, limit: 1 }).toSQL();
+    newEventsQuery(this.knex, this.sealed, {
+      tenantId: request.tenantId,
+      criteria: request.criteria,
+      after: 0n,
+      limit: 1,
+    }).toSQL();
     if (request.afterSequence !== undefined) await this.checkReached(request.tenantId, request.afterSequence);
     const feed = await this.registry.reserve(request);
     const start = request.afterSequence ?? feed.cursor;
@@ -77,6 +84,6 @@ export class LiveHub implements FanoutListener {
 
   private async openFeed(shape: FeedShape): Promise<SharedFeed> {
     const head = await tenantHead(this.knex, shape.tenantId);
-    return new SharedFeed(this.knex, shape, head, this.options.pageSize, this.log);
+    return new SharedFeed(this.knex, this.sealed, shape, head, this.options.pageSize, this.log);
   }
 }

@@ -1,7 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex, SealedValues } from '../core/sealed-values';
 import { eventColumns, type AuditEventRow } from '../events/event-row';
 import { applyCriteria, type EventCriteria } from '../reading/apply-criteria';
-import { openPersonalData } from '../erasure/open-rows';
 
 export interface NewEventsQuery {
   tenantId: string;
@@ -19,19 +19,19 @@ export interface NewEventsQuery {
  * sequence read: a feed's cursor never skips an event.
  * @throws BadUserInputError for a malformed filter.
  */
-export function newEventsQuery(knex: Knex, query: NewEventsQuery): Knex.QueryBuilder {
+export function newEventsQuery(knex: Knex, blindIndex: BlindIndex, query: NewEventsQuery): Knex.QueryBuilder {
   const qb = knex
     .select(eventColumns(knex))
     .from('audit_events as e')
     .where('e.tenant_id', query.tenantId)
     .where('e.sequence', '>', query.after.toString());
   if (query.upTo !== undefined) qb.where('e.sequence', '<=', query.upTo.toString());
-  applyCriteria(qb, query.criteria);
+  applyCriteria(qb, query.criteria, { blindIndex });
   return qb.orderBy('e.sequence', 'asc').limit(query.limit);
 }
 
-export async function readNewEvents(knex: Knex, query: NewEventsQuery): Promise<AuditEventRow[]> {
-  return openPersonalData(knex, (await newEventsQuery(knex, query)) as AuditEventRow[]);
+export async function readNewEvents(knex: Knex, sealed: SealedValues, query: NewEventsQuery): Promise<AuditEventRow[]> {
+  return sealed.open(knex, (await newEventsQuery(knex, sealed, query)) as AuditEventRow[]);
 }
 
 /** The tenant's last committed sequence (0 before its first event). */

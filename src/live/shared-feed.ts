@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Knex } from '@mikro-orm/postgresql';
+import type { SealedValues } from '../core/sealed-values';
 import type { AuditEventRow } from '../events/event-row';
 import type { Logger } from '../observability/logger';
 import { CoalescedTask } from './coalesced-task';
@@ -28,6 +29,7 @@ export class SharedFeed {
 
   constructor(
     private readonly knex: Knex,
+    private readonly sealed: SealedValues,
     readonly shape: FeedShape,
     public cursor: bigint,
     private readonly pageSize: number,
@@ -56,7 +58,7 @@ export class SharedFeed {
 
   readPage(after: bigint, upTo?: bigint): Promise<AuditEventRow[]> {
     const { tenantId, criteria } = this.shape;
-    return readNewEvents(this.knex, { tenantId, criteria, after, upTo, limit: this.pageSize });
+    return readNewEvents(this.knex, this.sealed, { tenantId, criteria, after, upTo, limit: this.pageSize });
   }
 
   stop(): void {

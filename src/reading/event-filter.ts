@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../core/sealed-values';
 import { BadUserInputError } from '../errors';
 import { parseIpMatch } from '../search/ip-match';
 import { DateRangePreset, presetStart } from './date-range-preset';
@@ -31,6 +32,8 @@ export interface EventFilterOptions {
   now?: Date;
   /** Lists through the search tokens' index, for reads over a tenant's whole log (see `applySearch`). */
   indexed?: boolean;
+  /** How an exact `ip` also matches sealed addresses. */
+  blindIndex: BlindIndex;
 }
 
 function checkDate(date: Date | undefined, argument: string): void {
@@ -67,12 +70,16 @@ function listCondition(column: Column, name: string, values: string[] | undefine
   ];
 }
 
-function ipConditions(ip: string | undefined, column: Column, argument: string): SqlCondition[] {
+function ipConditions(
+  ip: string | undefined,
+  column: Column,
+  { argument, blindIndex }: EventFilterOptions,
+): SqlCondition[] {
   const text = ip?.trim();
   if (!text) return [];
   const match = parseIpMatch(text);
   if (!match) throw new BadUserInputError(`${argument}.ip`, `"${ip}" is not an IP address or CIDR range`);
-  return [ipCondition(column('ip_address'), match, column('personal_index'))];
+  return [ipCondition(column('ip_address'), match, column('personal_index'), blindIndex)];
 }
 
 function fieldConditions(filter: EventFilter, column: Column, indexed: boolean): SqlCondition[] {
@@ -108,7 +115,7 @@ export function applyEventFilter(
     ...listCondition(column, 'entity_type', filter.entityTypes),
     ...listCondition(column, 'entity_id', filter.entityIds, kind('i')),
     ...listCondition(column, 'source', filter.sources, kind('s')),
-    ...ipConditions(filter.ip, column, options.argument),
+    ...ipConditions(filter.ip, column, options),
     ...fieldConditions(filter, column, indexed),
   ]);
 }

@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../core/context';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { AuditEvent } from '../events/audit-event.type';
 import { parseUuidArgument } from '../ids';
 import { noteAccess } from '../events/access-note';
@@ -47,14 +48,24 @@ export class EventQueriesResolver {
       detail: { filter, search, savedFilterId, includeArchived },
     });
     return redactConnection(
-      await listEvents(reads, tenantOf(context), { ...criteria, first, after, archive }),
+      await listEvents(reads, context.services.get(SEALED_VALUES), tenantOf(context), {
+        ...criteria,
+        first,
+        after,
+        archive,
+      }),
       redaction,
     );
   }
 
   @Query(() => AuditEvent, { nullable: true, description: 'One event of the tenant, or null.' })
   async auditEvent(@Ctx() context: RequestContext, @Arg('id', () => ID) id: string): Promise<AuditEvent | null> {
-    const event = await findEvent(context.services.reads, tenantOf(context), parseUuidArgument('id', id));
+    const event = await findEvent(
+      context.services.reads,
+      context.services.get(SEALED_VALUES),
+      tenantOf(context),
+      parseUuidArgument('id', id),
+    );
     noteAccess(context, { target: `AuditEvent/${id}`, field: 'auditEvent' });
     return event && redactEvent(event, await redactionOf(context));
   }

@@ -6,7 +6,7 @@ import type { SigningKeys } from '../checkpoints/signing-keys';
 import { GENESIS_HASH } from '../events/event-hash';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
 import { normalizeIpAddress } from '../ip-address';
-import { isSealed } from '../erasure/personal-cipher';
+import { isSealed, type BlindIndex } from '../core/sealed-values';
 import type { ObjectStore } from '../storage/object-store';
 import { archiveRowOf, type ArchiveRow } from './archive-row';
 import { applyHolds } from './legal-holds';
@@ -31,6 +31,7 @@ async function selectForArchive(
   knex: Knex,
   slice: ArchiveSlice,
   holds: LegalHold[],
+  blindIndex: BlindIndex,
   afterSequence: string,
   limit: number,
 ): Promise<ArchiveRow[]> {
@@ -54,7 +55,7 @@ async function selectForArchive(
     .where('e.sequence', '>', afterSequence)
     .orderBy('e.sequence')
     .limit(limit);
-  applyHolds(qb, holds, 'e', false);
+  applyHolds(qb, holds, { alias: 'e', held: false, blindIndex });
   const rows: SelectedRow[] = await qb;
   const archived: ArchiveRow[] = [];
   for (const row of rows) {
@@ -69,13 +70,18 @@ async function selectForArchive(
 }
 
 /** How many of the slice's events a hold keeps. */
-export async function countHeld(knex: Knex, slice: ArchiveSlice, holds: LegalHold[]): Promise<number> {
+export async function countHeld(
+  knex: Knex,
+  slice: ArchiveSlice,
+  holds: LegalHold[],
+  blindIndex: BlindIndex,
+): Promise<number> {
   const qb = knex('audit_events as e')
     .count({ held: '*' })
     .where({ 'e.tenant_id': slice.tenantId, 'e.category': slice.category })
     .where('e.occurred_at', '>=', slice.monthStart)
     .where('e.occurred_at', '<', slice.until);
-  applyHolds(qb, holds, 'e', true);
+  applyHolds(qb, holds, { alias: 'e', held: true, blindIndex });
   const [{ held }] = await qb;
   return Number(held);
 }
@@ -136,6 +142,7 @@ export async function archiveNextFile(
   keys: SigningKeys,
   slice: ArchiveSlice,
   holds: LegalHold[],
+  blindIndex: BlindIndex,
   pending: Set<string>,
   afterSequence: string,
   fileRows: number,
@@ -148,7 +155,7 @@ export async function archiveNextFile(
     let selected = 0;
     while (selected < fileRows) {
       const wanted = Math.min(PAGE_ROWS, fileRows - selected);
-      const page = await selectForArchive(knex, slice, holds, after, wanted);
+      const page = await selectForArchive(knex, slice, holds, blindIndex, after, wanted);
       if (page.length === 0) break;
       selected += page.length;
       after = String(page.at(-1)!.sequence);

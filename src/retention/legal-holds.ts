@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../core/sealed-values';
 import { toDate } from '../db/timestamps';
 import { parseSearch } from '../search/parse';
 import { applySearch } from '../search/search-sql';
@@ -62,14 +63,18 @@ export async function releaseHold(
  * ANDs "held by none of the tenant's active holds" onto a query of `audit_events` aliased `alias`,
  * or "held by one" when `held` is set. A NULL match result counts as held: in doubt, keep.
  */
-export function applyHolds(qb: Knex.QueryBuilder, holds: LegalHold[], alias: string, held: boolean): Knex.QueryBuilder {
+export function applyHolds(
+  qb: Knex.QueryBuilder,
+  holds: LegalHold[],
+  { alias, held, blindIndex }: { alias: string; held: boolean; blindIndex: BlindIndex },
+): Knex.QueryBuilder {
   const active = holds.filter((hold) => !hold.releasedAt);
   if (active.some((hold) => hold.match === null)) return held ? qb : qb.whereRaw('false');
   if (active.length === 0) return held ? qb.whereRaw('false') : qb;
   const anyHold = function (this: Knex.QueryBuilder) {
     for (const hold of active)
       this.orWhere(function (this: Knex.QueryBuilder) {
-        applySearch(this, parseSearch(hold.match!), { alias });
+        applySearch(this, parseSearch(hold.match!), { alias, blindIndex });
       });
   };
   return held ? qb.where(anyHold) : qb.whereNot(anyHold);

@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../core/sealed-values';
 import { makeCheckpoint } from '../checkpoints/checkpoint';
 import type { SigningKeys } from '../checkpoints/signing-keys';
 import type { Logger } from '../observability/logger';
@@ -18,6 +19,8 @@ export interface RetentionOptions {
   knex: Knex;
   store: ObjectStore;
   keys: SigningKeys;
+  /** How holds' `user:` and `ip:` terms match sealed values. */
+  blindIndex: BlindIndex;
   logger: Logger;
   metrics: RetentionMetrics;
   /** Events per archive file. */
@@ -77,7 +80,7 @@ export async function runTenantRetention(
         monthStart: start,
         until: end < cutoff ? end : cutoff,
       };
-      heldBack += await countHeld(knex, slice, holds);
+      heldBack += await countHeld(knex, slice, holds, options.blindIndex);
       const pending = await pendingSequences(knex, slice);
       let after = '0';
       for (;;) {
@@ -87,6 +90,7 @@ export async function runTenantRetention(
           options.keys,
           slice,
           holds,
+          options.blindIndex,
           pending,
           after,
           options.fileRows,

@@ -4,6 +4,7 @@ import { can } from '../auth/rules';
 import { AuditPermission } from '../auth/permissions';
 import { SIGNING_KEYS } from '../checkpoints/checkpoints.module';
 import type { AuditModule } from '../core/module';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { count, positive } from '../core/settings';
 import { ARCHIVE_GENERATION, ARCHIVE_SEARCH } from '../reading/archive-search';
 import { openPoolLike } from '../db/read-pool';
@@ -99,6 +100,7 @@ export const retentionModule: AuditModule = {
       knex: pool,
       store,
       keys,
+      blindIndex: services.get(SEALED_VALUES),
       logger,
       metrics,
       fileRows: settings.RETENTION_FILE_ROWS,

@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { tenantOf, type RequestContext } from '../core/context';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { parseUuidArgument } from '../ids';
 import { recordAdminEvent } from '../events/admin-event';
 import { AuditAction } from '../events/enums';
@@ -34,7 +35,12 @@ export class RevertResolver {
   ): Promise<RevertResult> {
     const admin = context.auth.principal!;
     const { knex } = context.services;
-    const event = await findEvent(knex, tenantOf(context), parseUuidArgument('eventId', eventId));
+    const event = await findEvent(
+      knex,
+      context.services.get(SEALED_VALUES),
+      tenantOf(context),
+      parseUuidArgument('eventId', eventId),
+    );
     if (!event) throw new NotFoundError('eventId', 'event');
     const plan = await planRevert(knex, event, fields);
     if (plan.later.length > 0 && !force) throw changedSinceError(plan.later);

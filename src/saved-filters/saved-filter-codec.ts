@@ -1,4 +1,5 @@
-import type { Knex } from '@mikro-orm/postgresql';
+import type { Services } from '../core/context';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { applyEventFilter, type EventFilter } from '../reading/event-filter';
 import type { SavedCriteria } from '../reading/saved-criteria';
 import { parseSearchArgument } from '../search/parse';
@@ -7,8 +8,12 @@ import { parseSearchArgument } from '../search/parse';
  * Checks a filter and a search before they are saved, so that running them later cannot fail.
  * @throws BadUserInputError naming `input.filter.<field>` or `input.search`.
  */
-export function checkSavedCriteria(knex: Knex, criteria: SavedCriteria): void {
-  applyEventFilter(knex.queryBuilder(), criteria.filter, { alias: 'e', argument: 'input.filter' });
+export function checkSavedCriteria(services: Services, criteria: SavedCriteria): void {
+  applyEventFilter(services.knex.queryBuilder(), criteria.filter, {
+    alias: 'e',
+    argument: 'input.filter',
+    blindIndex: services.get(SEALED_VALUES),
+  });
   if (criteria.search) parseSearchArgument(criteria.search, 'input.search');
 }
 

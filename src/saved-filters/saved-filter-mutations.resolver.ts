@@ -22,7 +22,7 @@ export class SavedFilterMutationsResolver {
     const criteria = { filter: toEventFilter(input.filter), search: input.search ?? null };
     if (!input.name.trim() || input.name.length > 200)
       throw new BadUserInputError('input.name', 'must hold 1 to 200 characters');
-    checkSavedCriteria(context.services.knex, criteria);
+    checkSavedCriteria(context.services, criteria);
     return withConfigChange(context, async (em) => {
       const saved = await insertFilter(em, viewer, { name: input.name, ...criteria, shared: input.shared ?? false });
       return savedFilterChange(saved, 'create', null, savedFilterFields(saved));

@@ -1,11 +1,11 @@
 import type { DateRange, DateTerm, IpTerm, TextTerm, ValueKey } from './ast';
 import { ipCondition, type Column, type SqlCondition } from './sql-condition';
-import { blindTerms } from '../erasure/open-rows';
+import type { BlindIndex } from '../core/sealed-values';
 
 const lower = (values: string[]): string[] => values.map((value) => value.toLowerCase());
 
 /** Keys compared with one column (or a few); `values` are ORed. Change keys are handled by `changeCondition`. */
-export function valueCondition(key: ValueKey, values: string[], column: Column): SqlCondition {
+export function valueCondition(key: ValueKey, values: string[], column: Column, blind: BlindIndex): SqlCondition {
   switch (key) {
     case 'user': {
       const plain: SqlCondition = {
@@ -14,7 +14,7 @@ export function valueCondition(key: ValueKey, values: string[], column: Column):
         bindings: [values, lower(values), lower(values)],
       };
       // Sealed emails match through their blind index terms (src/erasure).
-      const terms = userBlindTerms(values);
+      const terms = userBlindTerms(blind, values);
       if (terms.length === 0) return { sql: `(${plain.sql})`, bindings: plain.bindings };
       return {
         sql: `(${plain.sql} OR ${column('personal_index')} && ?::text[])`,
@@ -41,8 +41,8 @@ export function valueCondition(key: ValueKey, values: string[], column: Column):
 }
 
 /** The blind index terms a `user:` value matches: a sealed email, or its local part. */
-export function userBlindTerms(values: readonly string[]): string[] {
-  return [...blindTerms('email', values), ...blindTerms('emailLocalPart', values)];
+export function userBlindTerms(blind: BlindIndex, values: readonly string[]): string[] {
+  return [...blind.blindTerms('email', values), ...blind.blindTerms('emailLocalPart', values)];
 }
 
 export type ChangeValues = Partial<Record<'field' | 'old_value' | 'new_value', string[]>>;
@@ -80,8 +80,8 @@ export function dateCondition({ range }: DateTerm, column: Column): SqlCondition
   return { sql: `(${parts.map((part) => part.sql).join(' AND ')})`, bindings: parts.flatMap((part) => part.bindings) };
 }
 
-export function ipTermCondition({ match }: IpTerm, column: Column): SqlCondition {
-  return ipCondition(column('ip_address'), match, column('personal_index'));
+export function ipTermCondition({ match }: IpTerm, column: Column, blind: BlindIndex): SqlCondition {
+  return ipCondition(column('ip_address'), match, column('personal_index'), blind);
 }
 
 const TEXT_COLUMNS = [

@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../core/sealed-values';
 import type { SearchQuery, SearchTerm, ValueKey } from './ast';
 import { changeCondition, dateCondition, ipTermCondition, textCondition, valueCondition } from './search-conditions';
 import type { ChangeValues } from './search-conditions';
@@ -7,16 +8,16 @@ import { indexedChangeCondition, indexedValueCondition } from './term-tokens';
 
 const CHANGE_KEYS = ['field', 'old_value', 'new_value'] as const;
 
-function termCondition(term: SearchTerm, column: Column): SqlCondition {
+function termCondition(term: SearchTerm, column: Column, blind: BlindIndex): SqlCondition {
   switch (term.kind) {
     case 'text':
       return textCondition(term, column);
     case 'value':
-      return valueCondition(term.key, [term.value], column);
+      return valueCondition(term.key, [term.value], column, blind);
     case 'date':
       return dateCondition(term, column);
     case 'ip':
-      return ipTermCondition(term, column);
+      return ipTermCondition(term, column, blind);
   }
 }
 
@@ -24,13 +25,13 @@ function termCondition(term: SearchTerm, column: Column): SqlCondition {
  * Non-negated keyed terms: one condition per key, its values ORed; field/old_value/new_value share one.
  * `indexed`: each is written so that the search index can answer it (negations stay as they are).
  */
-function positiveConditions(terms: SearchTerm[], column: Column, indexed: boolean): SqlCondition[] {
+function positiveConditions(terms: SearchTerm[], column: Column, indexed: boolean, blind: BlindIndex): SqlCondition[] {
   const valuesByKey = new Map<ValueKey, string[]>();
   const alternativesByKey = new Map<'date' | 'ip', SqlCondition[]>();
   for (const term of terms) {
     if (term.kind === 'value') valuesByKey.set(term.key, [...(valuesByKey.get(term.key) ?? []), term.value]);
     else if (term.kind !== 'text') {
-      alternativesByKey.set(term.key, [...(alternativesByKey.get(term.key) ?? []), termCondition(term, column)]);
+      alternativesByKey.set(term.key, [...(alternativesByKey.get(term.key) ?? []), termCondition(term, column, blind)]);
     }
   }
   const change: ChangeValues = {};
@@ -41,7 +42,7 @@ function positiveConditions(terms: SearchTerm[], column: Column, indexed: boolea
   }
   return [
     ...[...valuesByKey].map(([key, values]) =>
-      indexed ? indexedValueCondition(key, values, column) : valueCondition(key, values, column),
+      indexed ? indexedValueCondition(key, values, column, blind) : valueCondition(key, values, column, blind),
     ),
     ...[...alternativesByKey.values()].map(anyOf),
     ...(Object.keys(change).length > 0
@@ -55,18 +56,22 @@ function positiveConditions(terms: SearchTerm[], column: Column, indexed: boolea
  * key is ORed, each negated term is its own NOT, each bare word its own substring match.
  * `indexed` (reads over a tenant's whole log) writes keyed terms as search-token checks, the same
  * events; reads of a few events (a record's history, new events of a live feed, an alert window)
- * keep the plain comparisons, which are cheaper row by row.
+ * keep the plain comparisons, which are cheaper row by row. `blindIndex`: how `user:` and `ip:`
+ * values also match sealed emails and addresses.
  */
 export function applySearch(
   qb: Knex.QueryBuilder,
   query: SearchQuery,
-  options: { alias: string; indexed?: boolean },
+  options: { alias: string; indexed?: boolean; blindIndex: BlindIndex },
 ): Knex.QueryBuilder {
   const column = columnsOf(options.alias);
   const keyed = query.terms.filter((term) => term.kind !== 'text' && !term.negated);
   const each = query.terms.filter((term) => term.kind === 'text' || term.negated);
   return applyConditions(qb, [
-    ...each.map((term) => (term.negated ? not(termCondition(term, column)) : termCondition(term, column))),
-    ...positiveConditions(keyed, column, options.indexed ?? false),
+    ...each.map((term) => {
+      const condition = termCondition(term, column, options.blindIndex);
+      return term.negated ? not(condition) : condition;
+    }),
+    ...positiveConditions(keyed, column, options.indexed ?? false, options.blindIndex),
   ]);
 }

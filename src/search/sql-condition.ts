@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { IpMatch } from './ast';
-import { blindTerms } from '../erasure/open-rows';
+import type { BlindIndex } from '../core/sealed-values';
 
 /** A boolean SQL expression with `?` placeholders and their values. */
 export interface SqlCondition {
@@ -21,9 +21,9 @@ export function columnsOf(alias: string): Column {
  * The address or range; an exact address also matches sealed addresses through `indexColumn`, the
  * blind index (src/erasure). A range cannot: sealed addresses are outside every range.
  */
-export function ipCondition(column: string, match: IpMatch, indexColumn: string): SqlCondition {
+export function ipCondition(column: string, match: IpMatch, indexColumn: string, blind: BlindIndex): SqlCondition {
   if (match.kind === 'cidr') return { sql: `${column} <<= ?::cidr`, bindings: [match.cidr] };
-  const terms = blindTerms('ip', [match.address]);
+  const terms = blind.blindTerms('ip', [match.address]);
   if (terms.length === 0) return { sql: `${column} = ?::inet`, bindings: [match.address] };
   return { sql: `(${column} = ?::inet OR ${indexColumn} && ?::text[])`, bindings: [match.address, terms] };
 }

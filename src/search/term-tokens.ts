@@ -1,3 +1,4 @@
+import type { BlindIndex } from '../core/sealed-values';
 import type { ValueKey } from './ast';
 import { changeCondition, userBlindTerms, valueCondition, type ChangeValues } from './search-conditions';
 import { andAll, throughTokens, tokenCheck, type TokenKind, type TokenValues } from './search-tokens';
@@ -28,13 +29,18 @@ function tokenValues(key: Exclude<ValueKey, 'field' | 'old_value' | 'new_value'>
 }
 
 /** `valueCondition(key, values)` as the search index can answer it, matching the same events. */
-export function indexedValueCondition(key: ValueKey, values: string[], column: Column): SqlCondition {
+export function indexedValueCondition(
+  key: ValueKey,
+  values: string[],
+  column: Column,
+  blind: BlindIndex,
+): SqlCondition {
   if (key === 'field' || key === 'old_value' || key === 'new_value')
     return indexedChangeCondition({ [key]: values }, column);
-  const indexed = throughTokens(valueCondition(key, values, column), tokenValues(key, values), column);
+  const indexed = throughTokens(valueCondition(key, values, column, blind), tokenValues(key, values), column);
   if (key !== 'user') return indexed;
   // Sealed emails are not in the search tokens: their blind index terms are (src/erasure).
-  const terms = userBlindTerms(values);
+  const terms = userBlindTerms(blind, values);
   if (terms.length === 0) return indexed;
   return {
     sql: `((${indexed.sql}) OR ${column('personal_index')} && ?::text[])`,

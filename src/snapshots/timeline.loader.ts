@@ -1,12 +1,12 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { loaderKey } from '../core/context';
+import { SEALED_VALUES, type SealedValues } from '../core/sealed-values';
 import type { AuditActor } from '../events/audit-event.type';
 import { toDate } from '../db/timestamps';
 import type { AuditAction } from '../events/enums';
 import { actorOf, type ActorColumns } from '../events/event-row';
 import type { FieldDiff } from '../events/field-diff';
-import { openPersonalData } from '../erasure/open-rows';
 
 /** A record's events up to an instant (inclusive). */
 export interface TimelineKey {
@@ -38,7 +38,11 @@ const keyOf = (key: TimelineKey) => `${key.entityType}\u0000${key.id}\u0000${key
  * Batches the timelines asked for in one request (snapshots and diffs of many records) into one SQL
  * statement. Events come oldest first, in commit order among equal instants. One per request.
  */
-export function createTimelineLoader(knex: Knex, tenantId: string): DataLoader<TimelineKey, TimelineEvent[], string> {
+export function createTimelineLoader(
+  knex: Knex,
+  sealed: SealedValues,
+  tenantId: string,
+): DataLoader<TimelineKey, TimelineEvent[], string> {
   return new DataLoader(
     async (keys) => {
       const { rows } = await knex.raw(
@@ -50,7 +54,7 @@ export function createTimelineLoader(knex: Knex, tenantId: string): DataLoader<T
          ORDER BY k.ord, e.occurred_at, e.sequence`,
         [keys.map((key) => key.entityType), keys.map((key) => key.id), keys.map((key) => key.upTo), tenantId],
       );
-      await openPersonalData(knex, rows as TimelineRow[]);
+      await sealed.open(knex, rows as TimelineRow[]);
       const timelines = keys.map((): TimelineEvent[] => []);
       for (const row of rows as TimelineRow[]) timelines[Number(row.ord) - 1].push(toTimelineEvent(row));
       return timelines;
@@ -71,5 +75,5 @@ function toTimelineEvent(row: TimelineRow): TimelineEvent {
 
 /** The request's timeline loader. */
 export const TIMELINE_LOADER = loaderKey('timelines', (services, principal) =>
-  createTimelineLoader(services.reads, principal.tenantId),
+  createTimelineLoader(services.reads, services.get(SEALED_VALUES), principal.tenantId),
 );

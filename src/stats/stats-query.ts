@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../core/sealed-values';
 import { toDate } from '../db/timestamps';
 import { applyCriteria, type EventCriteria } from '../reading/apply-criteria';
 import { AuditStatsDimension, type StatsInterval, type AuditStats, type AuditStatsGroup } from './stats.types';
@@ -26,7 +27,12 @@ export interface StatsArgs extends EventCriteria {
 }
 
 /** One aggregate over the tenant's matching events; window sums give the total beyond `limit`. */
-export async function queryStats(knex: Knex, tenantId: string, args: StatsArgs): Promise<AuditStats> {
+export async function queryStats(
+  knex: Knex,
+  blindIndex: BlindIndex,
+  tenantId: string,
+  args: StatsArgs,
+): Promise<AuditStats> {
   const dimensions = [...new Set(args.groupBy)].map((dimension) => DIMENSIONS[dimension]);
   const selects = dimensions.map((dimension) => `${dimension.sql} AS "${dimension.column}"`);
   if (args.interval) selects.unshift(`date_trunc('${UNITS[args.interval]}', e.occurred_at, ?) AS bucket`);
@@ -34,7 +40,7 @@ export async function queryStats(knex: Knex, tenantId: string, args: StatsArgs):
     .select(knex.raw([...selects, 'count(*)::int AS count'].join(', '), args.interval ? [args.timeZone] : []))
     .from('audit_events as e')
     .where('e.tenant_id', tenantId);
-  applyCriteria(inner, args, { indexed: true });
+  applyCriteria(inner, args, { indexed: true, blindIndex });
   if (selects.length > 0) inner.groupByRaw(selects.map((_, index) => index + 1).join(', '));
 
   const order = [...(args.interval ? ['g.bucket'] : []), 'g.count DESC', ...dimensions.map((d) => `g."${d.column}"`)];

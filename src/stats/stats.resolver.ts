@@ -1,4 +1,5 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { BadUserInputError } from '../errors';
 import { AuditEventFilter, toEventFilter } from '../reading/filter.input';
 import { noteAccess } from '../events/access-note';
@@ -61,7 +62,7 @@ export class StatsResolver {
       field: 'auditStats',
       detail: { filter, search, savedFilterId, groupBy, interval },
     });
-    return queryStats(reads, tenantId, {
+    return queryStats(reads, context.services.get(SEALED_VALUES), tenantId, {
       ...criteria,
       groupBy,
       interval: interval ?? null,

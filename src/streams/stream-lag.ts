@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../core/sealed-values';
 import { toDate } from '../db/timestamps';
 import { parseSearch } from '../search/parse';
 import { applySearch } from '../search/search-sql';
@@ -15,12 +16,13 @@ const MAX_INT = 2 ** 31 - 1;
 /** The stream's lag, counted with the search SQL that selects what it delivers. */
 export async function streamLag(
   knex: Knex,
+  blindIndex: BlindIndex,
   stream: { tenantId: string; match: string | null; deliveredThroughSequence: string },
 ): Promise<StreamLag> {
   const qb = knex('audit_events as e')
     .where('e.tenant_id', stream.tenantId)
     .where('e.sequence', '>', stream.deliveredThroughSequence);
-  if (stream.match) applySearch(qb, parseSearch(stream.match), { alias: 'e' });
+  if (stream.match) applySearch(qb, parseSearch(stream.match), { alias: 'e', blindIndex });
   const row: { events: string; oldest: string | Date | null } = await qb.first(
     knex.raw('count(*)::bigint AS events'),
     knex.raw('min(e.recorded_at) AS oldest'),

@@ -1,4 +1,5 @@
 import { PERSONAL_FIELD_SOURCE } from '../events/redaction';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
@@ -52,6 +53,7 @@ export async function startStreams({ config: app, db, services, bus, logger }: M
     {
       knex: db.knex,
       reads: services.reads,
+      sealed: services.get(SEALED_VALUES),
       personalFields: { of: (tenantId) => services.get(PERSONAL_FIELD_SOURCE).of(tenantId) },
       state,
       config,
@@ -98,7 +100,7 @@ export async function startStreams({ config: app, db, services, bus, logger }: M
       held().map(async (key) => {
         const row = await db.knex('audit_streams').where({ tenant_id: key.tenantId, id: key.id }).first();
         if (!row) return null;
-        const lag = await streamLag(services.reads, {
+        const lag = await streamLag(services.reads, services.get(SEALED_VALUES), {
           tenantId: key.tenantId,
           match: row.match,
           deliveredThroughSequence: String(row.delivered_through_sequence),

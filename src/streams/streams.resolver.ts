@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { SEALED_VALUES } from '../core/sealed-values';
 import { tenantOf, type RequestContext } from '../core/context';
 import { AuditError, BadUserInputError, ErrorCode } from '../errors';
 import { withConfigChange } from '../events/config-change';
@@ -180,6 +181,6 @@ export class AuditStreamsResolver {
   }
 
   private async present(context: RequestContext, stream: StreamEntity): Promise<AuditStream> {
-    return toAuditStream(stream, await streamLag(context.services.reads, stream));
+    return toAuditStream(stream, await streamLag(context.services.reads, context.services.get(SEALED_VALUES), stream));
   }
 }

@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../src/errors';
 import { DateRangePreset } from '../../src/reading/date-range-preset';
 import { applyEventFilter, type EventFilter } from '../../src/reading/event-filter';
+import { SubjectKeyedValues } from '../../src/erasure/open-rows';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { insertEvents } from '../search/event-rows';
 
@@ -68,6 +69,7 @@ const run = (filter: EventFilter | undefined): Promise<string[]> =>
       alias: 'e',
       argument: 'filter',
       now,
+      blindIndex: new SubjectKeyedValues(null),
     }),
   );
 

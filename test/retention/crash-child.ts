@@ -4,6 +4,7 @@
  */
 import 'reflect-metadata';
 import { signingKeysOf } from '../../src/checkpoints/checkpoints.module';
+import { SubjectKeyedValues } from '../../src/erasure/open-rows';
 import { loadAppConfig, openAuditDatabase } from '../../src/modules';
 import { Metrics } from '../../src/observability/metrics';
 import { createLogger } from '../../src/observability/logger';
@@ -27,6 +28,7 @@ async function main([url, archive, tenantId, stopAfter]: string[]): Promise<void
       knex: db.knex,
       store: openObjectStore(archive),
       keys: signingKeysOf(config),
+      blindIndex: new SubjectKeyedValues(null),
       logger: createLogger('silent'),
       metrics: retentionMetrics(new Metrics({ defaultMetrics: false })),
       fileRows: 5,

@@ -131,6 +131,9 @@ describe('the permission matrix: each role × each guarded field, on HTTP, _enti
     expect(fields.length).toBeGreaterThan(30);
     // ADMIN holds every permission there is, and every permission guards something or is announced.
     expect(new Set(BUILT_IN_ROLES.ADMIN)).toEqual(new Set(ALL_PERMISSIONS));
+    // A subject access export is personal data by definition: EXPORT alone (the AUDITOR's) is not enough.
+    const subjectAccess = fields.find((field) => field.field === 'startSubjectAccessExport');
+    expect(subjectAccess?.needs).toEqual([AuditPermission.EXPORT, AuditPermission.READ_PERSONAL_DATA].sort());
   });
 
   for (const caller of CALLERS)

@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { AuditAction } from '../../src/events/enums';
 import { listEvents } from '../../src/reading/event-reader';
+import { SubjectKeyedValues } from '../../src/erasure/open-rows';
 import type { EventFilter } from '../../src/reading/event-filter';
 import { seededRandom } from '../../bench/support/stats';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -182,7 +183,7 @@ async function readAll(knex: Knex, search: string, filter: EventFilter = {}): Pr
   const names: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const page = await listEvents(knex, 't1', { search, filter, first: 23, after });
+    const page = await listEvents(knex, new SubjectKeyedValues(null), 't1', { search, filter, first: 23, after });
     names.push(...page.edges.map((edge) => nameOf(edge.node.id)));
     if (!page.pageInfo.hasNextPage) return names;
     after = page.pageInfo.endCursor;

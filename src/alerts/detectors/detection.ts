@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { BlindIndex } from '../../core/sealed-values';
 import type { AuditEvent } from '../../events/audit-event.type';
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
 import type { GeoLocator } from './geo-locator';
@@ -32,6 +33,8 @@ export interface AlertCandidate {
  */
 export interface Detection {
   trx: Knex.Transaction;
+  /** How the custom rules' `user:` and `ip:` terms match sealed values. */
+  sealed: BlindIndex;
   tenantId: string;
   fromSequence: string;
   toSequence: string;

@@ -108,7 +108,7 @@ export const customRule: Detector = async (rule, detection: Detection) => {
   }
   const spec: WindowSpec = {
     ...base(rule),
-    applyMatch: (qb) => applySearch(qb, query, { alias: 'e' }),
+    applyMatch: (qb) => applySearch(qb, query, { alias: 'e', blindIndex: detection.sealed }),
     groupSql: GROUP_SQL[rule.groupBy],
   };
   const hits = await findGroupHits(spec, detection);

@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { SealedValues } from '../../core/sealed-values';
 import type { Logger } from '../../observability/logger';
 import type { AlertCandidate, Detection, Detector } from '../detectors/detection';
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
@@ -13,6 +14,7 @@ export type AlertAnnouncer = (trx: Knex.Transaction, tenantId: string, lastSeria
 
 export interface EvaluationDeps {
   knex: Knex;
+  sealed: SealedValues;
   geo: GeoLocator | null;
   batchSize: number;
   announce?: AlertAnnouncer;
@@ -58,8 +60,14 @@ export async function evaluateTenant(tenantId: string, deps: EvaluationDeps): Pr
       .map((rule) => ({ rule, detect: detectorFor(rule, step.actions) }))
       .filter((active): active is { rule: AlertRuleEntity; detect: Detector } => active.detect !== null);
     const range = { fromSequence: checkpoint, toSequence };
-    const newEvents = await readStepEvents(trx, tenantId, range, actionsReadBy(rules.map(({ rule }) => rule)));
-    const detection: Detection = { trx, tenantId, ...range, newEvents, geo: deps.geo };
+    const newEvents = await readStepEvents(
+      trx,
+      deps.sealed,
+      tenantId,
+      range,
+      actionsReadBy(rules.map(({ rule }) => rule)),
+    );
+    const detection: Detection = { trx, sealed: deps.sealed, tenantId, ...range, newEvents, geo: deps.geo };
     const candidates: AlertCandidate[] = [];
     for (const { rule, detect } of rules) candidates.push(...(await detect(rule, detection)));
     const alerts = await storeAlerts(trx, tenantId, candidates);

@@ -1,10 +1,10 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { SealedValues } from '../../core/sealed-values';
 import type { AuditEvent } from '../../events/audit-event.type';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../../events/event-row';
 import type { AuditAction } from '../../events/enums';
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
 import { ruleFromRow, type RuleRow } from '../rules/rule-row';
-import { openPersonalData } from '../../erasure/open-rows';
 
 /** The tenant's next evaluation step: its last sequence, how many events and which actions it holds. */
 export interface EvaluationStep {
@@ -39,6 +39,7 @@ export async function nextStep(
  */
 export async function readStepEvents(
   trx: Knex.Transaction,
+  sealed: SealedValues,
   tenantId: string,
   step: { fromSequence: string; toSequence: string },
   actions: readonly AuditAction[],
@@ -51,7 +52,7 @@ export async function readStepEvents(
     .whereRaw('e.sequence > ? AND e.sequence <= ?', [step.fromSequence, step.toSequence])
     .whereIn('e.action', [...actions])
     .orderBy('e.sequence');
-  return (await openPersonalData(trx, rows)).map(toAuditEvent);
+  return (await sealed.open(trx, rows)).map(toAuditEvent);
 }
 
 /** Read in the evaluation's transaction, so a rule changed meanwhile applies from the next step on. */

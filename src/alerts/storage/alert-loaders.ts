@@ -1,12 +1,12 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { loaderKey } from '../../core/context';
+import { SEALED_VALUES, type SealedValues } from '../../core/sealed-values';
 import type { AuditEvent } from '../../events/audit-event.type';
 import { eventColumns, toAuditEvent, type AuditEventRow } from '../../events/event-row';
 import type { AlertRuleEntity } from '../rules/alert-rule.entity';
 import { ruleFromRow, type RuleRow } from '../rules/rule-row';
 import { toWebhookDelivery, type AlertWebhookDelivery, type DeliveryRow } from '../webhooks/webhook-delivery.type';
-import { openPersonalData } from '../../erasure/open-rows';
 
 /** What the fields of a page of alerts read, one SQL statement per field whatever the number of alerts. */
 export interface AlertLoaders {
@@ -27,7 +27,7 @@ const BATCH_ONLY = { cache: false, maxBatchSize: 1000 } as const;
 const distinct = (keys: readonly string[]) => [...new Set(keys)];
 
 /** One per request (or subscription), for the caller's tenant. */
-export function createAlertLoaders(knex: Knex, tenantId: string): AlertLoaders {
+export function createAlertLoaders(knex: Knex, sealed: SealedValues, tenantId: string): AlertLoaders {
   return {
     rules: new DataLoader(async (ids) => {
       const rows: RuleRow[] = await knex('alert_rules').where('tenant_id', tenantId).whereIn('id', distinct(ids));
@@ -46,7 +46,7 @@ export function createAlertLoaders(knex: Knex, tenantId: string): AlertLoaders {
         .where('ae.tenant_id', tenantId)
         .whereIn('ae.alert_id', distinct(alertIds))
         .orderBy('e.sequence');
-      await openPersonalData(knex, rows);
+      await sealed.open(knex, rows);
       const byAlert = new Map<string, AuditEvent[]>();
       for (const row of rows) {
         const events = byAlert.get(row.alert_id) ?? [];
@@ -69,5 +69,5 @@ export function createAlertLoaders(knex: Knex, tenantId: string): AlertLoaders {
 
 /** The request's alert loaders. */
 export const ALERT_LOADERS = loaderKey('alerts', (services, principal) =>
-  createAlertLoaders(services.reads, principal.tenantId),
+  createAlertLoaders(services.reads, services.get(SEALED_VALUES), principal.tenantId),
 );

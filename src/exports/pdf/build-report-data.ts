@@ -1,10 +1,12 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { SealedValues } from '../../core/sealed-values';
 import { toDate } from '../../db/timestamps';
 import type { EventCriteria } from '../../reading/apply-criteria';
 import { SUMMARY_WITHHELD } from '../../alerts/storage/alert.type';
 import { queryStats } from '../../stats/stats-query';
 import { AuditStatsDimension, StatsInterval } from '../../stats/stats.types';
 import { selectExportRows, type ExportQuery } from '../export-query';
+import { openNestedRows, type NestedExportRow } from '../sealed-rows';
 import type { ReportData } from './report-data';
 
 const GROUPS_SHOWN = 25;
@@ -59,6 +61,7 @@ function changeSummary(changes: Array<{ field: string; oldValue?: unknown; newVa
  */
 export async function buildReportData(
   knex: Knex,
+  sealed: SealedValues,
   query: ExportQuery,
   exportId: string,
   eventCap: number,
@@ -67,7 +70,7 @@ export async function buildReportData(
   const summaries: ReportData['summaries'] = [];
   let total = 0;
   for (const summary of SUMMARIES) {
-    const stats = await queryStats(knex, query.tenantId, {
+    const stats = await queryStats(knex, sealed, query.tenantId, {
       ...query.criteria,
       groupBy: summary.dimension ? [summary.dimension] : [],
       interval: summary.dimension ? null : StatsInterval.DAY,
@@ -106,15 +109,16 @@ export async function buildReportData(
           )
           .orderBy('raised_at', 'desc')
           .limit(200)) as Array<{ raised_at: string; severity: string; status: string; summary: string }>);
-  const events = (await selectExportRows(knex, query, true).limit(eventCap)) as Array<{
-    occurredAt: string;
-    action: string;
-    actor: { id: string; email: string | null; role: string | null };
-    entityType: string | null;
-    entityId: string | null;
-    ipAddress: string | null;
-    changes: Array<{ field: string; oldValue?: unknown; newValue?: unknown }>;
-  }>;
+  const events = (await selectExportRows(knex, sealed, query, true).limit(eventCap)) as Array<
+    NestedExportRow & {
+      occurredAt: string;
+      action: string;
+      actor: { id: string; role: string | null };
+      entityType: string | null;
+      entityId: string | null;
+    }
+  >;
+  await openNestedRows(knex, sealed, events);
   return {
     tenantId: query.tenantId,
     exportId,

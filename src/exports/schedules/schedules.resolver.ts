@@ -106,7 +106,7 @@ export class ExportSchedulesResolver {
     const destination = checkInput(input);
     const filter = toEventFilter(input.filter);
     const search = input.search?.trim() || null;
-    checkSavedCriteria(context.services.knex, { filter, search });
+    checkSavedCriteria(context.services, { filter, search });
     const redaction = await redactionOf(context);
     checkCriteriaVisible({ filter, search }, redaction, 'input.');
     return withConfigChange(context, async (em) => {

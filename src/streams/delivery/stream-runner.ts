@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { SealedValues } from '../../core/sealed-values';
 import { toAuditEvent } from '../../events/event-row';
 import { redactEvent, type PersonalFieldSource } from '../../events/redaction';
 import { readNewEvents, tenantHead } from '../../live/read-new-events';
@@ -16,6 +17,8 @@ export interface RunnerDeps {
   knex: Knex;
   /** Where the events are read (the read pool). */
   reads: Knex;
+  /** Opens the sealed personal values of what it delivers. */
+  sealed: SealedValues;
   /** The tenant's personal fields, read at each batch of a masked stream. */
   personalFields: PersonalFieldSource;
   state: StreamState;
@@ -106,7 +109,7 @@ export class StreamRunner {
     const head = await tenantHead(this.deps.knex, stream.tenantId);
     const delivered = BigInt(stream.deliveredThroughSequence);
     if (head <= delivered) return false;
-    const rows = await readNewEvents(this.deps.reads, {
+    const rows = await readNewEvents(this.deps.reads, this.deps.sealed, {
       tenantId: stream.tenantId,
       criteria: { search: stream.match },
       after: delivered,
