@@ -5,6 +5,7 @@ import type { AuditEventConnection } from './connection.type';
 import { applyCriteria, type EventCriteria } from './apply-criteria';
 import { newestFirst, type ArchiveSearch } from './archive-search';
 import { checkPageArgs, keysetPage, toConnection, type PageArgs } from './page';
+import { readWindowedPage } from './windowed-page';
 import { openPersonalData } from '../erasure/open-rows';
 
 export interface ListEventsArgs extends PageArgs, EventCriteria {
@@ -15,9 +16,15 @@ export interface ListEventsArgs extends PageArgs, EventCriteria {
 /** One tenant's events, newest first, narrowed by a filter and a search text. */
 export async function listEvents(knex: Knex, tenantId: string, args: ListEventsArgs): Promise<AuditEventConnection> {
   const { first, cursor } = checkPageArgs(args);
-  const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
-  applyCriteria(qb, args, { indexed: true });
-  const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
+  const query = () =>
+    applyCriteria(knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId), args, {
+      indexed: true,
+    });
+  const narrowed = Boolean(args.search || args.saved || (args.filter && Object.keys(args.filter).length > 0));
+  // The whole log newest first needs no estimate: every event is a match.
+  const rows = narrowed
+    ? await readWindowedPage(knex, tenantId, query, first, cursor)
+    : ((await keysetPage(query(), 'e', first, cursor)) as AuditEventRow[]);
   if (!args.archive) return toConnection(await openPersonalData(knex, rows), first);
   const archived = await args.archive(tenantId, args, first + 1, cursor);
   const merged = [...rows, ...archived].sort(newestFirst).slice(0, first + 1);
