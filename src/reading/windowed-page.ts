@@ -13,12 +13,21 @@ export const ONE_STATEMENT_MATCHES = 2_000;
 /** Matches a window is sized to hold, in pages: enough that the first window usually fills the page. */
 const PAGES_PER_WINDOW = 4;
 
+/**
+ * At most this many of the tenant's events (at its average rate) in the first window, whatever the
+ * estimate: where the planner underestimates a term (several change parts, correlated values), its
+ * choice within the window (sorting the window's matches) costs no more than reading these.
+ */
+const FIRST_WINDOW_EVENTS = 5_000;
+
 /** Each window that leaves the page short is followed by one this many times longer. */
 const WINDOW_GROWTH = 4;
 
 interface Span {
   oldestUs: bigint | null;
   newestUs: bigint | null;
+  /** The tenant's events as its log head counts them (retention may have taken some out). */
+  events: number;
   timeoutMs: number;
 }
 
@@ -29,19 +38,21 @@ async function estimatedMatches(knex: Knex, qb: Knex.QueryBuilder): Promise<numb
   return Number(result.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
 }
 
-/** The tenant's oldest and newest instants (microseconds) and this session's statement timeout. */
+/** The tenant's oldest and newest instants (microseconds), its events and this session's statement timeout. */
 async function tenantSpan(knex: Knex, tenantId: string): Promise<Span> {
   const { rows } = await knex.raw(
     `SELECT (extract(epoch FROM min(occurred_at)) * 1e6)::bigint::text AS oldest,
             (extract(epoch FROM max(occurred_at)) * 1e6)::bigint::text AS newest,
+            (SELECT last_sequence FROM audit_log_heads WHERE tenant_id = ?)::text AS events,
             current_setting('statement_timeout') AS timeout
      FROM audit_events WHERE tenant_id = ?`,
-    [tenantId],
+    [tenantId, tenantId],
   );
-  const row = rows[0] as { oldest: string | null; newest: string | null; timeout: string };
+  const row = rows[0] as { oldest: string | null; newest: string | null; events: string | null; timeout: string };
   return {
     oldestUs: row.oldest === null ? null : BigInt(row.oldest),
     newestUs: row.newest === null ? null : BigInt(row.newest),
+    events: Number(row.events ?? 0),
     timeoutMs: timeoutMsOf(row.timeout),
   };
 }
@@ -70,8 +81,8 @@ function isoOf(us: bigint): string {
  * or reads the log newest first until the page is full, which for a term of 0.1–1 % of the log is
  * tens of thousands of rows; neither keeps its cost as the log grows. So, past
  * `ONE_STATEMENT_MATCHES` estimated matches, the page is read in time windows back from its start,
- * each sized from the estimate to hold about `PAGES_PER_WINDOW` pages of matches, the planner choosing
- * within each (the index's bitmap bounded by the window, or the window read newest first); a window
+ * each sized from the estimate to hold about `PAGES_PER_WINDOW` pages of matches (the first at most
+ * `FIRST_WINDOW_EVENTS` events), the planner choosing within each (the index's bitmap bounded by the window, or the window read newest first); a window
  * that leaves the page short is followed by a longer one. The windows go back from a fixed instant
  * and do not overlap: the same events in the same order as one statement. Their statements together
  * are held to the session's statement timeout (QUERY_TIMEOUT), like one statement.
@@ -98,9 +109,10 @@ export async function readWindowedPage(
   // The newest instant still to read, inclusive; a cursor's own instant may hold more events after it.
   let top = cursor ? BigInt(cursor.occurredUs) : span.newestUs;
   const wanted = first + 1;
-  let length = BigInt(
-    Math.max(1, Math.ceil((Number(top - span.oldestUs + 1n) * PAGES_PER_WINDOW * wanted) / estimate)),
-  );
+  const logUs = Number(span.newestUs - span.oldestUs + 1n);
+  const sized = (Number(top - span.oldestUs + 1n) * PAGES_PER_WINDOW * wanted) / estimate;
+  const capped = span.events > 0 ? (logUs * FIRST_WINDOW_EVENTS) / span.events : sized;
+  let length = BigInt(Math.max(1, Math.ceil(Math.min(sized, capped))));
   const rows: AuditEventRow[] = [];
   for (let window = 0; ; window++) {
     if (window > 0 && span.timeoutMs > 0 && Date.now() - started > span.timeoutMs)
