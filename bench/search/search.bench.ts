@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       const parsed = JSON.parse(text) as { data?: Page; errors?: Array<{ extensions?: { code?: string } }> };
       if (parsed.errors?.[0]?.extensions?.code === 'QUERY_TIMEOUT') throw new TimedOut(ms);
       if (parsed.errors) throw new Error(`${form.name}: ${text.slice(0, 400)}`);
-      // An indexed search reads its page window by window (src/reading/event-reader.ts): every read counts.
+      // An indexed search reads its page window by window (src/reading/windowed-page.ts): every read counts.
       const reads = statements
         .take()
         .filter((s) => /from "audit_events"/.test(s.sql) && /limit/i.test(s.sql)) as Statement[];

@@ -6,6 +6,7 @@ import type { AuditEventConnection } from './connection.type';
 import { applyCriteria, type EventCriteria } from './apply-criteria';
 import { newestFirst, type ArchiveSearch } from './archive-search';
 import { checkPageArgs, keysetPage, toConnection, type PageArgs } from './page';
+import { readWindowedPage } from './windowed-page';
 
 export interface ListEventsArgs extends PageArgs, EventCriteria {
   /** Set: the archive is searched too, and its events merged in the same order. */
@@ -20,9 +21,16 @@ export async function listEvents(
   args: ListEventsArgs,
 ): Promise<AuditEventConnection> {
   const { first, cursor } = checkPageArgs(args);
-  const qb = knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId);
-  applyCriteria(qb, args, { indexed: true, blindIndex: sealed });
-  const rows: AuditEventRow[] = await keysetPage(qb, 'e', first, cursor);
+  const query = () =>
+    applyCriteria(knex.select(eventColumns(knex)).from('audit_events as e').where('e.tenant_id', tenantId), args, {
+      indexed: true,
+      blindIndex: sealed,
+    });
+  const narrowed = Boolean(args.search || args.saved || (args.filter && Object.keys(args.filter).length > 0));
+  // The whole log newest first needs no estimate: every event is a match.
+  const rows = narrowed
+    ? await readWindowedPage(knex, tenantId, query, first, cursor)
+    : ((await keysetPage(query(), 'e', first, cursor)) as AuditEventRow[]);
   if (!args.archive) return toConnection(await sealed.open(knex, rows), first);
   const archived = await args.archive(tenantId, args, first + 1, cursor);
   const merged = [...rows, ...archived].sort(newestFirst).slice(0, first + 1);
