@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { subscribeOverWs } from '../live/live-support';
 import { recordEvents } from '../support/events';
-import { startTestServer, type TestServer } from '../support/server';
-import { serviceToken, signToken } from '../support/tokens';
+import { startSealedServer } from '../support/sealed-server';
+import type { TestServer } from '../support/server';
+import { serviceToken } from '../support/tokens';
 
 const NODE = `id action entityType entityId actor { id email } ipAddress userAgent location { country city }
   changes { field oldValue newValue } redactedFields`;
@@ -72,17 +72,7 @@ describe('erasure by crypto-shredding', () => {
   let ids: string[];
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { PERSONAL_DATA_MASTER_KEY: randomBytes(32).toString('base64') } });
-    [admin, auditor] = await Promise.all([
-      signToken({ org: 'acme', role: 'ADMIN', sub: 'dpo' }),
-      signToken({ org: 'acme', role: 'AUDITOR', sub: 'aud' }),
-    ]);
-    const marked = await server.graphql(
-      `mutation { setPersonalFields(entityType: "Contact", fields: ["email"]) { fields } }`,
-      {},
-      admin,
-    );
-    expect(marked.errors).toBeUndefined();
+    ({ server, admin, auditor } = await startSealedServer());
     ids = await recordEvents(server, await serviceToken('acme'), EVENTS_IN);
   });
   afterAll(() => server.stop());

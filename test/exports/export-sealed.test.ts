@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { recordEvents } from '../support/events';
-import { startTestServer, type TestServer } from '../support/server';
-import { serviceToken, signToken } from '../support/tokens';
+import { startSealedServer } from '../support/sealed-server';
+import type { TestServer } from '../support/server';
+import { serviceToken } from '../support/tokens';
 import { comparable, download, eventsFromCsv, listedEvents, startExport, waitForStatus } from './export-support';
 
 const ERASE = `mutation($subjectId: ID!, $reason: String!) { eraseSubject(subjectId: $subjectId, reason: $reason) { subjectId } }`;
@@ -60,23 +60,10 @@ let admin: string;
 let auditor: string;
 
 beforeAll(async () => {
-  server = await startTestServer({
-    env: {
-      PERSONAL_DATA_MASTER_KEY: randomBytes(32).toString('base64'),
-      EXPORT_URL_SECRET: 'export-sealed-url-secret',
-      EXPORT_POLL_MS: '100',
-    },
-  });
-  [admin, auditor] = await Promise.all([
-    signToken({ org: 'acme', role: 'ADMIN', sub: 'dpo' }),
-    signToken({ org: 'acme', role: 'AUDITOR', sub: 'aud' }),
-  ]);
-  const marked = await server.graphql(
-    `mutation { setPersonalFields(entityType: "Contact", fields: ["email"]) { fields } }`,
-    {},
-    admin,
-  );
-  expect(marked.errors).toBeUndefined();
+  ({ server, admin, auditor } = await startSealedServer({
+    EXPORT_URL_SECRET: 'export-sealed-url-secret',
+    EXPORT_POLL_MS: '100',
+  }));
   await recordEvents(server, await serviceToken('acme'), EVENTS);
 });
 afterAll(() => server.stop());

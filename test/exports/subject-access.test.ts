@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { recordEvents } from '../support/events';
-import { startTestServer, type TestServer } from '../support/server';
-import { serviceToken, signToken } from '../support/tokens';
+import { startSealedServer } from '../support/sealed-server';
+import type { TestServer } from '../support/server';
+import { serviceToken } from '../support/tokens';
 import { waitUntil } from '../support/wait';
 import { EXPORT_FIELDS, download, waitForStatus, type ExportView } from './export-support';
 
@@ -76,25 +76,12 @@ let auditor: string;
 let ids: string[];
 
 beforeAll(async () => {
-  server = await startTestServer({
-    env: {
-      PERSONAL_DATA_MASTER_KEY: randomBytes(32).toString('base64'),
-      EXPORT_URL_SECRET: 'subject-access-url-secret',
-      EXPORT_POLL_MS: '100',
-      ACCESS_LOG_WINDOW_SECONDS: '2',
-      ACCESS_LOG_FLUSH_MS: '100',
-    },
-  });
-  [admin, auditor] = await Promise.all([
-    signToken({ org: 'acme', role: 'ADMIN', sub: 'dpo' }),
-    signToken({ org: 'acme', role: 'AUDITOR', sub: 'aud' }),
-  ]);
-  const marked = await server.graphql(
-    `mutation { setPersonalFields(entityType: "Contact", fields: ["email"]) { fields } }`,
-    {},
-    admin,
-  );
-  expect(marked.errors).toBeUndefined();
+  ({ server, admin, auditor } = await startSealedServer({
+    EXPORT_URL_SECRET: 'subject-access-url-secret',
+    EXPORT_POLL_MS: '100',
+    ACCESS_LOG_WINDOW_SECONDS: '2',
+    ACCESS_LOG_FLUSH_MS: '100',
+  }));
   ids = await recordEvents(server, await serviceToken('acme'), [...ALICES, BY_EMAIL, ...OTHERS]);
 }, MINUTE);
 afterAll(() => server.stop());
