@@ -155,15 +155,21 @@ export async function endRun(
   knex: Knex,
   row: ExportRow,
   owner: string,
-  fields: Partial<Pick<ExportRow, 'status' | 'error' | 'bytes' | 'sha256' | 'object_key'>> & {
-    expires_at?: Date;
+  {
+    keepForMs,
+    ...fields
+  }: Partial<Pick<ExportRow, 'status' | 'error' | 'bytes' | 'sha256' | 'object_key'>> & {
+    /** The file is kept this long, then expired: on PostgreSQL's clock, the one `expireExports` reads. */
+    keepForMs?: number;
     rows_written?: number;
     rows_total?: number | null;
   },
 ): Promise<boolean> {
+  const expiry =
+    keepForMs === undefined ? {} : { expires_at: knex.raw(`now() + ? * interval '1 millisecond'`, [keepForMs]) };
   const updated = await knex('audit_exports')
     .where({ tenant_id: row.tenant_id, id: row.id, status: ExportStatus.RUNNING, lease_owner: owner })
-    .update({ ...fields, finished_at: knex.fn.now(), lease_owner: null, lease_until: null });
+    .update({ ...fields, ...expiry, finished_at: knex.fn.now(), lease_owner: null, lease_until: null });
   return updated === 1;
 }
 

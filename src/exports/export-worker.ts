@@ -162,7 +162,6 @@ export class ExportWorker {
 
   /** The export's end and its EXPORT event are stored together, in one transaction. */
   private async succeed(row: ExportRow, outcome: ExportOutcome): Promise<void> {
-    const expiresAt = new Date(Date.now() + this.options.retentionMs);
     const committed = await this.knex.transaction(async (trx) => {
       const ended = await endRun(trx, row, this.owner, {
         status: ExportStatus.SUCCEEDED,
@@ -171,7 +170,7 @@ export class ExportWorker {
         bytes: String(outcome.file.bytes),
         sha256: outcome.file.sha256,
         object_key: outcome.file.key,
-        expires_at: expiresAt,
+        keepForMs: this.options.retentionMs,
       });
       if (!ended) return null;
       return recordEvents(writerOf(this.services, trx), requesterOf(row), [
