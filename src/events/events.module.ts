@@ -5,6 +5,7 @@ import { Migration20261122000000AuditLog } from './migrations/Migration202611220
 import { Migration20261201000000TenantLeadingKeysEvents } from './migrations/Migration20261201000000_tenant_leading_keys_events';
 import { PartitionKeeper } from './partitions';
 import { PARTITIONS } from './record-events';
+import { Migration20261202170000PartitionStatisticsTargets } from './migrations/Migration20261202170000_partition_statistics_targets';
 
 const PARTITIONS_AHEAD_EVERY_MS = 6 * 3600_000;
 
@@ -20,6 +21,10 @@ export const eventsModule: AuditModule = {
     {
       name: 'Migration20261201000000_tenant_leading_keys_events',
       class: Migration20261201000000TenantLeadingKeysEvents,
+    },
+    {
+      name: 'Migration20261202170000_partition_statistics_targets',
+      class: Migration20261202170000PartitionStatisticsTargets,
     },
   ],
   async start({ db, services, logger }) {
