@@ -4,7 +4,8 @@ import { parseDateRange } from './date-range';
 import { SearchSyntaxError } from './errors';
 import { parseIpMatch } from './ip-match';
 
-const ENUM_VALUES: Partial<Record<SearchKey, readonly string[]>> = {
+/** The keys whose values are an enum's names, and those names. */
+export const ENUM_KEY_VALUES: Partial<Record<SearchKey, readonly string[]>> = {
   action: Object.values(AuditAction),
   category: Object.values(AuditCategory),
   source: Object.values(AuditSource),
@@ -24,7 +25,7 @@ export function keyedTerm(key: SearchKey, value: string, negated: boolean, posit
     if (!range) throw new SearchSyntaxError(`date: "${value}" is not a date or date range (e.g. ${forms})`, position);
     return { kind: 'date', key, raw: value, range, negated, position };
   }
-  const allowed = ENUM_VALUES[key];
+  const allowed = ENUM_KEY_VALUES[key];
   if (!allowed) return { kind: 'value', key, value, negated, position };
   const upper = value.toUpperCase();
   if (!allowed.includes(upper)) {

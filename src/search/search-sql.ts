@@ -4,9 +4,11 @@ import type { SearchQuery, SearchTerm, ValueKey } from './ast';
 import { changeCondition, dateCondition, ipTermCondition, textCondition, valueCondition } from './search-conditions';
 import type { ChangeValues } from './search-conditions';
 import { anyOf, applyConditions, columnsOf, not, type Column, type SqlCondition } from './sql-condition';
+import { foldEnumNegations } from './enum-negations';
 import { indexedChangeCondition, indexedValueCondition } from './term-tokens';
 
 const CHANGE_KEYS = ['field', 'old_value', 'new_value'] as const;
+const NOTHING: SqlCondition = { sql: 'false', bindings: [] };
 
 function termCondition(term: SearchTerm, column: Column, blind: BlindIndex): SqlCondition {
   switch (term.kind) {
@@ -54,8 +56,8 @@ function positiveConditions(terms: SearchTerm[], column: Column, indexed: boolea
 /**
  * Adds the search to `qb` (rows of `audit_events` under `options.alias`): terms are ANDed, a repeated
  * key is ORed, each negated term is its own NOT, each bare word its own substring match.
- * `indexed` (reads over a tenant's whole log) writes keyed terms as search-token checks, the same
- * events; reads of a few events (a record's history, new events of a live feed, an alert window)
+ * `indexed` (reads over a tenant's whole log) writes keyed terms as search-token checks, and negations
+ * of enumerated keys as the values they leave (`foldEnumNegations`), the same events; reads of a few events (a record's history, new events of a live feed, an alert window)
  * keep the plain comparisons, which are cheaper row by row. `blindIndex`: how `user:` and `ip:`
  * values also match sealed emails and addresses.
  */
@@ -65,8 +67,10 @@ export function applySearch(
   options: { alias: string; indexed?: boolean; blindIndex: BlindIndex },
 ): Knex.QueryBuilder {
   const column = columnsOf(options.alias);
-  const keyed = query.terms.filter((term) => term.kind !== 'text' && !term.negated);
-  const each = query.terms.filter((term) => term.kind === 'text' || term.negated);
+  const terms = options.indexed ? foldEnumNegations(query.terms) : query.terms;
+  if (terms === null) return applyConditions(qb, [NOTHING]);
+  const keyed = terms.filter((term) => term.kind !== 'text' && !term.negated);
+  const each = terms.filter((term) => term.kind === 'text' || term.negated);
   return applyConditions(qb, [
     ...each.map((term) => {
       const condition = termCondition(term, column, options.blindIndex);
