@@ -35,7 +35,7 @@ const SEARCH_ROUNDS = intFromEnv('BENCH_ROUNDS', 7);
 /**
  * One month of events (January 2010) made and stored as the write path stores them (the history and
  * search benches' loader): real search tokens, a valid chain, idempotency keys. A selective search
- * then finds what it finds live: `user:user.17 action:CREATE`, 1 event in 5,000.
+ * then finds what it finds live: `user:user.17 field:description`, 1 event in 5,000.
  */
 async function ensureTemplate(): Promise<void> {
   if (process.env.BENCH_RETENTION_RELOAD !== '1' && (await databaseExists(TEMPLATE))) return;
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
         `(${fmt((100 * givenBack) / monthBytes)} % of the month's)`,
     );
 
-    const search = `{ auditEvents(search: "user:user.17 action:CREATE", first: 50, includeArchived: true) { edges { node { id sequence } } pageInfo { hasNextPage } } }`;
+    const search = `{ auditEvents(search: "user:user.17 field:description", first: 50, includeArchived: true) { edges { node { id sequence } } pageInfo { hasNextPage } } }`;
     const searchMs: number[] = [];
     const searchCpuMs: number[] = [];
     let found = 0;
