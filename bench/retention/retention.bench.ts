@@ -35,7 +35,7 @@ const SEARCH_ROUNDS = intFromEnv('BENCH_ROUNDS', 7);
 /**
  * One month of events (January 2010) made and stored as the write path stores them (the history and
  * search benches' loader): real search tokens, a valid chain, idempotency keys. A selective search
- * then finds what it finds live: `user:user.17 field:description`, 1 event in 5,000.
+ * then finds what it finds live: `user:user.17 field:description`, about 1 event in 1,500.
  */
 async function ensureTemplate(): Promise<void> {
   if (process.env.BENCH_RETENTION_RELOAD !== '1' && (await databaseExists(TEMPLATE))) return;
