@@ -19,9 +19,9 @@ async function candidateFiles(
   criteria: EventCriteria,
   queries: Array<SearchQuery | null>,
   cursor: Cursor | null,
-): Promise<Array<{ key: string; sha256: string }>> {
+): Promise<Array<{ key: string; sha256: string; occurred_to_us: string }>> {
   const files = knex('archive_files')
-    .select('key', 'sha256')
+    .select('key', 'sha256', knex.raw(`(extract(epoch FROM occurred_to) * 1000000)::bigint AS occurred_to_us`))
     .where('tenant_id', tenantId)
     .whereNotNull('removed_from_live_at')
     .whereNull('deleted_at')
@@ -56,7 +56,12 @@ export function archiveSearch(knex: Knex, store: ObjectStore): ArchiveSearch {
     const savedQuery = criteria.saved?.search ? parseSearch(criteria.saved.search) : null;
     const found = await candidateFiles(knex, tenantId, criteria, [query, savedQuery], cursor);
     if (found.length === 0) return [];
-    const files = await Promise.all(found.map((file) => localCopy(store, file.key, file.sha256)));
+    const files = await Promise.all(
+      found.map(async (file) => ({
+        path: await localCopy(store, file.key, file.sha256),
+        occurredToUs: BigInt(file.occurred_to_us),
+      })),
+    );
 
     const now = new Date();
     const predicates: RowPredicate[] = [filterPredicate(criteria.filter, now)];
@@ -78,11 +83,11 @@ export function archiveSearch(knex: Knex, store: ObjectStore): ArchiveSearch {
     let wanted = limit;
     for (;;) {
       const condition = [...where, before].join(' AND ');
-      const newest = await newestInstants(files, condition, wanted);
+      const { newest, reaching } = await newestAcross(files, condition, wanted);
       if (newest.count === 0) return matches;
       // Every candidate at or after that instant, ties included, so that the next round starts strictly before it.
       const rows = await readParquetRows(
-        files,
+        reaching,
         `${condition} AND occurred_us >= ${newest.oldestUs}`,
         'ORDER BY occurred_us DESC, id DESC',
       );
@@ -95,6 +100,33 @@ export function archiveSearch(knex: Knex, store: ObjectStore): ArchiveSearch {
       wanted = Math.min(wanted * 4, MAX_CANDIDATES);
     }
   };
+}
+
+/**
+ * The `wanted` newest candidates over `files` (newest `occurredToUs` first), read from as few files as
+ * can hold them: the newest files first, more (twice as many each time) while they leave fewer than
+ * `wanted`, then every file that reaches as far forward as the oldest of them (ties included), since
+ * only those can hold a newer one. `reaching`: the files read, which hold every candidate from that
+ * instant on.
+ */
+async function newestAcross(
+  files: Array<{ path: string; occurredToUs: bigint }>,
+  condition: string,
+  wanted: number,
+): Promise<{ newest: { count: number; oldestUs: bigint | null }; reaching: string[] }> {
+  let taken = Math.min(1, files.length);
+  for (;;) {
+    const reaching = files.slice(0, taken).map((file) => file.path);
+    const newest = await newestInstants(reaching, condition, wanted);
+    if (newest.count < wanted) {
+      if (taken === files.length) return { newest, reaching };
+      taken = Math.min(files.length, taken * 2);
+      continue;
+    }
+    const further = files.slice(taken).filter((file) => file.occurredToUs >= newest.oldestUs!).length;
+    if (further === 0) return { newest, reaching };
+    taken += further;
+  }
 }
 
 /** The tenant's archive files removed from the live table so far (a file is removed once, and stays counted). */
