@@ -5,6 +5,8 @@
 import '../support/production-env';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { backendCpu, cpuSince, ownCpuSeconds } from '../support/cpu';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres';
 import { postBody, startBenchServer, type BenchServer } from '../support/server';
 import { fmt, fmtInt, intFromEnv, loadAverage, machine, median, nowMs } from '../support/stats';
@@ -24,7 +26,21 @@ interface Side {
   database: string;
   server: BenchServer;
   seconds: number[];
+  /** CPU seconds during its rounds: this process (its server, and the writers, alike on both sides) and its database's backends. */
+  nodeCpu: number;
+  postgresCpu: number;
+  /** Statements its server sent during its rounds. */
+  statements: number;
 }
+
+/** Statements sent per database by this process's `pg` clients (knex's and the write path's own). */
+const statementsByDatabase = new Map<string, number>();
+const query = Client.prototype.query as (...args: unknown[]) => unknown;
+Client.prototype.query = function (this: Client, ...args: unknown[]) {
+  const database = this.database ?? '';
+  statementsByDatabase.set(database, (statementsByDatabase.get(database) ?? 0) + 1);
+  return query.apply(this, args);
+} as typeof Client.prototype.query;
 
 const tenantOf = (writer: number) => `bench-tenant-${writer}`;
 
@@ -40,8 +56,11 @@ function roundBodies(round: number): string[][] {
   );
 }
 
-async function runRound(side: Side, bodies: string[][], token: string): Promise<void> {
+async function runRound(side: Side, bodies: string[][], token: string, watch: Client): Promise<void> {
   const endpoint = `${side.server.url}/graphql`;
+  const backends = await backendCpu(watch, side.database);
+  const statements = statementsByDatabase.get(side.database) ?? 0;
+  const nodeCpu = ownCpuSeconds();
   const started = nowMs();
   await Promise.all(
     bodies.map(async (writerBodies) => {
@@ -49,6 +68,9 @@ async function runRound(side: Side, bodies: string[][], token: string): Promise<
     }),
   );
   side.seconds.push((nowMs() - started) / 1000);
+  side.nodeCpu += ownCpuSeconds() - nodeCpu;
+  side.statements += (statementsByDatabase.get(side.database) ?? 0) - statements;
+  side.postgresCpu += cpuSince(backends, await backendCpu(watch, side.database));
 }
 
 async function main(): Promise<void> {
@@ -61,15 +83,18 @@ async function main(): Promise<void> {
   ] as const) {
     const database = `audit_bench_sealing_${run}_${name === 'sealed' ? 'sealed' : 'plain'}`;
     await createDatabase(database);
-    // NODE_ENV=test for both: production refuses to run without a master key. The write path is the same.
+    // NODE_ENV=test for both, as in the earlier measurements: only the key differs. The write path is the same.
     const server = await startBenchServer(databaseUrl(database), {
       NODE_ENV: 'test',
       PERSONAL_DATA_MASTER_KEY: key,
       ALERT_DETECTORS: 'off',
     });
-    sides.push({ name, database, server, seconds: [] });
+    sides.push({ name, database, server, seconds: [], nodeCpu: 0, postgresCpu: 0, statements: 0 });
   }
   const service = await signBenchToken({ org: tenantOf(0), role: 'SERVICE', sub: 'bench-writer' });
+  // Not in a side's database: its own statements count for neither.
+  const watch = new Client({ connectionString: databaseUrl('postgres') });
+  await watch.connect();
   try {
     for (let writer = 0; writer < WRITERS; writer++) {
       const admin = await signBenchToken({ org: tenantOf(writer), role: 'ADMIN', sub: 'bench-admin' });
@@ -81,13 +106,13 @@ async function main(): Promise<void> {
         );
     }
     const warmup = roundBodies(-1).map((bodies) => bodies.slice(0, 2));
-    for (const side of sides) await runRound(side, warmup, service);
-    for (const side of sides) side.seconds.length = 0;
+    for (const side of sides) await runRound(side, warmup, service, watch);
+    for (const side of sides) Object.assign(side, { seconds: [], nodeCpu: 0, postgresCpu: 0, statements: 0 });
     for (let round = 0; round < ROUNDS; round++) {
       const bodies = roundBodies(round);
       // The side that goes first alternates: neither always meets a warmer or a busier machine.
       const order = round % 2 === 0 ? sides : [...sides].reverse();
-      for (const side of order) await runRound(side, bodies, service);
+      for (const side of order) await runRound(side, bodies, service, watch);
     }
     const events = ROUNDS * WRITERS * BATCHES_PER_ROUND * BATCH;
     const rate = (side: Side) => events / side.seconds.reduce((sum, seconds) => sum + seconds, 0);
@@ -97,9 +122,19 @@ async function main(): Promise<void> {
         `${side.name.padEnd(8)} ${fmtInt(rate(side))} events/s  (round medians ${fmt(median(side.seconds), 2)} s for ` +
           `${fmtInt(events / ROUNDS)} events)\n`,
       );
-    process.stdout.write(`sealed / as sent: ${fmt(rate(sides[0]) / rate(sides[1]), 2)}\n`);
+    const perEvent = (seconds: number) => (seconds / events) * 1e6;
+    for (const side of sides)
+      process.stdout.write(
+        `${side.name.padEnd(8)} CPU per event: this process ${fmt(perEvent(side.nodeCpu))} µs, its PostgreSQL backends ` +
+          `${fmt(perEvent(side.postgresCpu))} µs; ${fmt(side.statements / (events / BATCH))} statements per batch\n`,
+      );
+    const cpu = (side: Side) => side.nodeCpu + side.postgresCpu;
+    process.stdout.write(
+      `sealed / as sent: ${fmt(rate(sides[0]) / rate(sides[1]), 2)} (events/s), ${fmt(cpu(sides[1]) / cpu(sides[0]), 2)} (CPU per event)\n`,
+    );
     process.stdout.write(`load after: ${loadAverage()}\n\`\`\`\n`);
   } finally {
+    await watch.end();
     for (const side of sides) {
       await side.server.stop();
       await dropDatabase(side.database);

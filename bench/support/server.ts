@@ -22,7 +22,8 @@ export interface BenchServer {
 
 /**
  * The real server as `createApp` builds it, on an ephemeral port of 127.0.0.1, over `databaseUrl`
- * (migrated here), configured as in production (NODE_ENV=production, personal data sealed) plus `env`. Logs are silent unless
+ * (migrated here), configured as in production (NODE_ENV=production; personal data as sent unless `env`
+ * gives PERSONAL_DATA_MASTER_KEY) plus `env`. Logs are silent unless
  * BENCH_LOG_LEVEL says otherwise.
  */
 export async function startBenchServer(databaseUrl: string, env: Record<string, string> = {}): Promise<BenchServer> {

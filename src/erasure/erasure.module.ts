@@ -10,7 +10,8 @@ import { Migration20261202150000SubjectKeys } from './migrations/Migration202612
 import { SubjectKeyedValues } from './open-rows';
 import { masterKeysOf } from './personal-cipher';
 import { Sealer } from './sealing';
-import { SubjectKeys } from './subject-keys';
+import { PostgresFanout } from '../live/postgres-fanout';
+import { ERASURE_CHANNEL, SubjectKeys } from './subject-keys';
 
 const erasureSettings = {
   PERSONAL_DATA_MASTER_KEY: text({
@@ -27,7 +28,7 @@ export const erasureModule: AuditModule = {
   openTypes: ['ErasureResult'],
   migrations: [{ name: 'Migration20261202150000_subject_keys', class: Migration20261202150000SubjectKeys }],
   settings: erasureSettings,
-  async start({ config, services, logger }) {
+  async start({ config, db, services, logger }) {
     const masterKey = config.settings.of(erasureSettings).PERSONAL_DATA_MASTER_KEY;
     // Opt-in even in production: sealed values no longer take part in range, word and geographic reads (README).
     if (!masterKey)
@@ -36,5 +37,14 @@ export const erasureModule: AuditModule = {
     services.provide(SUBJECT_KEYS, keys);
     services.provide(PERSONAL_DATA_SEALER, keys && new Sealer(keys, () => services.get(PERSONAL_FIELD_SOURCE)));
     services.provide(SEALED_VALUES, new SubjectKeyedValues(keys));
+    if (!keys) return;
+    // Any erasure, or notices perhaps missed while the connection was down: every key in memory is forgotten.
+    const erasures = new PostgresFanout(
+      db.orm.config.getClientUrl(),
+      logger.child({ feature: 'erasure' }),
+      ERASURE_CHANNEL,
+    );
+    await erasures.start({ onNotice: () => keys.forgetAll(), onResync: () => keys.forgetAll() });
+    return { stop: () => erasures.stop() };
   },
 };

@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createHmac, hash, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hash,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { SEALED_PREFIX, type BlindTermKind } from '../core/sealed-values';
 
 /**
@@ -17,10 +26,13 @@ const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const MASTER_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
 
-/** The keys the master key gives: one wraps data keys, one computes the blind index. */
+/**
+ * The keys the master key gives: one wraps data keys, one computes the blind index. Held as key
+ * objects, like data keys once used: a cipher made from a raw Buffer imports the key again each time.
+ */
 export interface MasterKeys {
-  wrapping: Buffer;
-  blindIndex: Buffer;
+  wrapping: KeyObject;
+  blindIndex: KeyObject;
 }
 
 /**
@@ -30,7 +42,8 @@ export interface MasterKeys {
 export function masterKeysOf(text: string): MasterKeys {
   if (!MASTER_KEY.test(text.trim())) throw new Error('PERSONAL_DATA_MASTER_KEY must be 32 bytes in base64');
   const master = Buffer.from(text.trim().replaceAll('-', '+').replaceAll('_', '/'), 'base64');
-  const derive = (purpose: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), purpose, KEY_BYTES));
+  const derive = (purpose: string) =>
+    createSecretKey(Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), purpose, KEY_BYTES)));
   return { wrapping: derive('audit-subgraph subject key wrapping'), blindIndex: derive('audit-subgraph blind index') };
 }
 
@@ -57,13 +70,13 @@ export function newDataKeys(count: number): NewDataKey[] {
 }
 
 /** A new data key wrapped for storage; `context` (tenant and subject) is bound to it as associated data. */
-export function wrapKey(wrapping: Buffer, made: NewDataKey, context: string): Buffer {
+export function wrapKey(wrapping: KeyObject, made: NewDataKey, context: string): Buffer {
   const cipher = createCipheriv('aes-256-gcm', wrapping, made.nonce).setAAD(Buffer.from(context));
   return Buffer.concat([made.nonce, cipher.update(made.key), cipher.final(), cipher.getAuthTag()]);
 }
 
 /** @throws Error when the wrapped key was made under another master key or for another subject. */
-export function unwrapKey(wrapping: Buffer, wrapped: Buffer, context: string): Buffer {
+export function unwrapKey(wrapping: KeyObject, wrapped: Buffer, context: string): Buffer {
   const decipher = createDecipheriv('aes-256-gcm', wrapping, wrapped.subarray(0, NONCE_BYTES));
   decipher.setAAD(Buffer.from(context)).setAuthTag(wrapped.subarray(wrapped.length - TAG_BYTES));
   return Buffer.concat([decipher.update(wrapped.subarray(NONCE_BYTES, wrapped.length - TAG_BYTES)), decipher.final()]);
@@ -73,41 +86,64 @@ export function unwrapKey(wrapping: Buffer, wrapped: Buffer, context: string): B
 export interface DataKey {
   id: string;
   key: Buffer;
-  /**
-   * The texts this key sealed lately, by the value's JSON: sealing is deterministic, and a subject's
-   * email, address and user agent repeat event after event. Forgotten with the key.
-   */
-  sealed?: Map<string, string>;
+  /** `key` imported once for the ciphers made with it. */
+  cipherKey?: KeyObject;
   /** The id as the associated data of each value sealed under it. */
   aad?: Buffer;
+  /**
+   * The texts this key sealed lately, by the value (strings) or its JSON (anything else): sealing is
+   * deterministic, and a subject's email, address and user agent repeat event after event. Forgotten
+   * with the key.
+   */
+  sealedStrings?: Memo;
+  sealedJson?: Memo;
   /** Its subject's blind index terms lately computed, by kind and value: an actor's email and address repeat too. */
-  terms?: Map<string, string>;
+  terms?: Partial<Record<BlindTermKind, Memo>>;
 }
 
-const SEALED_MEMO_MAX = 64;
+const MEMO_GENERATION = 64;
+
+/**
+ * At most two generations of `MEMO_GENERATION` entries: when the newer one is full it becomes the
+ * older and the oldest is dropped, and an entry found in the older moves to the newer. Values seen
+ * on every event (an actor's email) stay while one-off values (a new address each time) pass through.
+ */
+class Memo {
+  private newer = new Map<string, string>();
+  private older = new Map<string, string>();
+
+  of(key: string, compute: () => string): string {
+    let value = this.newer.get(key);
+    if (value !== undefined) return value;
+    value = this.older.get(key) ?? compute();
+    if (this.newer.size >= MEMO_GENERATION) {
+      this.older = this.newer;
+      this.newer = new Map();
+    }
+    this.newer.set(key, value);
+    return value;
+  }
+}
 
 /** Seals the JSON of a value (a string, a number, an object...) under the subject's key. */
 export function seal(dataKey: DataKey, value: unknown): string {
+  // Keyed by the string itself, not a new JSON text: its hash is computed once, however often it is looked up.
+  if (typeof value === 'string')
+    return (dataKey.sealedStrings ??= new Memo()).of(value, () => sealJson(dataKey, JSON.stringify(value)));
   const json = JSON.stringify(value);
-  return remembered((dataKey.sealed ??= new Map()), json, () => sealJson(dataKey, json));
-}
-
-function remembered(memo: Map<string, string>, key: string, compute: () => string): string {
-  const known = memo.get(key);
-  if (known !== undefined) return known;
-  if (memo.size >= SEALED_MEMO_MAX) memo.clear();
-  const value = compute();
-  memo.set(key, value);
-  return value;
+  return (dataKey.sealedJson ??= new Memo()).of(json, () => sealJson(dataKey, json));
 }
 
 function sealJson(dataKey: DataKey, json: string): string {
   const plaintext = Buffer.from(json);
   const nonce = hash('sha256', Buffer.concat([dataKey.key, plaintext]), 'buffer').subarray(0, NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', dataKey.key, nonce).setAAD((dataKey.aad ??= Buffer.from(dataKey.id)));
+  const cipher = createCipheriv('aes-256-gcm', cipherKeyOf(dataKey), nonce).setAAD(aadOf(dataKey));
   const sealed = Buffer.concat([nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
   return `${SEALED_PREFIX}${dataKey.id}:${sealed.toString('base64url')}`;
 }
+
+const cipherKeyOf = (dataKey: DataKey) => (dataKey.cipherKey ??= createSecretKey(dataKey.key));
+const aadOf = (dataKey: DataKey) => (dataKey.aad ??= Buffer.from(dataKey.id));
 
 /** The key id a sealed value names. */
 export function keyIdOf(sealed: string): string {
@@ -120,8 +156,8 @@ export function keyIdOf(sealed: string): string {
  */
 export function unseal(dataKey: DataKey, sealed: string): unknown {
   const bytes = Buffer.from(sealed.slice(SEALED_PREFIX.length + dataKey.id.length + 1), 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', dataKey.key, bytes.subarray(0, NONCE_BYTES));
-  decipher.setAAD(Buffer.from(dataKey.id)).setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+  const decipher = createDecipheriv('aes-256-gcm', cipherKeyOf(dataKey), bytes.subarray(0, NONCE_BYTES));
+  decipher.setAAD(aadOf(dataKey)).setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
   const plaintext = Buffer.concat([
     decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES)),
     decipher.final(),
@@ -133,11 +169,20 @@ export function unseal(dataKey: DataKey, sealed: string): unknown {
  * A blind index term: HMAC-SHA-256 of the kind and the normalised value under a key derived from
  * the master key, 128 bits in hex. Equal values give equal terms; the value cannot be recovered.
  */
-export function blindTerm(key: Buffer, kind: BlindTermKind, value: string): string {
+export function blindTerm(key: KeyObject, kind: BlindTermKind, value: string): string {
   return createHmac('sha256', key).update(`${kind}\u0000${value.trim().toLowerCase()}`).digest('hex').slice(0, 32);
 }
 
-/** `blindTerm` of a value of `dataKey`'s subject, remembered with that key (and forgotten with it). */
-export function subjectBlindTerm(dataKey: DataKey, key: Buffer, kind: BlindTermKind, value: string): string {
-  return remembered((dataKey.terms ??= new Map()), `${kind}\u0000${value}`, () => blindTerm(key, kind, value));
+/**
+ * `blindTerm` of a value of `dataKey`'s subject, remembered with that key (and forgotten with it);
+ * `value` is what the term is remembered by, `indexed` (by default the value) what it is computed of.
+ */
+export function subjectBlindTerm(
+  dataKey: DataKey,
+  key: KeyObject,
+  kind: BlindTermKind,
+  value: string,
+  indexed: () => string = () => value,
+): string {
+  return ((dataKey.terms ??= {})[kind] ??= new Memo()).of(value, () => blindTerm(key, kind, indexed()));
 }

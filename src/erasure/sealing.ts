@@ -63,7 +63,8 @@ export class Sealer implements PersonalDataSealer {
         if (email !== null) {
           index.push(
             subjectBlindTerm(key, blind, 'email', email),
-            subjectBlindTerm(key, blind, 'emailLocalPart', email.split('@')[0]),
+            // Remembered by the whole email: no split of the address when the term is known.
+            subjectBlindTerm(key, blind, 'emailLocalPart', email, () => email.split('@')[0]),
           );
           event.actor = { ...event.actor, email: seal(key, email) };
         }

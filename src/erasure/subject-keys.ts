@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { encodeCommitNotice } from '../live/commit-notice';
 import { newDataKeys, unwrapKey, wrapKey, type DataKey, type MasterKeys } from './personal-cipher';
 
 /** A data subject within a tenant: an actor id, a `User` record's id, or `Type:id` of another record. */
@@ -11,10 +12,14 @@ const subjectKey = (subject: Subject) => `${subject.tenantId}\u0000${subject.sub
 const wrapContext = (tenantId: string, subjectId: string) => `${tenantId}\u0000${subjectId}`;
 
 /**
- * How long an unwrapped key is used from memory: after an erasure on another replica, this one may
- * still read the subject's values for up to this long (the erasing replica forgets the key at once).
+ * How long an unwrapped key is used from memory at most. Every replica forgets all its keys when any
+ * erasure commits (`ERASURE_CHANNEL`); this bounds how long a replica that missed the notice (its
+ * listening connection lost) may still open an erased subject's values.
  */
 export const KEY_CACHE_TTL_MS = 60_000;
+
+/** The PostgreSQL channel on which a committed erasure reaches every replica (NOTIFY in its transaction). */
+export const ERASURE_CHANNEL = 'audit_subject_erased';
 const KEY_CACHE_MAX = 20_000;
 
 /** A bounded map whose entries expire: unwrapped keys are not kept in memory for longer than needed. */
@@ -35,6 +40,9 @@ class ExpiringCache<V> {
   delete(key: string): void {
     this.entries.delete(key);
   }
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 interface KeyRow {
@@ -51,8 +59,20 @@ interface KeyRow {
 export class SubjectKeys {
   private readonly bySubject = new ExpiringCache<DataKey>();
   private readonly byId = new ExpiringCache<DataKey>();
+  /**
+   * Counts `forgetAll` calls: a key read from the table before an erasure committed, whose answer
+   * arrives after its notice, is used by that request but not remembered.
+   */
+  private generation = 0;
 
   constructor(readonly master: MasterKeys) {}
+
+  /** An erasure committed somewhere (or its notices may have been missed): no key in memory is used again. */
+  forgetAll(): void {
+    this.generation++;
+    this.bySubject.clear();
+    this.byId.clear();
+  }
 
   /**
    * The subjects' keys, created for those that have none yet: one statement, which creates the missing
@@ -62,6 +82,7 @@ export class SubjectKeys {
    */
   async keysFor(knex: Knex, subjects: readonly Subject[]): Promise<Map<string, DataKey>> {
     const now = Date.now();
+    const generation = this.generation;
     const found = new Map<string, DataKey>();
     const missing = new Map<string, Subject>();
     for (const subject of subjects) {
@@ -101,7 +122,7 @@ export class SubjectKeys {
     for (const row of rows) {
       const name = wrapContext(row.tenant_id, row.subject_id);
       if (!row.created) {
-        found.set(name, this.remember(row, now));
+        found.set(name, this.remember(row, now, generation));
         continue;
       }
       // Its data key is the one made here: no need to unwrap what was just wrapped.
@@ -110,6 +131,7 @@ export class SubjectKeys {
       created.push([name, key]);
     }
     const rememberCreated = () => {
+      if (this.generation !== generation) return;
       for (const [name, key] of created) {
         this.bySubject.set(name, key, now);
         this.byId.set(key.id, key, now);
@@ -121,13 +143,14 @@ export class SubjectKeys {
     const late = wanted.filter((subject) => !found.has(subjectKey(subject)));
     if (late.length > 0)
       for (const row of await this.select(knex, late))
-        found.set(wrapContext(row.tenant_id, row.subject_id), this.remember(row, now));
+        found.set(wrapContext(row.tenant_id, row.subject_id), this.remember(row, now, generation));
     return found;
   }
 
   /** The keys with these ids that still exist (an erased subject's id is absent from the answer). */
   async keysById(knex: Knex, ids: Iterable<string>): Promise<Map<string, DataKey>> {
     const now = Date.now();
+    const generation = this.generation;
     const found = new Map<string, DataKey>();
     const missing: string[] = [];
     for (const id of ids) {
@@ -139,25 +162,30 @@ export class SubjectKeys {
     const rows: KeyRow[] = await knex('subject_keys')
       .select('key_id', 'tenant_id', 'subject_id', 'wrapped_key')
       .whereIn('key_id', missing);
-    for (const row of rows) found.set(row.key_id, this.unwrapped(row, now));
+    for (const row of rows) found.set(row.key_id, this.unwrapped(row, now, generation));
     return found;
   }
 
-  /** Destroys the subject's key (inside the caller's transaction); forgets it here at once. */
+  /**
+   * Destroys the subject's key inside the caller's transaction, forgets it here at once, and tells
+   * every replica at commit to forget the keys it holds (this one too: a read running meanwhile may
+   * have fetched the key again before the commit).
+   */
   async destroy(trx: Knex.Transaction, subject: Subject): Promise<string | null> {
     const [row] = await trx('subject_keys')
       .where({ tenant_id: subject.tenantId, subject_id: subject.subjectId })
       .delete()
       .returning('key_id');
+    await trx.raw('SELECT pg_notify(?, ?)', [ERASURE_CHANNEL, encodeCommitNotice(new Map([[subject.tenantId, '0']]))]);
     this.bySubject.delete(subjectKey(subject));
     if (row) this.byId.delete(row.key_id);
     return row?.key_id ?? null;
   }
 
   /** The stored key of a row, unwrapped, remembered for its subject. */
-  private remember(row: KeyRow, now: number): DataKey {
-    const key = this.unwrapped(row, now);
-    this.bySubject.set(wrapContext(row.tenant_id, row.subject_id), key, now);
+  private remember(row: KeyRow, now: number, generation: number): DataKey {
+    const key = this.unwrapped(row, now, generation);
+    if (this.generation === generation) this.bySubject.set(wrapContext(row.tenant_id, row.subject_id), key, now);
     return key;
   }
 
@@ -171,14 +199,14 @@ export class SubjectKeys {
       );
   }
 
-  private unwrapped(row: KeyRow, now: number): DataKey {
+  private unwrapped(row: KeyRow, now: number, generation: number): DataKey {
     const cached = this.byId.get(row.key_id, now);
     if (cached) return cached;
     const key = {
       id: row.key_id,
       key: unwrapKey(this.master.wrapping, row.wrapped_key, wrapContext(row.tenant_id, row.subject_id)),
     };
-    this.byId.set(row.key_id, key, now);
+    if (this.generation === generation) this.byId.set(row.key_id, key, now);
     return key;
   }
 }

@@ -113,8 +113,8 @@ export class ExportsResolver {
   @Mutation(() => AuditExport, {
     description:
       'Queues an export of every event of a data subject (GDPR right of access): those where it is the actor, the ' +
-      'impersonator, the `User` record, or a value in `changes` (its id, or its email, sealed or not). Live events ' +
-      'only; personal values of an erased subject read as null and are listed in `redactedFields`.',
+      'impersonator, the `User` record, or a value in `changes` (its id, or its email, sealed or not), live and ' +
+      'archived; personal values of an erased subject read as null and are listed in `redactedFields`.',
   })
   async startSubjectAccessExport(
     @Ctx() context: RequestContext,
@@ -128,7 +128,7 @@ export class ExportsResolver {
       format,
       gzip: false,
       include_metadata: true,
-      include_archived: false,
+      include_archived: true,
       criteria: { filter: {}, search: null, saved: null, subject: { id: subjectId } },
       // Behind READ_PERSONAL_DATA: nothing is masked.
       redaction: storedRedaction(await redactionOf(context)),

@@ -113,7 +113,7 @@ export async function writeExport(
   signal: AbortSignal,
   onStart: (progress: RunProgress) => void,
 ): Promise<ExportOutcome> {
-  const query = await withSubjectMatches(deps.knex, deps.sealed, queryOf(row));
+  const query = await withSubjectMatches(deps.knex, deps.sealed, deps.archive.search, queryOf(row));
   if (row.format === ExportFormat.PDF) return writeReport(deps, row, query, signal, onStart);
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,5 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { SEALED_PREFIX, type SealableRow, type SealedValues } from '../core/sealed-values';
+import type { ArchiveSearch } from '../reading/archive-search';
+import type { Cursor } from '../reading/cursor';
 import type { ExportQuery } from './export-query';
 
 /** Events whose changes are read this many at a time while looking for the subject's sealed values. */
@@ -9,11 +11,17 @@ const MAX_EMAILS = 100;
 
 /**
  * A subject access export's criterion made whole when it runs: the subject's emails (from its events
- * as an actor, opened), and the events whose sealed change values open to its id or one of them.
- * Sealed values have no index of their own here: each event with a sealed change up to the export's
- * chain head is opened once, a page at a time (a subject access export is rare; its memory holds ids only).
+ * as an actor, live and archived, opened), and the live events whose sealed change values open to
+ * its id or one of them. Sealed values have no index of their own here: each live event with a sealed
+ * change up to the export's chain head is opened once, a page at a time (a subject access export is
+ * rare; its memory holds ids only). Archived events' sealed changes are not opened here (README).
  */
-export async function withSubjectMatches(knex: Knex, sealed: SealedValues, query: ExportQuery): Promise<ExportQuery> {
+export async function withSubjectMatches(
+  knex: Knex,
+  sealed: SealedValues,
+  archive: ArchiveSearch,
+  query: ExportQuery,
+): Promise<ExportQuery> {
   const subject = query.criteria.subject;
   if (!subject) return query;
   const events = () =>
@@ -23,6 +31,7 @@ export async function withSubjectMatches(knex: Knex, sealed: SealedValues, query
     .where('e.actor_id', subject.id)
     .whereNotNull('e.actor_email')
     .limit(MAX_EMAILS);
+  if (query.includeArchived) emails.push(...(await archivedEmails(archive, query.tenantId, subject.id)));
   await sealed.open(knex, emails);
   const values = new Set(
     [subject.id, ...emails.map((row) => row.actor_email)].flatMap((value) => value?.toLowerCase() ?? []),
@@ -51,3 +60,15 @@ export async function withSubjectMatches(knex: Knex, sealed: SealedValues, query
 
 const matches = (values: ReadonlySet<string>, value: unknown): boolean =>
   typeof value === 'string' && values.has(value.toLowerCase());
+
+/** The emails of the subject's archived events as an actor (sealed or not), read a page at a time. */
+async function archivedEmails(archive: ArchiveSearch, tenantId: string, subjectId: string): Promise<SealableRow[]> {
+  const emails = new Set<string>();
+  let cursor: Cursor | null = null;
+  for (;;) {
+    const page = await archive(tenantId, { filter: { actorIds: [subjectId] } }, PAGE, cursor);
+    for (const row of page) if (row.actor_email !== null && emails.size < MAX_EMAILS) emails.add(row.actor_email);
+    if (page.length < PAGE) return [...emails].map((email) => ({ actor_email: email }));
+    cursor = { occurredUs: page.at(-1)!.occurred_us, id: page.at(-1)!.id };
+  }
+}

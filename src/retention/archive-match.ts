@@ -3,6 +3,8 @@ import type { IpMatch, SearchQuery, SearchTerm, ValueKey } from '../search/ast';
 import { parseIpMatch } from '../search/ip-match';
 import { presetStart } from '../reading/date-range-preset';
 import type { EventFilter } from '../reading/event-filter';
+import type { SubjectCriterion } from '../reading/apply-criteria';
+import { PERSON_ENTITY_TYPE } from '../core/sealed-values';
 import type { ArchiveRow } from './archive-row';
 
 /**
@@ -187,4 +189,22 @@ export function filterPredicate(filter: EventFilter | undefined, now: Date): Row
   const fields = new Set([...(filter.fields ?? []), ...(filter.field ? [filter.field] : [])]);
   if (fields.size > 0) predicates.push((row) => row.changed_fields.some((name) => fields.has(name)));
   return (row) => predicates.every((predicate) => predicate(row));
+}
+
+/**
+ * A data subject's archived events, as `applySubject` selects live ones: as the actor, the impersonator,
+ * the `User` record, a value in `changes` equal (case-insensitively) to its id or a matched value, or
+ * an event `matches.eventIds` names.
+ */
+export function subjectPredicate({ id, matches }: SubjectCriterion): RowPredicate {
+  const values = lowered([id, ...(matches?.values ?? [])]);
+  const eventIds = new Set(matches?.eventIds ?? []);
+  // `->>` of a JSON null is SQL NULL there: it equals nothing.
+  const isValue = (value: unknown) => value !== null && value !== undefined && values.has(asText(value).toLowerCase());
+  return (row) =>
+    row.actor_id === id ||
+    row.impersonator_id === id ||
+    (row.entity_type === PERSON_ENTITY_TYPE && row.entity_id === id) ||
+    eventIds.has(row.id) ||
+    (JSON.parse(row.changes) as Change[]).some((change) => isValue(change.oldValue) || isValue(change.newValue));
 }

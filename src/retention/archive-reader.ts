@@ -5,7 +5,7 @@ import type { Cursor } from '../reading/cursor';
 import type { SearchQuery } from '../search/ast';
 import { parseSearch } from '../search/parse';
 import type { ObjectStore } from '../storage/object-store';
-import { filterPredicate, searchPredicate, type RowPredicate } from './archive-match';
+import { filterPredicate, searchPredicate, subjectPredicate, type RowPredicate } from './archive-match';
 import { categoryLists, filterConditions, searchConditions } from './archive-pushdown';
 import { liveRowOfArchiveRow } from './archive-row';
 import { localCopy, newestInstants, readParquetRows, sqlText } from './parquet';
@@ -68,6 +68,8 @@ export function archiveSearch(knex: Knex, store: ObjectStore): ArchiveSearch {
     if (query) predicates.push(searchPredicate(query));
     if (criteria.saved) predicates.push(filterPredicate(criteria.saved.filter, now));
     if (savedQuery) predicates.push(searchPredicate(savedQuery));
+    // No condition pushed down: a value in `changes` is found only by reading them.
+    if (criteria.subject) predicates.push(subjectPredicate(criteria.subject));
     const where = [
       `tenant_id = ${sqlText(tenantId)}`,
       ...filterConditions(criteria.filter, now),
