@@ -14,8 +14,7 @@ import { ensureStreamAndConsumer } from '../../src/jetstream/ingest-consumer';
 import { ingestSubjects } from '../../src/jetstream/subjects';
 import { makeEvents, multiRowInsertSql, rawRowValues, type EventInput } from '../ingest/events';
 import { attribute, profileDuring, saveProfile } from '../support/cpu-profile';
-import { readFileSync } from 'node:fs';
-import { ownCpuSeconds } from '../support/cpu';
+import { backendCpu, cpuSince, ownCpuSeconds } from '../support/cpu';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres';
 import { startBenchServer } from '../support/server';
 import { fmt, fmtInt, intFromEnv, loadAverage, machine, nowMs } from '../support/stats';
@@ -41,31 +40,6 @@ const CATEGORIES: Array<[string, RegExp]> = [
   ['NATS client (@nats-io)', / @nats-io\//],
   ['consumer loop (src/jetstream)', / src\/jetstream\//],
 ];
-
-/**
- * CPU seconds so far of the PostgreSQL backends serving `database` (from /proc, by their pids in
- * pg_stat_activity): this bench's own, not the other clients' of a shared server.
- */
-async function backendCpu(watch: Client, database: string): Promise<Map<number, number>> {
-  const { rows } = await watch.query(
-    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-    [database],
-  );
-  const cpu = new Map<number, number>();
-  for (const { pid } of rows as Array<{ pid: number }>) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return cpu;
-}
-
-const cpuSince = (before: Map<number, number>, after: Map<number, number>) =>
-  [...after].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(pid) ?? 0), 0);
 
 /** The bench's baseline on the same rows: 500-row multi-row INSERTs from 4 clients, with its backends' CPU. */
 async function rawInsert(database: string, events: EventInput[]) {

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Client } from 'pg';
 
 /** CPU seconds used so far by this process. */
 export function ownCpuSeconds(): number {
@@ -69,3 +70,24 @@ export async function settle({ threshold = 0.1, windowMs = 300, maxMs = 30_000 }
   }
   return Date.now() - started;
 }
+
+/**
+ * CPU seconds so far of the PostgreSQL backends serving `database` (from /proc, by their pids in
+ * pg_stat_activity): this bench's own, not the other clients' of a shared server.
+ */
+export async function backendCpu(watch: Client, database: string): Promise<Map<number, number>> {
+  const { rows } = await watch.query(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [database],
+  );
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows as Array<{ pid: number }>) {
+    const stat = procStat(String(pid));
+    // One that ended meanwhile is left out.
+    if (stat) cpu.set(pid, stat.ticks / TICKS_PER_SECOND);
+  }
+  return cpu;
+}
+
+export const cpuSince = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(pid) ?? 0), 0);
