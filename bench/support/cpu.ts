@@ -83,6 +83,7 @@ export async function backendCpu(watch: Client, database: string): Promise<Map<n
   const cpu = new Map<number, number>();
   for (const { pid } of rows as Array<{ pid: number }>) {
     const stat = procStat(String(pid));
+    // One that ended meanwhile is left out.
     if (stat) cpu.set(pid, stat.ticks / TICKS_PER_SECOND);
   }
   return cpu;
