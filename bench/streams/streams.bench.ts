@@ -5,7 +5,7 @@ import { makeEvents } from '../ingest/events';
 import { ensureDataset } from '../history/dataset';
 import { databaseUrl } from '../support/postgres';
 import { startBenchServer, type BenchServer } from '../support/server';
-import { ownCpuSeconds, postgresCpuSeconds, processCpuSeconds } from '../support/cpu';
+import { DatabaseBackendsCpu, ownCpuSeconds, postgresCpuSeconds, processCpuSeconds } from '../support/cpu';
 import { fmt, fmtInt, loadAverage, machine, nowMs, quantile } from '../support/stats';
 import { signBenchToken } from '../support/tokens';
 import { STREAMS_DATASET_DB } from './dataset';
@@ -103,24 +103,37 @@ async function startDeliveryReplica(
   };
 }
 
-/** CPU seconds so far of each part of the bench's machine that serves or receives (the writers excepted). */
-type CpuParts = Record<'ingesting replica' | 'delivering replica' | 'receivers' | 'PostgreSQL', number>;
+/**
+ * CPU seconds so far of each part of the bench's machine that serves or receives (the writers excepted).
+ * `PostgreSQL`: the backends of the bench's database; `whole server`: every PostgreSQL process, the background ones
+ * and the other clients of a shared server included (not added into the totals).
+ */
+type CpuParts = Record<
+  'ingesting replica' | 'delivering replica' | 'receivers' | 'PostgreSQL' | 'whole PostgreSQL server',
+  number
+>;
 
-function cpuParts(deliveryPid: number | null, receiversPid: number): CpuParts {
-  return {
+async function cpuParts(deliveryPid: number | null, receiversPid: number, backends: DatabaseBackendsCpu) {
+  const parts: CpuParts = {
     'ingesting replica': ownCpuSeconds(),
     'delivering replica': deliveryPid === null ? 0 : processCpuSeconds(deliveryPid),
     receivers: processCpuSeconds(receiversPid),
-    PostgreSQL: postgresCpuSeconds(),
+    PostgreSQL: await backends.seconds(),
+    'whole PostgreSQL server': postgresCpuSeconds(),
   };
+  return parts;
 }
 
-/** Microseconds of CPU per ingested event of each part, and in all, from two readings. */
-function cpuPerEvent(before: CpuParts, after: CpuParts, events: number): string {
+/** Microseconds of CPU per ingested event of each part, from two readings; `service`: the receivers excepted. */
+function cpuPerEvent(before: CpuParts, after: CpuParts, events: number) {
   const parts = Object.keys(before) as Array<keyof CpuParts>;
-  const micros = parts.map((part) => ((after[part] - before[part]) * 1e6) / events);
-  const all = micros.reduce((total, value) => total + value, 0);
-  return `${parts.map((part, i) => `${part} ${fmt(micros[i], 0)}`).join(', ')}; all ${fmt(all, 0)} µs/event`;
+  const micros = Object.fromEntries(
+    parts.map((part) => [part, ((after[part] - before[part]) * 1e6) / events]),
+  ) as CpuParts;
+  const service = micros['ingesting replica'] + micros['delivering replica'] + micros.PostgreSQL;
+  const all = service + micros.receivers;
+  const line = `${parts.map((part) => `${part} ${fmt(micros[part], 0)}`).join(', ')}; service (replicas + PostgreSQL) ${fmt(service, 0)}, with the receivers ${fmt(all, 0)} µs/event`;
+  return { line, service, all };
 }
 
 async function main(): Promise<void> {
@@ -140,6 +153,7 @@ async function main(): Promise<void> {
   const deliveryReplica =
     DELIVERY === 'replica' ? await startDeliveryReplica(databaseUrl(STREAMS_DATASET_DB), streamsEnv) : null;
   const results: string[] = [];
+  const backends = await DatabaseBackendsCpu.start(STREAMS_DATASET_DB);
   try {
     const admin = await signBenchToken({ org: BACKLOG_TENANT, role: 'ADMIN', sub: 'bench-admin' });
     // 1. Backlog.
@@ -180,20 +194,30 @@ async function main(): Promise<void> {
         streams.push(
           (await server.graphql(CREATE, { input: { ...input, enabled: false } }, tenantAdmin)).createAuditStream.id,
         );
-      const setStreams = (enabled: boolean) =>
-        Promise.all(
-          streams.map((id, i) => server.graphql(UPDATE, { id, input: { ...streamInputs[i], enabled } }, tenantAdmin)),
+      // Enabled from the tenant's head: a round's streams deliver that round's events, not the ones before it.
+      const setStreams = async (enabled: boolean) => {
+        const head = await server.db.knex('audit_log_heads').where({ tenant_id: tenant }).first('last_sequence');
+        const start = enabled ? { startAfterSequence: String(head?.last_sequence ?? 0) } : {};
+        await Promise.all(
+          streams.map((id, i) =>
+            server.graphql(UPDATE, { id, input: { ...streamInputs[i], enabled, ...start } }, tenantAdmin),
+          ),
         );
+      };
       await ingestRound(server, service, tenant, 0); // warm-up
       const none: number[] = [];
       const three: number[] = [];
+      const cpuOf = {
+        none: [] as Array<{ service: number; all: number }>,
+        three: [] as Array<{ service: number; all: number }>,
+      };
       const roundEvents = WRITERS * BATCHES * BATCH;
       for (let round = 0; round < ROUNDS; round++) {
         for (const withStreams of round % 2 === 0 ? [false, true] : [true, false]) {
           await setStreams(withStreams);
           webhook.reset();
           elastic.reset();
-          const cpuBefore = cpuParts(deliveryReplica?.pid ?? null, receivers.pid);
+          const cpuBefore = await cpuParts(deliveryReplica?.pid ?? null, receivers.pid, backends);
           const rate = await ingestRound(server, service, tenant, round * 2 + (withStreams ? 1 : 2));
           (withStreams ? three : none).push(rate);
           // The streams catch up outside the timing, but inside the CPU reading: what the round's events cost.
@@ -203,9 +227,11 @@ async function main(): Promise<void> {
                 (await webhook.stats()).events >= 2 * roundEvents && (await elastic.stats()).events >= roundEvents,
               300_000,
             );
-          const cpu = cpuPerEvent(cpuBefore, cpuParts(deliveryReplica?.pid ?? null, receivers.pid), roundEvents);
+          const cpuAfter = await cpuParts(deliveryReplica?.pid ?? null, receivers.pid, backends);
+          const cpu = cpuPerEvent(cpuBefore, cpuAfter, roundEvents);
+          cpuOf[withStreams ? 'three' : 'none'].push(cpu);
           log(
-            `ingest round ${round + 1}, ${withStreams ? 'three streams' : 'no stream'}: ${fmtInt(rate)} events/s; CPU ${cpu}`,
+            `ingest round ${round + 1}, ${withStreams ? 'three streams' : 'no stream'}: ${fmtInt(rate)} events/s; CPU ${cpu.line}; load ${loadAverage()}`,
           );
         }
       }
@@ -218,6 +244,21 @@ async function main(): Promise<void> {
       results.push(
         `| ingest with three active streams ÷ with none | ${fmt(ratio, 3)} | target ≥ 0.9 | ${fmtInt(sum(three) / three.length)} vs ${fmtInt(sum(none) / none.length)} events/s |`,
       );
+      // What the ratio would be if ingest were bound by the CPU these parts spend per event alone.
+      const mean = (side: 'none' | 'three', part: 'service' | 'all') =>
+        sum(cpuOf[side].map((cpu) => cpu[part])) / cpuOf[side].length;
+      for (const [part, what] of [
+        ['service', 'replicas + PostgreSQL, receivers excluded'],
+        ['all', 'receivers included'],
+      ] as const) {
+        const cpuRatio = mean('none', part) / mean('three', part);
+        log(
+          `CPU per ingested event (${what}): none ${fmt(mean('none', part), 0)} µs, three streams ${fmt(mean('three', part), 0)} µs: ratio ${fmt(cpuRatio, 3)}`,
+        );
+        results.push(
+          `| CPU per ingested event, none ÷ three streams (${what}) | ${fmt(cpuRatio, 3)} | target ≥ 0.9 | ${fmt(mean('none', part), 0)} vs ${fmt(mean('three', part), 0)} µs |`,
+        );
+      }
     }
     if (PHASES.has('live')) {
       // 3. Live lag at LIVE_RATE events/s.
@@ -255,6 +296,7 @@ async function main(): Promise<void> {
   } finally {
     await deliveryReplica?.stop();
     await server.stop();
+    await backends.stop();
     receivers.close();
   }
   log(`load after: ${loadAverage()}`);

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Client } from 'pg';
+import { Client } from 'pg';
+import { databaseUrl } from './postgres';
 
 /** CPU seconds used so far by this process. */
 export function ownCpuSeconds(): number {
@@ -91,3 +92,60 @@ export async function backendCpu(watch: Client, database: string): Promise<Map<n
 
 export const cpuSince = (before: Map<number, number>, after: Map<number, number>) =>
   [...after].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(pid) ?? 0), 0);
+
+/**
+ * CPU seconds of the PostgreSQL backends connected to one database, found in `pg_stat_activity` every `everyMs`
+ * (from a connection to another database, so not counting itself): unlike `postgresCpuSeconds`, not the other
+ * clients of a shared server, nor its background processes (WAL writer, checkpointer). A backend that ends between
+ * two samples loses what it spent since the last one.
+ */
+export class DatabaseBackendsCpu {
+  /** Per backend, its ticks when first seen (0 for one that started after the first sample) and the last ones read. */
+  private readonly backends = new Map<number, { base: number; last: number }>();
+  private first = true;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly database: string,
+    everyMs: number,
+  ) {
+    this.timer = setInterval(() => void this.sample().catch(() => undefined), everyMs);
+    this.timer.unref();
+  }
+
+  static async start(database: string, everyMs = 200): Promise<DatabaseBackendsCpu> {
+    const client = new Client({ connectionString: databaseUrl('postgres') });
+    await client.connect();
+    const sampler = new DatabaseBackendsCpu(client, database, everyMs);
+    await sampler.sample();
+    return sampler;
+  }
+
+  /** CPU seconds of the database's backends since the sampler started. */
+  async seconds(): Promise<number> {
+    await this.sample();
+    let ticks = 0;
+    for (const { base, last } of this.backends.values()) ticks += last - base;
+    return ticks / TICKS_PER_SECOND;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.client.end();
+  }
+
+  private async sample(): Promise<void> {
+    const { rows } = await this.client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
+      this.database,
+    ]);
+    for (const { pid } of rows) {
+      const ticks = procStat(String(pid))?.ticks;
+      if (ticks === undefined) continue;
+      const known = this.backends.get(pid);
+      if (known) known.last = Math.max(known.last, ticks);
+      else this.backends.set(pid, { base: this.first ? ticks : 0, last: ticks });
+    }
+    this.first = false;
+  }
+}

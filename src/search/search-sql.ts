@@ -54,28 +54,37 @@ function positiveConditions(terms: SearchTerm[], column: Column, indexed: boolea
 }
 
 /**
- * Adds the search to `qb` (rows of `audit_events` under `options.alias`): terms are ANDed, a repeated
- * key is ORed, each negated term is its own NOT, each bare word its own substring match.
+ * The search as conditions on rows of `audit_events` under `options.alias`, to be ANDed: terms are ANDed, a
+ * repeated key is ORed, each negated term is its own NOT, each bare word its own substring match.
  * `indexed` (reads over a tenant's whole log) writes keyed terms as search-token checks, and negations
- * of enumerated keys as the values they leave (`foldEnumNegations`), the same events; reads of a few events (a record's history, new events of a live feed, an alert window)
+ * of enumerated keys as the values they leave (`foldEnumNegations`), the same events; reads of a few
+ * events (a record's history, new events of a live feed, an alert window)
  * keep the plain comparisons, which are cheaper row by row. `blindIndex`: how `user:` and `ip:`
  * values also match sealed emails and addresses.
  */
-export function applySearch(
-  qb: Knex.QueryBuilder,
+export function searchConditions(
   query: SearchQuery,
   options: { alias: string; indexed?: boolean; blindIndex: BlindIndex },
-): Knex.QueryBuilder {
+): SqlCondition[] {
   const column = columnsOf(options.alias);
   const terms = options.indexed ? foldEnumNegations(query.terms) : query.terms;
-  if (terms === null) return applyConditions(qb, [NOTHING]);
+  if (terms === null) return [NOTHING];
   const keyed = terms.filter((term) => term.kind !== 'text' && !term.negated);
   const each = terms.filter((term) => term.kind === 'text' || term.negated);
-  return applyConditions(qb, [
+  return [
     ...each.map((term) => {
       const condition = termCondition(term, column, options.blindIndex);
       return term.negated ? not(condition) : condition;
     }),
     ...positiveConditions(keyed, column, options.indexed ?? false, options.blindIndex),
-  ]);
+  ];
+}
+
+/** Adds the search (see `searchConditions`) to `qb`. */
+export function applySearch(
+  qb: Knex.QueryBuilder,
+  query: SearchQuery,
+  options: { alias: string; indexed?: boolean; blindIndex: BlindIndex },
+): Knex.QueryBuilder {
+  return applyConditions(qb, searchConditions(query, options));
 }

@@ -36,6 +36,15 @@ export function anyOf(conditions: SqlCondition[]): SqlCondition {
   };
 }
 
+/** Every condition, as one expression that is never NULL: false for the rows a WHERE of them would drop. */
+export function allOf(conditions: SqlCondition[]): SqlCondition {
+  if (conditions.length === 0) return { sql: 'true', bindings: [] };
+  return {
+    sql: `COALESCE(${conditions.map((condition) => `(${condition.sql})`).join(' AND ')}, false)`,
+    bindings: conditions.flatMap((condition) => condition.bindings),
+  };
+}
+
 /** NOT that treats an unknown (NULL) as false, so `-role:ADMIN` keeps events without a role. */
 export function not(condition: SqlCondition): SqlCondition {
   return { sql: `NOT COALESCE((${condition.sql}), false)`, bindings: condition.bindings };

@@ -18,6 +18,10 @@ export const streamSettings = {
     default: 250,
     desc: 'after sending a batch that was not full, how long a stream waits before reading again: while events keep coming, they go out in fewer, larger batches (at most this much later); 0 sends at every commit',
   }),
+  STREAM_READ_BUFFER_EVENTS: positive({
+    default: 2000,
+    desc: 'events a replica keeps of each tenant for the tenant’s streams it delivers, read and decoded once for all of them; a stream further behind (failing, or slower) reads on its own until it is back within them',
+  }),
   STREAM_LEASE_MS: positive({
     default: 15_000,
     desc: 'how long a replica holds a stream without renewing it: a stopped replica’s streams are taken over after this',
@@ -41,6 +45,7 @@ export interface StreamsConfig {
   secretKeyIsDefault: boolean;
   pollMs: number;
   batchWaitMs: number;
+  readBufferEvents: number;
   leaseMs: number;
   timeoutMs: number;
   retryBaseMs: number;
@@ -57,6 +62,7 @@ export function streamsConfigFrom(settings: SettingsOf<typeof streamSettings>, p
     secretKeyIsDefault: !settings.STREAM_SECRET_KEY,
     pollMs: settings.STREAM_POLL_MS,
     batchWaitMs: settings.STREAM_BATCH_WAIT_MS,
+    readBufferEvents: settings.STREAM_READ_BUFFER_EVENTS,
     leaseMs: settings.STREAM_LEASE_MS,
     timeoutMs: settings.STREAM_TIMEOUT_MS,
     retryBaseMs: settings.STREAM_RETRY_BASE_MS,

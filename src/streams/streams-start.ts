@@ -9,6 +9,7 @@ import type { ModuleRuntime, RunningModule } from '../core/module';
 import { AuditError, ErrorCode } from '../errors';
 import { LISTENER_APPLICATION_NAME, PostgresFanout } from '../live/postgres-fanout';
 import { LIVE_CHANNEL } from '../live/commit-notice';
+import { SharedStreamReads } from './delivery/shared-reads';
 import { StreamScheduler } from './delivery/stream-scheduler';
 import { StreamState } from './delivery/stream-state';
 import { streamLag } from './stream-lag';
@@ -47,13 +48,23 @@ export async function startStreams({ config: app, db, services, bus, logger }: M
     labelNames,
     registers,
   });
+  const reads = new Counter({
+    name: 'audit_stream_reads_total',
+    help: 'Reads of new events for the streams this replica delivers: `shared` by the streams of a tenant, `own` by a stream behind them',
+    labelNames: ['read'] as const,
+    registers,
+  });
   const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
   const state = new StreamState(db.knex, owner, config.leaseMs);
   scheduler = new StreamScheduler(
     {
-      knex: db.knex,
-      reads: services.reads,
-      sealed: services.get(SEALED_VALUES),
+      pages: new SharedStreamReads({
+        knex: db.knex,
+        reads: services.reads,
+        sealed: services.get(SEALED_VALUES),
+        bufferEvents: config.readBufferEvents,
+        onRead: (read) => reads.inc({ read }),
+      }),
       personalFields: { of: (tenantId) => services.get(PERSONAL_FIELD_SOURCE).of(tenantId) },
       state,
       config,

@@ -3,6 +3,8 @@ import { ActorType, AuditAction, AuditCategory, AuditSource, categoryOfAction } 
 import { ecsDocument } from '../../src/streams/formats/ecs';
 import { nativeDocument } from '../../src/streams/formats/native';
 import { ocsfDocument } from '../../src/streams/formats/ocsf';
+import { RecordShape, StreamEvent } from '../../src/streams/delivery/stream-event';
+import { StreamFormat } from '../../src/streams/stream-enums';
 
 const occurredAt = new Date('2026-05-04T09:30:00.000Z');
 const recordedAt = new Date('2026-05-04T09:30:01.250Z');
@@ -227,5 +229,21 @@ describe('ECS 8.11', () => {
       event: { category: ['iam'], type: ['user', 'group', 'change', 'admin'], action: 'role_change' },
       user: { id: 'u-jane', target: { id: 'u-bob' } },
     });
+  });
+});
+
+describe('records shared by the streams of a tenant', () => {
+  it('are formatted and serialised once per format and masking', () => {
+    const shared = new StreamEvent(event(AuditAction.LOGIN), []);
+    const native = new RecordShape(StreamFormat.NATIVE, null);
+    const record = shared.recordFor(native);
+    expect(shared.recordFor(new RecordShape(StreamFormat.NATIVE, null))).toBe(record);
+    expect(record.json).toBe(JSON.stringify(nativeDocument(event(AuditAction.LOGIN))));
+    const masked = shared.recordFor(new RecordShape(StreamFormat.NATIVE, { personalFields: new Map() }));
+    expect(masked).not.toBe(record);
+    expect(masked.document).toMatchObject({ actor: { email: null }, ipAddress: null });
+    expect(shared.recordFor(new RecordShape(StreamFormat.ECS, null)).document).toEqual(
+      ecsDocument(event(AuditAction.LOGIN)),
+    );
   });
 });

@@ -1,24 +1,18 @@
-import type { Knex } from '@mikro-orm/postgresql';
-import type { SealedValues } from '../../core/sealed-values';
-import { toAuditEvent } from '../../events/event-row';
-import { redactEvent, type PersonalFieldSource } from '../../events/redaction';
-import { readNewEvents, tenantHead } from '../../live/read-new-events';
+import type { PersonalFieldSource } from '../../events/redaction';
 import { OutboundConnections } from '../../net/outbound-request';
 import type { OutboundAllowList } from '../../net/outbound-url';
 import type { Logger } from '../../observability/logger';
-import { toStreamRecord } from '../formats/format-event';
 import { DeliveryError, type Sink } from '../sinks/sink';
 import { sinkFor } from '../sinks/sink-for-kind';
 import type { StreamSecrets } from '../stream-secrets';
 import { streamRetryDelayMs, type StreamsConfig } from '../stream-settings';
+import type { SharedStreamReads } from './shared-reads';
+import { RecordShape } from './stream-event';
 import type { HeldStream, StreamKey, StreamState } from './stream-state';
 
 export interface RunnerDeps {
-  knex: Knex;
-  /** Where the events are read (the read pool). */
-  reads: Knex;
-  /** Opens the sealed personal values of what it delivers. */
-  sealed: SealedValues;
+  /** Where the new events are read, once for the streams of a tenant. */
+  pages: SharedStreamReads;
   /** The tenant's personal fields, read at each batch of a masked stream. */
   personalFields: PersonalFieldSource;
   state: StreamState;
@@ -93,6 +87,7 @@ export class StreamRunner {
       if (!this.stopped)
         this.deps.log.error({ err, stream: this.key.id }, 'streams: delivery stopped; resumed by the next claim');
     } finally {
+      this.deps.pages.leave(this.key.tenantId, this.key.id);
       this.closeSink();
     }
   }
@@ -106,22 +101,25 @@ export class StreamRunner {
       await this.failed(stream, error, null);
       return false;
     }
-    const head = await tenantHead(this.deps.knex, stream.tenantId);
     const delivered = BigInt(stream.deliveredThroughSequence);
-    if (head <= delivered) return false;
-    const rows = await readNewEvents(this.deps.reads, this.deps.sealed, {
+    const page = await this.deps.pages.page({
+      streamId: stream.id,
       tenantId: stream.tenantId,
-      criteria: { search: stream.match },
       after: delivered,
-      upTo: head,
+      match: stream.match,
       limit: sink.maxRecords,
     });
-    // Nothing up to the head matches: the stream passes it without sending anything.
-    if (rows.length === 0) return (await this.deps.state.advance(stream, head.toString(), 0)) && false;
-    const redaction = stream.maskPersonalData
-      ? { personalFields: await this.deps.personalFields.of(stream.tenantId) }
-      : null;
-    const records = rows.map((row) => toStreamRecord(redactEvent(toAuditEvent(row), redaction), stream.format));
+    if (page.events.length === 0) {
+      // Nothing up to `through` matches: the stream passes it without sending anything.
+      if (page.through > delivered && !(await this.deps.state.advance(stream, page.through.toString(), 0)))
+        this.stopped = true;
+      return page.more && !this.stopped;
+    }
+    const shape = new RecordShape(
+      stream.format,
+      stream.maskPersonalData ? { personalFields: await this.deps.personalFields.of(stream.tenantId) } : null,
+    );
+    const records = page.events.map((event) => event.recordFor(shape));
     let acknowledged: number;
     try {
       acknowledged = Math.min(await sink.deliver(records), records.length);
@@ -129,17 +127,13 @@ export class StreamRunner {
       await this.failed(stream, error, records[0]);
       return false;
     }
-    // The whole read acknowledged and shorter than a full read: nothing else matches up to the head.
-    const through =
-      acknowledged === records.length && rows.length < sink.maxRecords
-        ? head.toString()
-        : records[acknowledged - 1].sequence;
+    const through = acknowledged === records.length ? page.through.toString() : records[acknowledged - 1].sequence;
     if (!(await this.deps.state.advance(stream, through, acknowledged))) {
       this.stopped = true;
       return false;
     }
     this.deps.onDelivered(stream, acknowledged);
-    if (rows.length < sink.maxRecords) this.lastPartialBatchAt = Date.now();
+    if (!page.more) this.lastPartialBatchAt = Date.now();
     return true;
   }
 

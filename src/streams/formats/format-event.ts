@@ -4,13 +4,25 @@ import { ecsDocument } from './ecs';
 import { nativeDocument } from './native';
 import { ocsfDocument } from './ocsf';
 
-/** One event ready for a sink: the document in the stream's format, with what every sink needs to frame it. */
-export interface StreamRecord {
-  id: string;
-  sequence: string;
-  occurredAt: Date;
-  action: string;
-  document: Record<string, unknown>;
+/**
+ * One event ready for a sink: the document in the stream's format, with what every sink needs to frame it. The
+ * streams of a tenant that share a format share its records, so the document is serialised once for all of them.
+ */
+export class StreamRecord {
+  private serialised: string | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly sequence: string,
+    readonly occurredAt: Date,
+    readonly action: string,
+    readonly document: Record<string, unknown>,
+  ) {}
+
+  /** `document` as JSON. */
+  get json(): string {
+    return (this.serialised ??= JSON.stringify(this.document));
+  }
 }
 
 const FORMATTERS: Record<StreamFormat, (event: AuditEvent) => Record<string, unknown>> = {
@@ -20,11 +32,5 @@ const FORMATTERS: Record<StreamFormat, (event: AuditEvent) => Record<string, unk
 };
 
 export function toStreamRecord(event: AuditEvent, format: StreamFormat): StreamRecord {
-  return {
-    id: event.id,
-    sequence: event.sequence,
-    occurredAt: event.occurredAt,
-    action: event.action,
-    document: FORMATTERS[format](event),
-  };
+  return new StreamRecord(event.id, event.sequence, event.occurredAt, event.action, FORMATTERS[format](event));
 }

@@ -18,7 +18,7 @@ export function datadogSink(setup: SinkSetup): Sink {
       service: 'audit-subgraph',
       hostname: host,
       ddtags: `tenant:${setup.stream.tenantId},stream:${setup.stream.id},format:${setup.stream.format.toLowerCase()}`,
-      message: JSON.stringify(record.document),
+      message: record.json,
     });
 
   async function send(records: readonly StreamRecord[], maxRecords: number): Promise<number> {

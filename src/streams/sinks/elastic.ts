@@ -28,7 +28,7 @@ export function elasticSink(setup: SinkSetup): Sink {
     async deliver(records) {
       const lines = takeBatch(
         records,
-        (record) => `${JSON.stringify({ create: { _id: record.id } })}\n${JSON.stringify(record.document)}`,
+        (record) => `${JSON.stringify({ create: { _id: record.id } })}\n${record.json}`,
         { maxRecords: MAX_RECORDS, maxBytes: MAX_BYTES },
       );
       const answer = await postToSink(setup, {

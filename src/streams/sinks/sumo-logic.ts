@@ -15,7 +15,7 @@ export function sumoLogicSink(setup: SinkSetup): Sink {
     async deliver(records) {
       const url = new URL(setup.stream.endpoint);
       url.pathname = `${url.pathname.replace(/\/$/, '')}/${requireSecret(setup)}`;
-      const lines = takeBatch(records, (record) => JSON.stringify(record.document), {
+      const lines = takeBatch(records, (record) => record.json, {
         maxRecords: MAX_RECORDS,
         maxBytes: MAX_BYTES,
       });

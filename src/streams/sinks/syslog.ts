@@ -31,7 +31,7 @@ const printable = (value: string, max: number) => value.replace(/[^\x21-\x7e]/g,
 /** One RFC 5424 message: the document as JSON in MSG, the id and sequence as structured data. */
 export function syslogMessage(record: StreamRecord, host: string, tenantId: string): string {
   const data = `[${SD_ID} id="${sdValue(record.id)}" sequence="${record.sequence}" tenant="${sdValue(tenantId)}"]`;
-  return `<${PRI}>1 ${record.occurredAt.toISOString()} ${printable(host, 255)} audit-subgraph - ${printable(record.action, 32)} ${data} ${BOM}${JSON.stringify(record.document)}`;
+  return `<${PRI}>1 ${record.occurredAt.toISOString()} ${printable(host, 255)} audit-subgraph - ${printable(record.action, 32)} ${data} ${BOM}${record.json}`;
 }
 
 /** RFC 5425 (RFC 6587 octet counting): `MSG-LEN SP SYSLOG-MSG`. */

@@ -14,7 +14,7 @@ export function webhookSink(setup: SinkSetup): Sink {
     maxRecords: MAX_RECORDS,
     async deliver(records) {
       const secret = requireSecret(setup);
-      const documents = takeBatch(records, (record) => JSON.stringify(record.document), {
+      const documents = takeBatch(records, (record) => record.json, {
         maxRecords: MAX_RECORDS,
         maxBytes: MAX_BYTES,
       });
