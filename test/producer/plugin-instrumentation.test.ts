@@ -127,4 +127,14 @@ describe('what the audit plugin instruments', () => {
       await client.close();
     }
   });
+
+  it('builds the events of mutations answered just before close() instead of dropping them', async () => {
+    const { client, sent } = keepingClient();
+    const server = await startedServer(leadSchema(), client);
+    await run(server, 'mutation { createLead(name: "Last") { id } }');
+    await server.stop();
+    await client.close();
+    expect(sent).toHaveLength(1);
+    expect(client.stats()).toMatchObject({ sent: 1, dropped: 0 });
+  });
 });
