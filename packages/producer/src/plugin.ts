@@ -180,13 +180,22 @@ export function auditPlugin<TContext extends BaseContext>(
     };
   };
 
+  const actionByField = new Map<string, AuditAction | null>();
+  const actionFor = (fieldName: string): AuditAction | null => {
+    let action = actionByField.get(fieldName);
+    if (action === undefined) {
+      action = options.actions?.[fieldName] === undefined ? actionOf(fieldName) : options.actions[fieldName];
+      actionByField.set(fieldName, action);
+    }
+    return action;
+  };
+
   /** The recorder of one mutation request's root fields. */
   const recorderOf = (request: GraphQLRequestContext<TContext>): MutationRecorder => {
     let identity: AuditIdentity | null | undefined;
     const identityOf = () => (identity === undefined ? (identity = identify(request)) : identity);
     return (info, args, contextValue) => {
-      const action =
-        options.actions?.[info.fieldName] === undefined ? actionOf(info.fieldName) : options.actions[info.fieldName];
+      const action = actionFor(info.fieldName);
       if (action === null) return undefined;
       const notesBefore = notesOf(contextValue).length;
       return (error, result) => {
