@@ -39,6 +39,17 @@ const PLUGIN_REQUESTS = intFromEnv('BENCH_PLUGIN_REQUESTS', 2000);
  */
 const REPLICAS = (process.env.BENCH_REPLICAS || '1').split(',').map(Number);
 const PREFIX = process.env.BENCH_DB_PREFIX || 'audit_bench_producers';
+/** `BENCH_PLUGIN_ONLY=1`: only the plugin's overhead (no databases, no subgraph). */
+const PLUGIN_ONLY = process.env.BENCH_PLUGIN_ONLY === '1';
+/**
+ * A checkout of another commit (its node_modules present): its CRM with its plugin runs as a third
+ * side of the same blocks ("before"), so that a change to the plugin is measured in one run.
+ */
+const PLUGIN_BEFORE_DIR = process.env.BENCH_PLUGIN_BEFORE_DIR;
+/** `BENCH_CRM_CACHE_CONTROL=off`: every CRM without Apollo's cache control, which instruments every field by itself. */
+const CRM_CACHE_CONTROL = process.env.BENCH_CRM_CACHE_CONTROL || 'on';
+/** A directory: the CRM processes write V8 CPU profiles there (`--cpu-prof`), for where the plugin's time goes. */
+const CRM_CPU_PROF_DIR = process.env.BENCH_CRM_CPU_PROF_DIR;
 
 /** From the tenants' heads (a row each), not a count of the log: the watch must not load PostgreSQL. */
 const countSql = `SELECT coalesce(sum(last_sequence), 0)::int AS n FROM audit_log_heads WHERE tenant_id LIKE 'bench-tenant-%'`;
@@ -186,6 +197,97 @@ async function latencyHistogram(server: SubgraphProcess) {
   return buckets;
 }
 
+interface CrmSide {
+  name: string;
+  url: string;
+  pid: number;
+  stop(): Promise<{ stats: Record<string, number> | null }>;
+  latencies: number[];
+  cpuSeconds: number;
+}
+
+/** One demo CRM subgraph in a process of its own (`crm-process.ts` of `checkout`), with the plugin when `prefix` is given. */
+async function startCrm(name: string, checkout: string, prefix: string | undefined): Promise<CrmSide> {
+  const child = fork(path.join(checkout, 'bench/jetstream/crm-process.ts'), [], {
+    execArgv: [
+      '-r',
+      'ts-node/register/transpile-only',
+      ...(CRM_CPU_PROF_DIR
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${CRM_CPU_PROF_DIR}`,
+            `--cpu-prof-name=${name.replace(/\W+/g, '-')}.cpuprofile`,
+          ]
+        : []),
+    ],
+    env: { ...process.env, NATS_URL, CACHE_CONTROL: CRM_CACHE_CONTROL, ...(prefix ? { PREFIX: prefix } : {}) },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (message) => resolve((message as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`CRM subgraph exited with ${code}`)));
+  });
+  const stop = () =>
+    new Promise<{ stats: Record<string, number> | null }>((resolve) => {
+      child.once('message', (message) => resolve(message as never));
+      child.send('stop');
+    });
+  return { name, url, pid: child.pid!, stop, latencies: [], cpuSeconds: 0 };
+}
+
+/**
+ * The plugin's overhead on a CRM mutation: each CRM subgraph in a process of its own (as a CRM's
+ * subgraph runs), this process their client. The plugin's events go to JetStream (no subgraph
+ * consumes them meanwhile).
+ */
+async function pluginOverhead(prefix: string): Promise<string[]> {
+  const checkout = path.join(__dirname, '../..');
+  const sides = await Promise.all([
+    startCrm('without the plugin', checkout, undefined),
+    startCrm('with the plugin', checkout, prefix),
+    ...(PLUGIN_BEFORE_DIR ? [startCrm(`with the plugin of ${PLUGIN_BEFORE_DIR}`, PLUGIN_BEFORE_DIR, prefix)] : []),
+  ]);
+  const [bare, plugin] = sides;
+  const userToken = await signBenchToken({ org: 'bench-crm', role: 'ADMIN', sub: 'user-1' });
+  const mutate = async (url: string, i: number) => {
+    const started = nowMs();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
+      body: JSON.stringify({
+        query: `mutation { updateLead(id: "lead-1", input: { status: ${i % 2 ? 'QUALIFIED' : 'CONTACTED'}, company: "Co ${i}" }) { id status } }`,
+      }),
+    });
+    await response.json();
+    return nowMs() - started;
+  };
+  for (let i = 0; i < 200; i++) for (const side of sides) await mutate(side.url, i); // warm-up
+  // Each subgraph's CPU per request as well (its process's, from /proc, over its own blocks):
+  // under a loaded machine's scheduling, wall-clock medians of two alike servers move apart.
+  for (let block = 0; block < PLUGIN_REQUESTS / 100; block++)
+    for (const side of sides.map((_, i) => sides[(i + block) % sides.length])) {
+      const cpu0 = processCpuSeconds(side.pid);
+      for (let i = 0; i < 100; i++) side.latencies.push(await mutate(side.url, i));
+      // The plugin's events are built and published after each response: its block ends when they are.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      side.cpuSeconds += processCpuSeconds(side.pid) - cpu0;
+    }
+  const stats = await Promise.all(sides.map((side) => side.stop()));
+  const cpuMicros = (side: CrmSide) => (side.cpuSeconds / side.latencies.length) * 1e6;
+  const lines = [
+    `  CRM updateLead, ${bare.latencies.length} requests each, blocks of 100 in turn (each CRM in its own process, Apollo's cache control ${CRM_CACHE_CONTROL}; median, CPU of its process per mutation):`,
+  ];
+  for (const side of sides) {
+    const overhead = median(side.latencies) / median(bare.latencies) - 1;
+    const cpuOverhead = side.cpuSeconds / bare.cpuSeconds - 1;
+    lines.push(
+      side === bare
+        ? `    ${side.name}: ${fmt(median(side.latencies), 3)} ms, ${fmt(cpuMicros(side), 0)} µs`
+        : `    ${side.name}: ${fmt(median(side.latencies), 3)} ms (${overhead >= 0 ? '+' : ''}${fmt(overhead * 100, 1)} %${side === plugin ? `, target < 5 %: ${overhead < 0.05 ? 'MET' : 'MISSED'}` : ''}), ${fmt(cpuMicros(side), 0)} µs (${cpuOverhead >= 0 ? '+' : ''}${fmt(cpuOverhead * 100, 1)} %, +${fmt(cpuMicros(side) - cpuMicros(bare), 0)} µs); client ${JSON.stringify(stats[sides.indexOf(side)].stats)}`,
+    );
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
   const run = randomBytes(3).toString('hex');
   const jsDb = `${PREFIX}_${run}_js`;
@@ -211,6 +313,19 @@ async function main(): Promise<void> {
     ackWaitMs: 30_000,
     pullAhead: 4000,
   });
+  if (PLUGIN_ONLY) {
+    try {
+      console.log('```');
+      console.log(`jetstream, plugin overhead only (${machine()}; load average before ${loadAverage()})`);
+      for (const line of await pluginOverhead(prefix)) console.log(line);
+      console.log(`  load average after ${loadAverage()}`);
+      console.log('```');
+    } finally {
+      await jsm.streams.delete(stream).catch(() => undefined);
+      await nc.close();
+    }
+    return;
+  }
   await createDatabase(jsDb);
   await createDatabase(rawDb);
   for (const name of [jsDb, rawDb]) {
@@ -302,61 +417,6 @@ async function main(): Promise<void> {
     const withinOneSecond = (buckets.find(([le]) => le === 1)?.[1] ?? 0) / total;
     const bucketQuantile = (q: number) => buckets.find(([, n]) => n >= q * total)![0];
 
-    // --- the plugin's overhead on a CRM mutation: each CRM subgraph in a process of its own (as a
-    // CRM's subgraph runs), this process their client. The plugin's events go to JetStream (no
-    // subgraph consumes them meanwhile).
-    const startCrm = async (withAudit: boolean) => {
-      const child = fork(path.join(__dirname, 'crm-process.ts'), [], {
-        execArgv: ['-r', 'ts-node/register/transpile-only'],
-        env: { ...process.env, NATS_URL, ...(withAudit ? { PREFIX: prefix } : {}) },
-      });
-      const url = await new Promise<string>((resolve, reject) => {
-        child.once('message', (message) => resolve((message as { url: string }).url));
-        child.once('exit', (code) => reject(new Error(`CRM subgraph exited with ${code}`)));
-      });
-      const stop = () =>
-        new Promise<{ stats: Record<string, number> | null }>((resolve) => {
-          child.once('message', (message) => resolve(message as never));
-          child.send('stop');
-        });
-      return { url, pid: child.pid!, stop };
-    };
-    const [withPlugin, without] = await Promise.all([startCrm(true), startCrm(false)]);
-    const userToken = await signBenchToken({ org: 'bench-crm', role: 'ADMIN', sub: 'user-1' });
-    const mutate = async (url: string, i: number) => {
-      const started = nowMs();
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
-        body: JSON.stringify({
-          query: `mutation { updateLead(id: "lead-1", input: { status: ${i % 2 ? 'QUALIFIED' : 'CONTACTED'}, company: "Co ${i}" }) { id status } }`,
-        }),
-      });
-      await response.json();
-      return nowMs() - started;
-    };
-    const plugin: number[] = [];
-    const bare: number[] = [];
-    for (let i = 0; i < 200; i++) await mutate(i % 2 ? withPlugin.url : without.url, i); // warm-up
-    // Each subgraph's CPU per request as well (its process's, from /proc, over its own blocks):
-    // under a loaded machine's scheduling, wall-clock medians of two alike servers move apart.
-    const cpuSeconds = { plugin: 0, bare: 0 };
-    for (let block = 0; block < PLUGIN_REQUESTS / 100; block++)
-      for (const [crm, into, side] of block % 2
-        ? [[withPlugin, plugin, 'plugin'] as const, [without, bare, 'bare'] as const]
-        : [[without, bare, 'bare'] as const, [withPlugin, plugin, 'plugin'] as const]) {
-        const cpu0 = processCpuSeconds(crm.pid);
-        for (let i = 0; i < 100; i++) into.push(await mutate(crm.url, i));
-        // The plugin's events are built and published after each response: its block ends when they are.
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        cpuSeconds[side] += processCpuSeconds(crm.pid) - cpu0;
-      }
-    const { stats: pluginStats } = await withPlugin.stop();
-    await without.stop();
-    const overhead = median(plugin) / median(bare) - 1;
-    const cpuOverhead = cpuSeconds.plugin / cpuSeconds.bare - 1;
-
-    console.log('');
     console.log('```');
     console.log(`jetstream (${machine()}; load average before/after ${loadBefore} / ${loadAverage()})`);
     console.log(
@@ -379,12 +439,7 @@ async function main(): Promise<void> {
     console.log(
       `  record() -> stored (recorded_at - occurred_at): p50 ${fmt(quantile(recordToStore, 0.5), 0)} ms, p99 ${fmt(quantile(recordToStore, 0.99), 0)} ms, max ${fmt(Math.max(...recordToStore), 0)} ms`,
     );
-    console.log(
-      `  CRM updateLead, ${plugin.length} requests each, alternating blocks of 100: median ${fmt(median(bare), 2)} ms without the plugin, ${fmt(median(plugin), 2)} ms with it: overhead ${fmt(overhead * 100, 1)} % (target < 5 %: ${overhead < 0.05 ? 'MET' : 'MISSED'})`,
-    );
-    console.log(
-      `  CPU of the CRM subgraph's process per updateLead: ${fmt((cpuSeconds.bare / bare.length) * 1e6, 0)} µs without, ${fmt((cpuSeconds.plugin / plugin.length) * 1e6, 0)} µs with the plugin: ${fmt(cpuOverhead * 100, 1)} % (plugin's client: ${JSON.stringify(pluginStats)})`,
-    );
+    for (const line of await pluginOverhead(prefix)) console.log(line);
     console.log('```');
   } finally {
     await watch.end();

@@ -1,5 +1,8 @@
 import { ApolloServer, type GraphQLRequestContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError } from 'graphql';
@@ -223,6 +226,11 @@ export interface CrmSubgraphOptions {
   /** Where the audit plugin queues its events; none: no audit capture (for comparisons). */
   audit?: AuditClient;
   recordFailures?: boolean;
+  /**
+   * Apollo's cache control (default true). It has Apollo instrument every field of every
+   * operation, which bench:jetstream turns off to see the plugin's cost without that.
+   */
+  cacheControl?: boolean;
   port?: number;
   host?: string;
 }
@@ -237,6 +245,7 @@ export interface CrmSubgraph {
 export async function startCrmSubgraph({
   audit,
   recordFailures,
+  cacheControl = true,
   port = 0,
   host = '127.0.0.1',
 }: CrmSubgraphOptions = {}): Promise<CrmSubgraph> {
@@ -247,6 +256,7 @@ export async function startCrmSubgraph({
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      ...(cacheControl ? [] : [ApolloServerPluginCacheControlDisabled()]),
       ...(audit ? [auditPlugin<CrmContext>({ client: audit, identify: identityFromToken, recordFailures })] : []),
     ],
   });

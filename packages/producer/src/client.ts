@@ -47,7 +47,7 @@ export interface AuditClientStats {
 export class AuditClient {
   private readonly queue: AuditEventInput[] = [];
   /** Events described but not built yet (`recordLater`): built after the current request's work. */
-  private readonly later: Array<() => readonly AuditEventDraft[]> = [];
+  private readonly later: Array<{ describe: () => readonly AuditEventDraft[]; at: Date }> = [];
   private buildingLater: NodeJS.Immediate | undefined;
   private readonly maxBatchSize: number;
   private readonly flushIntervalMs: number;
@@ -73,10 +73,15 @@ export class AuditClient {
 
   /** Queues one event (redacted, with an id and time when it has none). */
   record(draft: AuditEventDraft): void {
+    this.enqueue(draft, undefined);
+  }
+
+  /** `record`, the event's time defaulting to `at` (when it was described) or now. */
+  private enqueue(draft: AuditEventDraft, at: Date | undefined): void {
     try {
       if (this.closed) return this.drop(1, 'closed');
       if (this.queue.length >= this.maxQueuedEvents) return this.drop(1, 'queue full');
-      const occurredAt = draft.occurredAt ?? new Date();
+      const occurredAt = draft.occurredAt ?? at ?? new Date();
       this.queue.push(
         this.redact({
           ...draft,
@@ -98,17 +103,17 @@ export class AuditClient {
    * plugin copies the record's fields at once); the events' `occurredAt` defaults to this call's time.
    */
   recordLater(describe: () => readonly AuditEventDraft[]): void {
-    const at = new Date();
-    this.later.push(() => describe().map((draft) => (draft.occurredAt ? draft : { ...draft, occurredAt: at })));
+    this.later.push({ describe, at: new Date() });
+    // One turn builds the events of every mutation answered meanwhile.
     this.buildingLater ??= setImmediate(() => this.buildLater());
   }
 
   private buildLater(): void {
     clearImmediate(this.buildingLater);
     this.buildingLater = undefined;
-    for (const describe of this.later.splice(0)) {
+    for (const { describe, at } of this.later.splice(0)) {
       try {
-        for (const draft of describe()) this.record(draft);
+        for (const draft of describe()) this.enqueue(draft, at);
       } catch (error) {
         this.report(error, 0, false);
       }
@@ -129,6 +134,8 @@ export class AuditClient {
    * still held then is dropped and counted.
    */
   async close({ timeoutMs = 5000 }: { timeoutMs?: number } = {}): Promise<void> {
+    // Events described before the close are built while `record` still takes them.
+    this.buildLater();
     this.closed = true;
     let deadline: NodeJS.Timeout | undefined;
     await Promise.race([this.flush(), new Promise<void>((resolve) => (deadline = setTimeout(resolve, timeoutMs)))]);
