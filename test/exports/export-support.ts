@@ -7,6 +7,7 @@ export const EXPORT_FIELDS = `id format status gzip rowsWritten rowsTotal bytes 
 
 export const START_EXPORT = `mutation Start($input: AuditExportInput!) { startAuditExport(input: $input) { ${EXPORT_FIELDS} } }`;
 export const READ_EXPORT = `query Read($id: ID!) { auditExport(id: $id) { ${EXPORT_FIELDS} } }`;
+export const START_SUBJECT_ACCESS = `mutation($subjectId: ID!) { startSubjectAccessExport(subjectId: $subjectId) { ${EXPORT_FIELDS} } }`;
 export const CANCEL_EXPORT = `mutation Cancel($id: ID!) { cancelAuditExport(id: $id) { ${EXPORT_FIELDS} } }`;
 
 export const EVENT_FIELDS = `id tenantId sequence occurredAt recordedAt
@@ -137,4 +138,40 @@ export function comparable(event: Record<string, any>, emptyIsNull = false): Rec
     newValue: change.newValue ?? null,
   }));
   return copy;
+}
+
+/** The data subject of the subject access tests. */
+export const ALICE = { id: 'alice', email: 'Alice.Smith@example.com' };
+
+/**
+ * Events of which Alice is the subject, one per way of being it: actor, impersonator, the `User`
+ * record, her id as a value in `changes`; occurring at `at(0)` to `at(3)`.
+ */
+export function alicesEvents(at: (n: number) => string, login: Record<string, unknown> = {}) {
+  return [
+    { occurredAt: at(0), actor: ALICE, action: 'LOGIN', ipAddress: '198.51.100.7', ...login },
+    {
+      occurredAt: at(1),
+      actor: { id: 'carol', impersonatorId: 'alice' },
+      action: 'VIEW',
+      entityType: 'Deal',
+      entityId: 'd1',
+    },
+    {
+      occurredAt: at(2),
+      actor: { id: 'bob' },
+      action: 'UPDATE',
+      entityType: 'User',
+      entityId: 'alice',
+      changes: [{ field: 'phone', oldValue: '+33 1 11', newValue: '+33 1 22' }],
+    },
+    {
+      occurredAt: at(3),
+      actor: { id: 'bob' },
+      action: 'UPDATE',
+      entityType: 'Lead',
+      entityId: 'l1',
+      changes: [{ field: 'owner', oldValue: 'carol', newValue: 'alice' }],
+    },
+  ];
 }

@@ -2,41 +2,16 @@ import { recordEvents } from '../support/events';
 import { startSealedServer } from '../support/sealed-server';
 import type { TestServer } from '../support/server';
 import { serviceToken } from '../support/tokens';
-import { EXPORT_FIELDS, download, waitForStatus, type ExportView } from './export-support';
+import { ALICE, START_SUBJECT_ACCESS, alicesEvents, download, waitForStatus, type ExportView } from './export-support';
 
-const SUBJECT_ACCESS = `mutation($subjectId: ID!) { startSubjectAccessExport(subjectId: $subjectId) { ${EXPORT_FIELDS} } }`;
 const MINUTE = 60_000;
 
-const ALICE = { id: 'alice', email: 'Alice.Smith@example.com' };
 // Far in the past against every retention range whatever today is: retention archives them.
 const old = (hour: number) => new Date(Date.UTC(2001, 2, 1, hour)).toISOString();
 
 /** Alice's archived events, each one way of being the subject; her email appears only in archived events. */
 const ALICES_ARCHIVED = [
-  { occurredAt: old(0), actor: ALICE, action: 'LOGIN', ipAddress: '198.51.100.7', userAgent: 'Alice’s browser' },
-  {
-    occurredAt: old(1),
-    actor: { id: 'carol', impersonatorId: 'alice' },
-    action: 'VIEW',
-    entityType: 'Deal',
-    entityId: 'd1',
-  },
-  {
-    occurredAt: old(2),
-    actor: { id: 'bob' },
-    action: 'UPDATE',
-    entityType: 'User',
-    entityId: 'alice',
-    changes: [{ field: 'phone', oldValue: '+33 1 11', newValue: '+33 1 22' }],
-  },
-  {
-    occurredAt: old(3),
-    actor: { id: 'bob' },
-    action: 'UPDATE',
-    entityType: 'Lead',
-    entityId: 'l1',
-    changes: [{ field: 'owner', oldValue: 'carol', newValue: 'alice' }],
-  },
+  ...alicesEvents(old, { userAgent: 'Alice’s browser' }),
   {
     // Her email as a value of a field no one marked (stored as sent): found through her archived actor events.
     occurredAt: old(4),
@@ -84,7 +59,7 @@ describe('startSubjectAccessExport over the archive', () => {
   it(
     'exports the subject’s archived events with her live ones, opened, and no one else’s',
     async () => {
-      const started = await server.graphql(SUBJECT_ACCESS, { subjectId: 'alice' }, admin);
+      const started = await server.graphql(START_SUBJECT_ACCESS, { subjectId: 'alice' }, admin);
       expect(started.errors).toBeUndefined();
       const view: ExportView = started.data!.startSubjectAccessExport;
       const done = await waitForStatus(server, admin, view.id, ['SUCCEEDED', 'FAILED']);

@@ -3,44 +3,17 @@ import { startSealedServer } from '../support/sealed-server';
 import type { TestServer } from '../support/server';
 import { serviceToken } from '../support/tokens';
 import { waitUntil } from '../support/wait';
-import { EXPORT_FIELDS, download, waitForStatus, type ExportView } from './export-support';
+import { ALICE, START_SUBJECT_ACCESS, alicesEvents, download, waitForStatus, type ExportView } from './export-support';
 
-const SUBJECT_ACCESS = `mutation($subjectId: ID!) { startSubjectAccessExport(subjectId: $subjectId) { ${EXPORT_FIELDS} } }`;
 const ERASE = `mutation($subjectId: ID!, $reason: String!) { eraseSubject(subjectId: $subjectId, reason: $reason) { subjectId } }`;
 const ACCESS_EVENTS = `{ auditEvents(filter: { actions: [VIEW], actorIds: ["dpo"] }, first: 100) {
   edges { node { entityId actor { id } metadata } } } }`;
 const MINUTE = 60_000;
 
-const ALICE = { id: 'alice', email: 'Alice.Smith@example.com' };
 const at = (second: number) => new Date(Date.UTC(2026, 6, 1, 9, 0, second)).toISOString();
 
 /** Alice's events (each one way of being the subject), then others' that must stay out. */
-const ALICES = [
-  { occurredAt: at(0), actor: ALICE, action: 'LOGIN', ipAddress: '198.51.100.7' },
-  {
-    occurredAt: at(1),
-    actor: { id: 'carol', impersonatorId: 'alice' },
-    action: 'VIEW',
-    entityType: 'Deal',
-    entityId: 'd1',
-  },
-  {
-    occurredAt: at(2),
-    actor: { id: 'bob' },
-    action: 'UPDATE',
-    entityType: 'User',
-    entityId: 'alice',
-    changes: [{ field: 'phone', oldValue: '+33 1 11', newValue: '+33 1 22' }],
-  },
-  {
-    occurredAt: at(3),
-    actor: { id: 'bob' },
-    action: 'UPDATE',
-    entityType: 'Lead',
-    entityId: 'l1',
-    changes: [{ field: 'owner', oldValue: 'carol', newValue: 'alice' }],
-  },
-];
+const ALICES = alicesEvents(at);
 /** Her email as a value of a marked (so sealed) field of another record. */
 const BY_EMAIL = {
   occurredAt: at(4),
@@ -88,7 +61,7 @@ afterAll(() => server.stop());
 
 /** Alice's subject access export, run to its end and downloaded (JSON, the default). */
 async function subjectAccess(): Promise<Array<Record<string, any>>> {
-  const started = await server.graphql(SUBJECT_ACCESS, { subjectId: 'alice' }, admin);
+  const started = await server.graphql(START_SUBJECT_ACCESS, { subjectId: 'alice' }, admin);
   expect(started.errors).toBeUndefined();
   const view: ExportView = started.data!.startSubjectAccessExport;
   const done = await waitForStatus(server, admin, view.id, ['SUCCEEDED', 'FAILED']);
@@ -103,7 +76,7 @@ const byOccurrence = (events: Array<Record<string, any>>) =>
 
 describe('startSubjectAccessExport', () => {
   it('needs EXPORT and READ_PERSONAL_DATA: the AUDITOR is refused', async () => {
-    const refused = await server.graphql(SUBJECT_ACCESS, { subjectId: 'alice' }, auditor);
+    const refused = await server.graphql(START_SUBJECT_ACCESS, { subjectId: 'alice' }, auditor);
     expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
