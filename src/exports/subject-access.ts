@@ -14,7 +14,8 @@ const MAX_EMAILS = 100;
  * as an actor, live and archived, opened), and the live events whose sealed change values open to
  * its id or one of them. Sealed values have no index of their own here: each live event with a sealed
  * change up to the export's chain head is opened once, a page at a time (a subject access export is
- * rare; its memory holds ids only). Archived events' sealed changes are not opened here (README).
+ * rare; its memory holds ids only). Archived events' sealed changes are opened by the archive search,
+ * which matches them against the same values.
  */
 export async function withSubjectMatches(
   knex: Knex,

@@ -191,20 +191,29 @@ export function filterPredicate(filter: EventFilter | undefined, now: Date): Row
   return (row) => predicates.every((predicate) => predicate(row));
 }
 
+/** The changes of archived rows as their sealed values open (by row id): what a subject's values are matched against. */
+export type OpenedChanges = ReadonlyMap<string, Change[]>;
+
 /**
  * A data subject's archived events, as `applySubject` selects live ones: as the actor, the impersonator,
  * the `User` record, a value in `changes` equal (case-insensitively) to its id or a matched value, or
- * an event `matches.eventIds` names.
+ * an event `matches.eventIds` names. A row in `opened` is matched on its opened changes: a value
+ * sealed under another subject's key (a marked `Contact.email`) is compared as it reads.
  */
-export function subjectPredicate({ id, matches }: SubjectCriterion): RowPredicate {
+export function subjectPredicate({
+  id,
+  matches,
+}: SubjectCriterion): (row: ArchiveRow, opened: OpenedChanges) => boolean {
   const values = lowered([id, ...(matches?.values ?? [])]);
   const eventIds = new Set(matches?.eventIds ?? []);
   // `->>` of a JSON null is SQL NULL there: it equals nothing.
   const isValue = (value: unknown) => value !== null && value !== undefined && values.has(asText(value).toLowerCase());
-  return (row) =>
+  return (row, opened) =>
     row.actor_id === id ||
     row.impersonator_id === id ||
     (row.entity_type === PERSON_ENTITY_TYPE && row.entity_id === id) ||
     eventIds.has(row.id) ||
-    (JSON.parse(row.changes) as Change[]).some((change) => isValue(change.oldValue) || isValue(change.newValue));
+    (opened.get(row.id) ?? (JSON.parse(row.changes) as Change[])).some(
+      (change) => isValue(change.oldValue) || isValue(change.newValue),
+    );
 }

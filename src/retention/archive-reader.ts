@@ -1,13 +1,20 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { SEALED_PREFIX, type SealableRow, type SealedValues } from '../core/sealed-values';
 import type { EventCriteria } from '../reading/apply-criteria';
 import type { ArchiveGeneration, ArchiveSearch } from '../reading/archive-search';
 import type { Cursor } from '../reading/cursor';
 import type { SearchQuery } from '../search/ast';
 import { parseSearch } from '../search/parse';
 import type { ObjectStore } from '../storage/object-store';
-import { filterPredicate, searchPredicate, subjectPredicate, type RowPredicate } from './archive-match';
+import {
+  filterPredicate,
+  searchPredicate,
+  subjectPredicate,
+  type OpenedChanges,
+  type RowPredicate,
+} from './archive-match';
 import { categoryLists, filterConditions, searchConditions } from './archive-pushdown';
-import { liveRowOfArchiveRow } from './archive-row';
+import { liveRowOfArchiveRow, type ArchiveRow } from './archive-row';
 import { localCopy, newestInstants, readParquetRows, sqlText } from './parquet';
 
 const MAX_CANDIDATES = 200_000;
@@ -48,9 +55,10 @@ async function candidateFiles(
  * newest candidates (cheap: the wide columns are not read), then reads whole rows from that instant
  * on only (row groups older than it are skipped by their statistics: files are written newest first
  * in small row groups); the predicates decide each row. A round that leaves the page short looks
- * further back, with more candidates each time.
+ * further back, with more candidates each time. A subject's criterion opens the sealed changes of
+ * each round's rows (`sealed`): its values may be sealed under another subject's key.
  */
-export function archiveSearch(knex: Knex, store: ObjectStore): ArchiveSearch {
+export function archiveSearch(knex: Knex, store: ObjectStore, sealed: SealedValues): ArchiveSearch {
   return async (tenantId: string, criteria: EventCriteria, limit: number, cursor: Cursor | null) => {
     const query = criteria.search ? parseSearch(criteria.search) : null;
     const savedQuery = criteria.saved?.search ? parseSearch(criteria.saved.search) : null;
@@ -69,7 +77,7 @@ export function archiveSearch(knex: Knex, store: ObjectStore): ArchiveSearch {
     if (criteria.saved) predicates.push(filterPredicate(criteria.saved.filter, now));
     if (savedQuery) predicates.push(searchPredicate(savedQuery));
     // No condition pushed down: a value in `changes` is found only by reading them.
-    if (criteria.subject) predicates.push(subjectPredicate(criteria.subject));
+    const subject = criteria.subject ? subjectPredicate(criteria.subject) : null;
     const where = [
       `tenant_id = ${sqlText(tenantId)}`,
       ...filterConditions(criteria.filter, now),
@@ -93,8 +101,10 @@ export function archiveSearch(knex: Knex, store: ObjectStore): ArchiveSearch {
         `${condition} AND occurred_us >= ${newest.oldestUs}`,
         'ORDER BY occurred_us DESC, id DESC',
       );
+      const opened = subject ? await openedChanges(knex, sealed, rows) : NOTHING_OPENED;
       for (const row of rows) {
-        if (predicates.every((predicate) => predicate(row))) matches.push(liveRowOfArchiveRow(row));
+        if (predicates.every((predicate) => predicate(row)) && (!subject || subject(row, opened)))
+          matches.push(liveRowOfArchiveRow(row));
         if (matches.length >= limit) return matches;
       }
       if (newest.count < wanted) return matches;
@@ -102,6 +112,18 @@ export function archiveSearch(knex: Knex, store: ObjectStore): ArchiveSearch {
       wanted = Math.min(wanted * 4, MAX_CANDIDATES);
     }
   };
+}
+
+const NOTHING_OPENED: OpenedChanges = new Map();
+
+/** The changes of the rows that hold a sealed value, opened (an erased subject's values read as null). */
+async function openedChanges(knex: Knex, sealed: SealedValues, rows: ArchiveRow[]): Promise<OpenedChanges> {
+  const holding = rows
+    .filter((row) => row.changes.includes(SEALED_PREFIX))
+    .map((row) => ({ id: row.id, changes: JSON.parse(row.changes) as NonNullable<SealableRow['changes']> }));
+  if (holding.length === 0) return NOTHING_OPENED;
+  await sealed.open(knex, holding);
+  return new Map(holding.map((row) => [row.id, row.changes]));
 }
 
 /**

@@ -115,7 +115,7 @@ export const retentionModule: AuditModule = {
         metrics.lastRun.set(Date.now() / 1000);
       }
     };
-    services.provide(ARCHIVE_SEARCH, archiveSearch(db.knex, store));
+    services.provide(ARCHIVE_SEARCH, archiveSearch(db.knex, store, services.get(SEALED_VALUES)));
     services.provide(ARCHIVE_GENERATION, archiveGeneration(db.knex));
     services.provide(RETENTION_RUNNER, async (tenantId: string): Promise<RetentionRun> => {
       const run = await exclusively(pool, true, () => timed(() => runTenantRetention(options, tenantId, new Date())));

@@ -21,6 +21,15 @@ const ALICES_ARCHIVED = [
     entityId: 'l3',
     changes: [{ field: 'contactEmail', oldValue: null, newValue: 'alice.smith@example.com' }],
   },
+  {
+    // Her email as a marked Contact field: sealed under the Contact's key, not hers.
+    occurredAt: old(7),
+    actor: { id: 'bob' },
+    action: 'UPDATE',
+    entityType: 'Contact',
+    entityId: 'c9',
+    changes: [{ field: 'email', oldValue: 'alice.smith@example.com', newValue: null }],
+  },
 ];
 const OTHERS_ARCHIVED = [
   { occurredAt: old(5), actor: { id: 'dave', email: 'dave@example.com' }, action: 'LOGIN', ipAddress: '198.51.100.9' },
@@ -31,6 +40,14 @@ const OTHERS_ARCHIVED = [
     entityType: 'Lead',
     entityId: 'l2',
     changes: [{ field: 'owner', oldValue: 'alice-b', newValue: 'dave' }],
+  },
+  {
+    occurredAt: old(8),
+    actor: { id: 'bob' },
+    action: 'UPDATE',
+    entityType: 'Contact',
+    entityId: 'c8',
+    changes: [{ field: 'email', oldValue: null, newValue: 'dave@example.com' }],
   },
 ];
 const ALICE_LIVE = { actor: { id: 'alice' }, action: 'LOGOUT' };
@@ -78,6 +95,8 @@ describe('startSubjectAccessExport over the archive', () => {
         redactedFields: [],
       });
       expect(events.find((event) => event.id === archivedIds[2])!.changes).toEqual(ALICES_ARCHIVED[2].changes);
+      const contact = events.find((event) => event.id === archivedIds[ALICES_ARCHIVED.length - 1])!;
+      expect(contact.changes).toEqual(ALICES_ARCHIVED.at(-1)!.changes);
     },
     MINUTE,
   );
