@@ -26,7 +26,15 @@ async function listen(parse: Parse, path: string): Promise<Receiver> {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const arrived = Date.now();
-      const { sequences, recordedAt, answer } = parse(Buffer.concat(chunks).toString('utf8'));
+      let parsed: ReturnType<Parse>;
+      try {
+        parsed = parse(Buffer.concat(chunks).toString('utf8'));
+      } catch (error) {
+        // Answered as the SIEMs do a body they cannot read: the service sees a refusal, the bench keeps running.
+        response.writeHead(400, { 'content-type': 'text/plain' }).end(String(error));
+        return;
+      }
+      const { sequences, recordedAt, answer } = parsed;
       const stats = receiver.stats;
       stats.requests++;
       for (const sequence of sequences) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -91,6 +91,15 @@ export class ParquetSpool {
 }
 
 const CACHE = path.join(tmpdir(), `audit-archive-cache-${process.pid}`);
+let cacheRemovedAtExit = false;
+
+/** The process's copies go with it: a directory per process would otherwise be left behind by each run. */
+async function makeCache(): Promise<void> {
+  await mkdir(CACHE, { recursive: true });
+  if (cacheRemovedAtExit) return;
+  cacheRemovedAtExit = true;
+  process.once('exit', () => rmSync(CACHE, { recursive: true, force: true }));
+}
 
 /**
  * A local copy of an archived file, checked against its SHA-256 (DuckDB reads local files: no
@@ -107,7 +116,7 @@ export async function localCopy(store: ObjectStore, key: string, sha256: string)
   }
   const body = await store.get(key);
   if (!body) throw new Error(`archive file ${key} is missing from ${store.location}`);
-  await mkdir(CACHE, { recursive: true });
+  await makeCache();
   const partial = `${file}.${process.hrtime.bigint()}.part`;
   try {
     await pipeline(body, createWriteStream(partial));
