@@ -1,6 +1,6 @@
 /**
  * Ingest with personal data sealed (PERSONAL_DATA_MASTER_KEY set) against the same ingest with it
- * stored as sent, in the same run. See bench/README.md.
+ * stored as sent, in the same run; then the history read of the same records on both. See bench/README.md.
  */
 import '../support/production-env';
 import 'reflect-metadata';
@@ -17,6 +17,17 @@ const BATCH = intFromEnv('BENCH_BATCH', 500);
 const WRITERS = intFromEnv('BENCH_WRITERS', 4);
 const BATCHES_PER_ROUND = intFromEnv('BENCH_BATCHES', 12);
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 3);
+const HISTORY_RECORDS = intFromEnv('BENCH_RECORDS', 100);
+const HISTORY_FIRST = intFromEnv('BENCH_FIRST', 20);
+/** Sets of `HISTORY_RECORDS` Contacts: the first warms up, the others are read in turns. */
+const HISTORY_SETS = intFromEnv('BENCH_HISTORY_SETS', 10);
+const HISTORY_ITERATIONS = intFromEnv('BENCH_ITERATIONS', 90);
+const HISTORY_WARMUP = intFromEnv('BENCH_WARMUP', 10);
+/** The gateway's fetch of the records' history, with the personal fields a reader opens. */
+const HISTORY = `query($representations: [_Any!]!) { _entities(representations: $representations) {
+  ... on Contact { auditHistory(first: ${HISTORY_FIRST}) { edges { node {
+    id action occurredAt actor { id email } ipAddress userAgent changes { field oldValue newValue } redactedFields
+  } } } } } }`;
 const MUTATION = `mutation Record($events: [AuditEventInput!]!) { recordAuditEvents(events: $events) { recorded } }`;
 /** Marked personal on every tenant: their changes are sealed under the record's key too. */
 const PERSONAL_FIELDS = { entityType: 'Contact', fields: ['address', 'description'] };
@@ -71,6 +82,61 @@ async function runRound(side: Side, bodies: string[][], token: string, watch: Cl
   side.nodeCpu += ownCpuSeconds() - nodeCpu;
   side.statements += (statementsByDatabase.get(side.database) ?? 0) - statements;
   side.postgresCpu += cpuSince(backends, await backendCpu(watch, side.database));
+}
+
+/**
+ * `HISTORY_SETS` × `HISTORY_RECORDS` Contacts with `HISTORY_FIRST` events each (the same bodies on both
+ * sides): the actors' values sealed under their keys, the marked changes under each Contact's.
+ */
+function historyBodies(): string[] {
+  const contacts = HISTORY_SETS * HISTORY_RECORDS;
+  const events = makeEvents(7, tenantOf(0), contacts * HISTORY_FIRST).map((event, index) => ({
+    ...event,
+    entityType: 'Contact',
+    entityId: `history-contact-${index % contacts}`,
+  }));
+  return Array.from({ length: Math.ceil(events.length / BATCH) }, (_, batch) =>
+    JSON.stringify({ query: MUTATION, variables: { events: events.slice(batch * BATCH, (batch + 1) * BATCH) } }),
+  );
+}
+
+interface HistoryTimes {
+  /** The first read of each set: no value of its records opened before. */
+  first: number[];
+  /** Later reads of the same sets. */
+  again: number[];
+}
+
+/**
+ * The history fetch of one set of Contacts per iteration on each side, the side going first in turns:
+ * set 0 warms up, then sets 1.. in a cycle. Both sides must answer the same events.
+ */
+async function historyReads(sides: Side[], token: string): Promise<HistoryTimes[]> {
+  const body = (set: number) =>
+    JSON.stringify({
+      query: HISTORY,
+      variables: {
+        representations: Array.from({ length: HISTORY_RECORDS }, (_, index) => ({
+          __typename: 'Contact',
+          id: `history-contact-${set * HISTORY_RECORDS + index}`,
+        })),
+      },
+    });
+  const post = (side: Side, set: number) => postBody(`${side.server.url}/graphql`, body(set), token);
+  const answers = await Promise.all(sides.map((side) => post(side, 0)));
+  if (JSON.stringify(answers[0]) !== JSON.stringify(answers[1]))
+    throw new Error('the sealed side does not read the same history as the side that stores it as sent');
+  const times = sides.map((): HistoryTimes => ({ first: [], again: [] }));
+  for (let iteration = 0; iteration < HISTORY_WARMUP + HISTORY_ITERATIONS; iteration++) {
+    const measured = iteration - HISTORY_WARMUP;
+    const set = measured < 0 ? 0 : 1 + (measured % (HISTORY_SETS - 1));
+    for (const index of iteration % 2 === 0 ? [0, 1] : [1, 0]) {
+      const started = nowMs();
+      await post(sides[index], set);
+      if (measured >= 0) times[index][measured < HISTORY_SETS - 1 ? 'first' : 'again'].push(nowMs() - started);
+    }
+  }
+  return times;
 }
 
 async function main(): Promise<void> {
@@ -132,6 +198,20 @@ async function main(): Promise<void> {
     process.stdout.write(
       `sealed / as sent: ${fmt(rate(sides[0]) / rate(sides[1]), 2)} (events/s), ${fmt(cpu(sides[1]) / cpu(sides[0]), 2)} (CPU per event)\n`,
     );
+    const history = historyBodies();
+    for (const side of sides) for (const body of history) await postBody(`${side.server.url}/graphql`, body, service);
+    const reader = await signBenchToken({ org: tenantOf(0), role: 'ADMIN', sub: 'bench-reader' });
+    const [sealedReads, plainReads] = await historyReads(sides, reader);
+    for (const [reads, label] of [
+      ['first', 'first read of a set'],
+      ['again', 'read again'],
+    ] as const)
+      process.stdout.write(
+        `history, ${label}: _entities of ${HISTORY_RECORDS} Contacts × auditHistory(first: ${HISTORY_FIRST}), ` +
+          `personal fields opened, ${sealedReads[reads].length} reads each in turns: median sealed ` +
+          `${fmt(median(sealedReads[reads]), 2)} ms, as sent ${fmt(median(plainReads[reads]), 2)} ms: ` +
+          `${fmt(median(sealedReads[reads]) / median(plainReads[reads]), 2)}\n`,
+      );
     process.stdout.write(`load after: ${loadAverage()}\n\`\`\`\n`);
   } finally {
     await watch.end();

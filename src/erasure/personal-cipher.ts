@@ -97,6 +97,11 @@ export interface DataKey {
    */
   sealedStrings?: Memo;
   sealedJson?: Memo;
+  /**
+   * The JSON this key opened lately, by the sealed text: sealing is deterministic, so an actor's email and
+   * user agent, and a record's unchanged values, are the same text event after event on a history page.
+   */
+  opened?: Memo;
   /** Its subject's blind index terms lately computed, by kind and value: an actor's email and address repeat too. */
   terms?: Partial<Record<BlindTermKind, Memo>>;
 }
@@ -155,6 +160,11 @@ export function keyIdOf(sealed: string): string {
  * @throws Error when `dataKey` is not the key it was sealed under, or the text was altered.
  */
 export function unseal(dataKey: DataKey, sealed: string): unknown {
+  // The JSON text is remembered, not the value: each reader gets a value of its own to change.
+  return JSON.parse((dataKey.opened ??= new Memo()).of(sealed, () => openJson(dataKey, sealed)));
+}
+
+function openJson(dataKey: DataKey, sealed: string): string {
   const bytes = Buffer.from(sealed.slice(SEALED_PREFIX.length + dataKey.id.length + 1), 'base64url');
   const decipher = createDecipheriv('aes-256-gcm', cipherKeyOf(dataKey), bytes.subarray(0, NONCE_BYTES));
   decipher.setAAD(aadOf(dataKey)).setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
@@ -162,7 +172,7 @@ export function unseal(dataKey: DataKey, sealed: string): unknown {
     decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES)),
     decipher.final(),
   ]);
-  return JSON.parse(plaintext.toString('utf8'));
+  return plaintext.toString('utf8');
 }
 
 /**
