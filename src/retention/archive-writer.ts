@@ -4,9 +4,8 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { signDocument } from '../checkpoints/signed-document';
 import type { SigningKeys } from '../checkpoints/signing-keys';
 import { GENESIS_HASH } from '../events/event-hash';
-import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
-import { normalizeIpAddress } from '../ip-address';
-import { isSealed, type BlindIndex } from '../core/sealed-values';
+import { eventColumns, toHashedEvent, type AuditEventRow } from '../events/event-row';
+import type { BlindIndex } from '../core/sealed-values';
 import type { ObjectStore } from '../storage/object-store';
 import { archiveRowOf, type ArchiveRow } from './archive-row';
 import { applyHolds } from './legal-holds';
@@ -61,9 +60,7 @@ async function selectForArchive(
   for (const row of rows) {
     if (row.previous_hash === null)
       throw new Error(`no predecessor hash for sequence ${row.sequence} of ${row.tenant_id}`);
-    const event = toAuditEvent(row);
-    event.ipAddress =
-      row.ip_address === null || isSealed(row.ip_address) ? row.ip_address : normalizeIpAddress(row.ip_address);
+    const event = toHashedEvent(row);
     archived.push(archiveRowOf(event, row.occurred_us, row.changed_fields, row.hash_hex, row.previous_hash));
   }
   return archived;
