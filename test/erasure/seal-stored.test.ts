@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
 import { loadSigningKeys } from '../../src/checkpoints/signing-keys';
+import type { PublicJwk } from '../../src/checkpoints/signed-document';
 import { masterKeysOf } from '../../src/erasure/personal-cipher';
+import type { Manifest } from '../../src/retention/manifest';
+import { verifyArchiveFolder } from '../../src/retention/offline-verify';
 import { sealStoredEvents } from '../../src/erasure/seal-stored';
 import { Sealer } from '../../src/erasure/sealing';
 import { SubjectKeys } from '../../src/erasure/subject-keys';
@@ -53,6 +59,14 @@ const EVENTS_IN = [
   { actor: { id: 'svc' }, action: 'UPDATE', entityType: 'Deal', entityId: 'd1', changes: [{ field: 'stage' }] },
 ];
 
+/** Alice's logins of 2003, written without the key too: retention archives them after they are sealed. */
+const OLD_EVENTS = [0, 1].map((hour) => ({
+  actor: ALICE,
+  action: 'LOGIN',
+  ipAddress: ALICE_IP,
+  occurredAt: new Date(Date.UTC(2003, 6, 1, hour)).toISOString(),
+}));
+
 type Node = Record<string, any>;
 function nodes(response: { data?: any; errors?: unknown }): Node[] {
   if (!response.data) throw new Error(JSON.stringify(response.errors));
@@ -76,8 +90,10 @@ describe('sealing events stored before the master key (npm run personal-data:sea
   const signing = loadSigningKeys({ pem: TEST_SIGNING_KEY, developmentFile: '', production: false });
   let database: TestDatabase;
   let server: TestServer;
+  let archive: string;
   let admin: string;
   let ids: string[];
+  let oldIds: string[];
   /** The sequences of the events written, by index in EVENTS_IN. */
   let sequences: string[];
   const sealStored = (tenantId = 'acme') =>
@@ -100,19 +116,25 @@ describe('sealing events stored before the master key (npm run personal-data:sea
         admin,
       );
       expect(marked.errors).toBeUndefined();
+      oldIds = await recordEvents(unsealed, await serviceToken('acme'), OLD_EVENTS);
       ids = await recordEvents(unsealed, await serviceToken('acme'), EVENTS_IN);
       await recordEvents(unsealed, await serviceToken('globex'), [EVENTS_IN[0], EVENTS_IN[0]]);
       expect((await unsealed.graphql(INTEGRITY, {}, admin)).data!.auditLogIntegrity.ok).toBe(true);
     } finally {
       await unsealed.stop();
     }
-    server = await startTestServer({ database, env: { PERSONAL_DATA_MASTER_KEY: masterKey } });
+    archive = await mkdtemp(path.join(tmpdir(), 'audit-seal-stored-'));
+    server = await startTestServer({
+      database,
+      env: { PERSONAL_DATA_MASTER_KEY: masterKey, ARCHIVE_URL: archive, RETENTION_INTERVAL: '0' },
+    });
     const stored = await byId();
     sequences = ids.map((id) => stored.get(id)!.sequence);
   });
   afterAll(async () => {
     await server.stop();
     await database.drop();
+    await rm(archive, { recursive: true, force: true });
   });
 
   const rawRows = async () =>
@@ -125,8 +147,9 @@ describe('sealing events stored before the master key (npm run personal-data:sea
   it('seals them, while a server runs: integrity stays ok, no plaintext is left, reads and exact search work', async () => {
     expect(await rawRows()).toContain(ALICE_IP);
     const report = await sealStored();
-    // Chunks of 2: the marking's CONFIG_CHANGE event (nothing personal) and Alice's login, then her update and Bob's.
-    expect(report).toEqual({ tenantId: 'acme', sealed: 3, checkpoints: 2 });
+    // Chunks of 2: the marking's CONFIG_CHANGE event (nothing personal) and Alice's first old login, her second
+    // and her login, her update and Bob's, the Deal's update (nothing personal).
+    expect(report).toEqual({ tenantId: 'acme', sealed: 5, checkpoints: 3 });
     expect(await integrity()).toMatchObject({ ok: true, firstBrokenSequence: null });
 
     const raw = await rawRows();
@@ -155,7 +178,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     expect(events.get(ids[1])!.changes).toEqual(EVENTS_IN[1].changes);
     expect(events.get(ids[2])).toMatchObject({ actor: BOB, ipAddress: BOB_IP, changes: EVENTS_IN[2].changes });
     const byEmail = nodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin));
-    expect(byEmail.map((node) => node.id).sort()).toEqual([ids[0], ids[1]].sort());
+    expect(byEmail.map((node) => node.id).sort()).toEqual([ids[0], ids[1], ...oldIds].sort());
     expect(nodes(await server.graphql(EVENTS, { search: `ip:${BOB_IP}` }, admin)).map((node) => node.id)).toEqual([
       ids[2],
     ]);
@@ -248,6 +271,29 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     expect(await integrity()).toMatchObject({ ok: true });
   });
 
+  it('archives them sealed, and the archive verifies offline', async () => {
+    const applied = await server.graphql(`mutation { applyRetention { archived } }`, {}, admin);
+    expect(applied.data!.applyRetention).toEqual({ archived: 2 });
+    expect(await integrity()).toMatchObject({ ok: true, firstBrokenSequence: null });
+    const keys = ((await (await fetch(`${server.url}/.well-known/audit-keys.json`)).json()) as { keys: PublicJwk[] })
+      .keys;
+    expect(await verifyArchiveFolder(archive, keys)).toMatchObject({ files: 1, events: 2, problems: [] });
+    const manifests = (await readdir(archive, { recursive: true })).filter((name) => name.endsWith('.manifest.json'));
+    const manifest = JSON.parse(await readFile(path.join(archive, manifests[0]), 'utf8')) as Manifest;
+    expect(Object.keys(manifest.resealed ?? {})).toHaveLength(2);
+    // Read from the archive, opened (the archive's own search matches no sealed value: by id here).
+    const archived = await server.graphql(
+      `query { auditEvents(first: 100, includeArchived: true) { edges { node { ${NODE} } } } }`,
+      {},
+      admin,
+    );
+    const old = nodes(archived).filter((node) => oldIds.includes(node.id));
+    expect(old).toMatchObject([
+      { actor: ALICE, ipAddress: ALICE_IP },
+      { actor: ALICE, ipAddress: ALICE_IP },
+    ]);
+  });
+
   it('erases them with the subject: read as erased, not found by email, the chain still verifies', async () => {
     const erased = await server.graphql(ERASE, { subjectId: 'alice' }, admin);
     expect(erased.errors).toBeUndefined();
@@ -267,6 +313,15 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     });
     expect(nodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin))).toEqual([]);
     expect(nodes(await server.graphql(EVENTS, { search: `ip:${ALICE_IP}` }, admin))).toEqual([]);
+    const archived = await server.graphql(
+      `query { auditEvents(first: 100, includeArchived: true) { edges { node { ${NODE} } } } }`,
+      {},
+      admin,
+    );
+    expect(nodes(archived).filter((node) => oldIds.includes(node.id))).toMatchObject([
+      { actor: { id: 'alice', email: null }, ipAddress: null, redactedFields: ['actorEmail', 'ipAddress'] },
+      { actor: { id: 'alice', email: null }, ipAddress: null, redactedFields: ['actorEmail', 'ipAddress'] },
+    ]);
     expect(await integrity()).toMatchObject({ ok: true, firstBrokenSequence: null });
   });
 });
