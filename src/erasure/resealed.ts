@@ -44,11 +44,8 @@ export function resealRowsDigest(rows: readonly ResealRow[]): string {
 
 const rowsBetween = (knex: Knex, tenantId: string, from: string, to: string): Promise<ResealRow[]> =>
   knex('personal_reseals')
-    .select(
-      knex.raw('sequence::text AS sequence'),
-      'original_digest as originalDigest',
-      'sealed_digest as sealedDigest',
-    )
+    // A bigint arrives as a string; ordered as a number (a text column of that name would order as text).
+    .select('sequence', 'original_digest as originalDigest', 'sealed_digest as sealedDigest')
     .where('tenant_id', tenantId)
     .whereBetween('sequence', [from, to])
     .orderBy('sequence');

@@ -67,6 +67,12 @@ const OLD_EVENTS = [0, 1].map((hour) => ({
   occurredAt: new Date(Date.UTC(2003, 6, 1, hour)).toISOString(),
 }));
 
+/** Carol's logins, last: the re-sealing checkpoint of sequences 9 and 10 orders its rows by number. */
+const CAROL_LOGINS = Array.from({ length: 4 }, () => ({
+  actor: { id: 'carol', email: 'carol@example.com' },
+  action: 'LOGIN',
+}));
+
 type Node = Record<string, any>;
 function nodes(response: { data?: any; errors?: unknown }): Node[] {
   if (!response.data) throw new Error(JSON.stringify(response.errors));
@@ -118,6 +124,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       expect(marked.errors).toBeUndefined();
       oldIds = await recordEvents(unsealed, await serviceToken('acme'), OLD_EVENTS);
       ids = await recordEvents(unsealed, await serviceToken('acme'), EVENTS_IN);
+      await recordEvents(unsealed, await serviceToken('acme'), CAROL_LOGINS);
       await recordEvents(unsealed, await serviceToken('globex'), [EVENTS_IN[0], EVENTS_IN[0]]);
       expect((await unsealed.graphql(INTEGRITY, {}, admin)).data!.auditLogIntegrity.ok).toBe(true);
     } finally {
@@ -148,8 +155,8 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     expect(await rawRows()).toContain(ALICE_IP);
     const report = await sealStored();
     // Chunks of 2: the marking's CONFIG_CHANGE event (nothing personal) and Alice's first old login, her second
-    // and her login, her update and Bob's, the Deal's update (nothing personal).
-    expect(report).toEqual({ tenantId: 'acme', sealed: 5, checkpoints: 3 });
+    // and her login, her update and Bob's, the Deal's update (nothing personal) and Carol's logins.
+    expect(report).toEqual({ tenantId: 'acme', sealed: 9, checkpoints: 6 });
     expect(await integrity()).toMatchObject({ ok: true, firstBrokenSequence: null });
 
     const raw = await rawRows();
@@ -163,6 +170,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       'Lyon',
       'new@contact.example',
       '+33 1 22',
+      'carol@example.com',
     ])
       expect(raw).not.toContain(plaintext);
     expect(raw).toContain('"stage"');
