@@ -89,27 +89,22 @@ async function sealChunk(
     trx,
     drafts.map(({ event }) => event),
   );
-  const sealed: Array<ResealRow & { event: NewEvent }> = [];
+  const sealed: Array<ResealRow & { row: CandidateRow; event: NewEvent }> = [];
   for (const { row, event, original } of drafts) {
     const { text, ...parts } = canonicalContent(event);
     const digest = contentDigest(text);
     // Nothing personal in it (no actor data, no change of a field marked personal): left as it is.
     if (digest === original) continue;
     event.content = parts;
-    sealed.push({ sequence: row.sequence, originalDigest: original, sealedDigest: digest, event });
+    sealed.push({ sequence: row.sequence, originalDigest: original, sealedDigest: digest, row, event });
   }
   const lastLookedAt = rows[rows.length - 1].sequence;
   if (sealed.length === 0) return { lastLookedAt, sealed: 0 };
 
   // The rows first: the append-only trigger lets an event change only once its row is there.
-  const records = sealed.map(({ sequence, originalDigest, sealedDigest }) => ({
-    sequence,
-    originalDigest,
-    sealedDigest,
-  }));
   await trx.batchInsert(
     'personal_reseals',
-    records.map((record) => ({
+    sealed.map((record) => ({
       tenant_id: tenantId,
       sequence: record.sequence,
       original_digest: record.originalDigest,
@@ -118,18 +113,21 @@ async function sealChunk(
     chunkSize,
   );
   await trx.raw(`SET LOCAL audit.sealing = 'on'`);
-  await trx.raw(
+  // By primary key (occurred_at as PostgreSQL wrote it): one partition's row each.
+  const { rowCount } = await trx.raw(
     `UPDATE audit_events e SET
        actor_email = v.actor_email, ip_address = NULL, ip_sealed = v.ip_sealed, user_agent = v.user_agent,
        location = v.location::jsonb, changes = v.changes::jsonb, personal_index = v.personal_index,
        search_tokens = v.search_tokens
-     FROM jsonb_to_recordset(?::jsonb) AS v(sequence bigint, actor_email text, ip_sealed text, user_agent text,
-       location text, changes text, personal_index text[], search_tokens text[])
-     WHERE e.tenant_id = ? AND e.sequence = v.sequence`,
+     FROM jsonb_to_recordset(?::jsonb) AS v(sequence bigint, occurred_at timestamptz, id uuid, actor_email text,
+       ip_sealed text, user_agent text, location text, changes text, personal_index text[], search_tokens text[])
+     WHERE e.tenant_id = ? AND e.occurred_at = v.occurred_at AND e.id = v.id AND e.sequence = v.sequence`,
     [
       JSON.stringify(
-        sealed.map(({ sequence, event }) => ({
+        sealed.map(({ sequence, row, event }) => ({
           sequence,
+          occurred_at: row.occurred_at,
+          id: row.id,
           actor_email: event.actor.email,
           // An address is sealed whenever it is there: the actor's data is sealed whole.
           ip_sealed: event.ipAddress,
@@ -143,16 +141,17 @@ async function sealChunk(
       tenantId,
     ],
   );
+  if (rowCount !== sealed.length) throw new Error(`sealed ${rowCount} of ${sealed.length} events of ${tenantId}`);
   await trx.raw(`SET LOCAL audit.sealing = 'off'`);
   const { now } = head;
   const checkpoint = signDocument<ResealCheckpointFields>(
     {
       kind: 'personalDataReseal',
       tenantId,
-      fromSequence: records[0].sequence,
-      toSequence: records[records.length - 1].sequence,
-      events: records.length,
-      digest: resealRowsDigest(records),
+      fromSequence: sealed[0].sequence,
+      toSequence: sealed[sealed.length - 1].sequence,
+      events: sealed.length,
+      digest: resealRowsDigest(sealed),
       headSequence: head.sequence.toString(),
       headHash: head.hash,
       signedAt: now.toISOString(),
