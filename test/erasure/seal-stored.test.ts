@@ -13,6 +13,7 @@ import { Sealer } from '../../src/erasure/sealing';
 import { SubjectKeys } from '../../src/erasure/subject-keys';
 import { personalFieldSource } from '../../src/personal-data/personal-field-source';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startExport, waitForStatus } from '../exports/export-support';
 import { recordEvents } from '../support/events';
 import { startTestServer, TEST_SIGNING_KEY, type TestServer } from '../support/server';
 import { serviceToken, signToken } from '../support/tokens';
@@ -137,7 +138,8 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     });
     const stored = await byId();
     sequences = ids.map((id) => stored.get(id)!.sequence);
-  });
+    // Two servers start, one after the other.
+  }, 60_000);
   afterAll(async () => {
     await server.stop();
     await database.drop();
@@ -279,14 +281,21 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     expect(await integrity()).toMatchObject({ ok: true });
   });
 
-  it('archives them sealed, and the archive verifies offline', async () => {
+  it('archives them sealed, and the archive and an export verify offline', async () => {
     const applied = await server.graphql(`mutation { applyRetention { archived } }`, {}, admin);
     expect(applied.data!.applyRetention).toEqual({ archived: 2 });
     expect(await integrity()).toMatchObject({ ok: true, firstBrokenSequence: null });
+    // Exports go to the same store, where the offline verifier checks them too.
+    const started = await startExport(server, admin, { format: 'JSON', includeArchived: true });
+    expect(await waitForStatus(server, admin, started.id, ['SUCCEEDED', 'FAILED'])).toMatchObject({
+      status: 'SUCCEEDED',
+    });
     const keys = ((await (await fetch(`${server.url}/.well-known/audit-keys.json`)).json()) as { keys: PublicJwk[] })
       .keys;
-    expect(await verifyArchiveFolder(archive, keys)).toMatchObject({ files: 1, events: 2, problems: [] });
-    const manifests = (await readdir(archive, { recursive: true })).filter((name) => name.endsWith('.manifest.json'));
+    expect(await verifyArchiveFolder(archive, keys)).toMatchObject({ files: 1, events: 2, exports: 1, problems: [] });
+    const manifests = (await readdir(archive, { recursive: true })).filter(
+      (name) => name.startsWith('archive') && name.endsWith('.manifest.json'),
+    );
     const manifest = JSON.parse(await readFile(path.join(archive, manifests[0]), 'utf8')) as Manifest;
     expect(Object.keys(manifest.resealed ?? {})).toHaveLength(2);
     // Read from the archive, opened (the archive's own search matches no sealed value: by id here).
