@@ -17,13 +17,14 @@ export interface ResealRow extends ResealedDigests {
 }
 
 /**
- * What a re-sealing checkpoint signs: a run of re-sealed events of one tenant (`events` rows of
- * `personal_reseals` between `fromSequence` and `toSequence`, `digest` over them) and the chain head when
- * they were sealed.
+ * What a re-sealing checkpoint signs: the rows of `personal_reseals` that name it (`events` of them,
+ * between `fromSequence` and `toSequence`, `digest` over them), and the chain head when they were sealed.
+ * `position` numbers a tenant's checkpoints: a later run may seal events between those of an earlier one.
  */
 export interface ResealCheckpointFields extends Record<string, unknown> {
   kind: 'personalDataReseal';
   tenantId: string;
+  position: number;
   fromSequence: string;
   toSequence: string;
   events: number;
@@ -42,22 +43,21 @@ export function resealRowsDigest(rows: readonly ResealRow[]): string {
   return digest.digest('hex');
 }
 
-const rowsBetween = (knex: Knex, tenantId: string, from: string, to: string): Promise<ResealRow[]> =>
+/** `personal_reseals` rows; a bigint arrives as a string, and is ordered as a number. */
+const resealRows = (knex: Knex, tenantId: string) =>
   knex('personal_reseals')
-    // A bigint arrives as a string; ordered as a number (a text column of that name would order as text).
-    .select('sequence', 'original_digest as originalDigest', 'sealed_digest as sealedDigest')
+    .select('sequence', 'checkpoint', 'original_digest as originalDigest', 'sealed_digest as sealedDigest')
     .where('tenant_id', tenantId)
-    .whereBetween('sequence', [from, to])
     .orderBy('sequence');
 
 /**
- * The recorded digests of a tenant's re-sealed events, for a verifier walking its chain in order: a
- * row counts only inside a re-sealing checkpoint whose signature verifies and whose digest, row count
- * and range match the rows stored, so that a row altered, added or removed shows.
+ * The recorded digests of a tenant's re-sealed events, for a verifier walking its chain: a row counts
+ * only under the re-sealing checkpoint it names, once that checkpoint's signature verifies and its
+ * digest, row count and range match the rows that name it, so that a row altered, added or removed shows.
  */
 export class ResealedEvents {
-  /** The rows of the checkpoints verified and not yet walked past, by first sequence. */
-  private readonly verified = new Map<string, { to: bigint; rows: ResealRow[] }>();
+  /** The positions of the checkpoints verified so far: each is read once. */
+  private readonly verified = new Set<string>();
 
   constructor(
     private readonly knex: Knex,
@@ -66,38 +66,40 @@ export class ResealedEvents {
   ) {}
 
   /**
-   * The recorded digests of the re-sealed events in [from, to], by sequence; or the first sequence of a
-   * checkpoint in that range that does not verify. Called with rising ranges.
+   * The recorded digests of the re-sealed events in [from, to], by sequence; or the first sequence in
+   * that range of a record whose checkpoint does not verify.
    */
   async between(from: bigint, to: bigint): Promise<Map<bigint, ResealedDigests> | { broken: bigint }> {
-    for (const [first, { to: last }] of this.verified) if (last < from) this.verified.delete(first);
-    const documents: Array<{ document: ResealCheckpoint }> = await this.knex('personal_reseal_checkpoints')
-      .select('document')
-      .where('tenant_id', this.tenantId)
-      .where('to_sequence', '>=', from.toString())
-      .where('from_sequence', '<=', to.toString())
-      .orderBy('from_sequence');
+    const rows: Array<ResealRow & { checkpoint: string }> = await resealRows(this.knex, this.tenantId).whereBetween(
+      'sequence',
+      [from.toString(), to.toString()],
+    );
     const found = new Map<bigint, ResealedDigests>();
-    for (const { document } of documents) {
-      let checked = this.verified.get(document.fromSequence);
-      if (!checked) {
-        const rows = await rowsBetween(this.knex, this.tenantId, document.fromSequence, document.toSequence);
-        const intact =
-          document.kind === 'personalDataReseal' &&
-          document.tenantId === this.tenantId &&
-          verifyDocument(document, this.publicKeys) &&
-          rows.length === document.events &&
-          resealRowsDigest(rows) === document.digest;
-        const first = BigInt(document.fromSequence);
-        if (!intact) return { broken: first > from ? first : from };
-        checked = { to: BigInt(document.toSequence), rows };
-        this.verified.set(document.fromSequence, checked);
-      }
-      for (const { sequence, originalDigest, sealedDigest } of checked.rows) {
-        const at = BigInt(sequence);
-        if (at >= from && at <= to) found.set(at, { originalDigest, sealedDigest });
-      }
+    for (const { sequence, checkpoint, originalDigest, sealedDigest } of rows) {
+      if (!(await this.verify(checkpoint))) return { broken: BigInt(sequence) };
+      found.set(BigInt(sequence), { originalDigest, sealedDigest });
     }
     return found;
+  }
+
+  private async verify(position: string): Promise<boolean> {
+    if (this.verified.has(position)) return true;
+    const stored = await this.knex('personal_reseal_checkpoints')
+      .first('document')
+      .where({ tenant_id: this.tenantId, position });
+    const document = stored?.document as ResealCheckpoint | undefined;
+    if (!document) return false;
+    const rows: ResealRow[] = await resealRows(this.knex, this.tenantId).where('checkpoint', position);
+    const intact =
+      document.kind === 'personalDataReseal' &&
+      document.tenantId === this.tenantId &&
+      String(document.position) === position &&
+      verifyDocument(document, this.publicKeys) &&
+      rows.length === document.events &&
+      rows[0]?.sequence === document.fromSequence &&
+      rows.at(-1)?.sequence === document.toSequence &&
+      resealRowsDigest(rows) === document.digest;
+    if (intact) this.verified.add(position);
+    return intact;
   }
 }

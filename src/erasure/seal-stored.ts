@@ -101,6 +101,10 @@ async function sealChunk(
   const lastLookedAt = rows[rows.length - 1].sequence;
   if (sealed.length === 0) return { lastLookedAt, sealed: 0 };
 
+  // Numbered under the chain lock: one writer at a time.
+  const { position } = await trx('personal_reseal_checkpoints')
+    .first(trx.raw('coalesce(max(position), 0) + 1 AS position'))
+    .where('tenant_id', tenantId);
   // The rows first: the append-only trigger lets an event change only once its row is there.
   await trx.batchInsert(
     'personal_reseals',
@@ -109,6 +113,7 @@ async function sealChunk(
       sequence: record.sequence,
       original_digest: record.originalDigest,
       sealed_digest: record.sealedDigest,
+      checkpoint: position,
     })),
     chunkSize,
   );
@@ -148,6 +153,7 @@ async function sealChunk(
     {
       kind: 'personalDataReseal',
       tenantId,
+      position: Number(position),
       fromSequence: sealed[0].sequence,
       toSequence: sealed[sealed.length - 1].sequence,
       events: sealed.length,
@@ -161,8 +167,7 @@ async function sealChunk(
   );
   await trx('personal_reseal_checkpoints').insert({
     tenant_id: tenantId,
-    from_sequence: checkpoint.fromSequence,
-    to_sequence: checkpoint.toSequence,
+    position,
     document: JSON.stringify(checkpoint),
   });
   return { lastLookedAt, sealed: sealed.length };

@@ -74,6 +74,19 @@ const CAROL_LOGINS = Array.from({ length: 4 }, () => ({
   action: 'LOGIN',
 }));
 
+/** A tenant whose Deal stage is marked personal only after a first run: a second run seals it between the first's. */
+const INITECH_EVENTS = [
+  { actor: ALICE, action: 'LOGIN' },
+  {
+    actor: { id: 'svc' },
+    action: 'UPDATE',
+    entityType: 'Deal',
+    entityId: 'd7',
+    changes: [{ field: 'stage', oldValue: 'lead', newValue: 'negotiation-7' }],
+  },
+  { actor: BOB, action: 'LOGIN' },
+];
+
 type Node = Record<string, any>;
 function nodes(response: { data?: any; errors?: unknown }): Node[] {
   if (!response.data) throw new Error(JSON.stringify(response.errors));
@@ -101,15 +114,16 @@ describe('sealing events stored before the master key (npm run personal-data:sea
   let admin: string;
   let ids: string[];
   let oldIds: string[];
+  let holdId: string;
   /** The sequences of the events written, by index in EVENTS_IN. */
   let sequences: string[];
-  const sealStored = (tenantId = 'acme') =>
+  const sealStored = (tenantId = 'acme', chunkSize = 2) =>
     sealStoredEvents(
       database.db.knex,
       new Sealer(new SubjectKeys(masterKeysOf(masterKey)), () => personalFieldSource(database.db.knex)),
       signing,
       tenantId,
-      2,
+      chunkSize,
     );
 
   beforeAll(async () => {
@@ -126,6 +140,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       oldIds = await recordEvents(unsealed, await serviceToken('acme'), OLD_EVENTS);
       ids = await recordEvents(unsealed, await serviceToken('acme'), EVENTS_IN);
       await recordEvents(unsealed, await serviceToken('acme'), CAROL_LOGINS);
+      await recordEvents(unsealed, await serviceToken('initech'), INITECH_EVENTS);
       await recordEvents(unsealed, await serviceToken('globex'), [EVENTS_IN[0], EVENTS_IN[0]]);
       expect((await unsealed.graphql(INTEGRITY, {}, admin)).data!.auditLogIntegrity.ok).toBe(true);
     } finally {
@@ -155,6 +170,13 @@ describe('sealing events stored before the master key (npm run personal-data:sea
 
   it('seals them, while a server runs: integrity stays ok, no plaintext is left, reads and exact search work', async () => {
     expect(await rawRows()).toContain(ALICE_IP);
+    // Sealing is not erasing: Bob's update of Alice's User record is sealed under the hold, which still covers it.
+    const hold = await server.graphql(
+      `mutation { placeLegalHold(reason: "case 9", match: "entity:User action:UPDATE") { id } }`,
+      {},
+      admin,
+    );
+    holdId = hold.data!.placeLegalHold.id;
     const report = await sealStored();
     // Chunks of 2: the marking's CONFIG_CHANGE event (nothing personal) and Alice's first old login, her second
     // and her login, her update and Bob's, the Deal's update (nothing personal) and Carol's logins.
@@ -198,6 +220,24 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     const rows = await asOwner(database.url, `SELECT * FROM personal_reseals ORDER BY tenant_id, sequence`);
     expect(await sealStored()).toEqual({ tenantId: 'acme', sealed: 0, checkpoints: 0 });
     expect(await asOwner(database.url, `SELECT * FROM personal_reseals ORDER BY tenant_id, sequence`)).toEqual(rows);
+  });
+
+  it('seals, in a later run, what a field marked personal later holds, between the events of an earlier run', async () => {
+    const initech = await signToken({ org: 'initech', role: 'ADMIN', sub: 'dpo' });
+    expect(await sealStored('initech', 500)).toEqual({ tenantId: 'initech', sealed: 2, checkpoints: 1 });
+    const marked = await server.graphql(
+      `mutation { setPersonalFields(entityType: "Deal", fields: ["stage"]) { fields } }`,
+      {},
+      initech,
+    );
+    expect(marked.errors).toBeUndefined();
+    expect(await sealStored('initech', 500)).toMatchObject({ sealed: 1, checkpoints: 1 });
+    const raw = await asOwner<{ row: string }>(
+      database.url,
+      `SELECT e::text AS row FROM audit_events e WHERE tenant_id = 'initech'`,
+    );
+    expect(raw.map((row) => row.row).join('\n')).not.toContain('negotiation-7');
+    expect((await server.graphql(INTEGRITY, {}, initech)).data!.auditLogIntegrity).toMatchObject({ ok: true });
   });
 
   it('refuses to seal an event whose chain does not verify, and changes nothing of its chunk', async () => {
@@ -312,6 +352,14 @@ describe('sealing events stored before the master key (npm run personal-data:sea
   });
 
   it('erases them with the subject: read as erased, not found by email, the chain still verifies', async () => {
+    const held = await server.graphql(ERASE, { subjectId: 'alice' }, admin);
+    expect(held.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', legalHoldId: holdId });
+    const released = await server.graphql(
+      `mutation($id: ID!) { releaseLegalHold(id: $id) { id } }`,
+      { id: holdId },
+      admin,
+    );
+    expect(released.errors).toBeUndefined();
     const erased = await server.graphql(ERASE, { subjectId: 'alice' }, admin);
     expect(erased.errors).toBeUndefined();
     expect(erased.data!.eraseSubject.eventsAffected).toBe(3);

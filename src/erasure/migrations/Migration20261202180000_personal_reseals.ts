@@ -5,7 +5,8 @@ import { Migration } from '@mikro-orm/migrations';
  * (`npm run personal-data:seal-stored`, src/erasure/seal-stored.ts). Their chain hashes are not
  * rewritten: `personal_reseals` keeps, per re-sealed event, the digest of its content as hashed
  * (plaintext) and of its content as now stored (sealed), and `personal_reseal_checkpoints` a signed
- * document per run of re-sealed events over a digest of those rows. Both are append-only.
+ * document per chunk of re-sealed events (numbered per tenant) over a digest of its rows. Both are
+ * append-only.
  *
  * The append-only trigger of `audit_events` allows, besides retention's setting of a predecessor hash
  * and an erasure's clearing of blind index terms, this one update: the personal columns, blind index
@@ -21,14 +22,16 @@ export class Migration20261202180000PersonalReseals extends Migration {
         sequence bigint NOT NULL,
         original_digest text NOT NULL,
         sealed_digest text NOT NULL,
+        -- The position of the checkpoint that signs it: a later run may seal events between earlier ones.
+        checkpoint bigint NOT NULL,
         PRIMARY KEY (tenant_id, sequence)
       );
+      CREATE INDEX personal_reseals_checkpoint_idx ON personal_reseals (tenant_id, checkpoint);
       CREATE TABLE personal_reseal_checkpoints (
         tenant_id text NOT NULL,
-        from_sequence bigint NOT NULL,
-        to_sequence bigint NOT NULL,
+        position bigint NOT NULL,
         document jsonb NOT NULL,
-        PRIMARY KEY (tenant_id, from_sequence)
+        PRIMARY KEY (tenant_id, position)
       );
       CREATE TRIGGER personal_reseals_append_only BEFORE UPDATE OR DELETE ON personal_reseals
         FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
