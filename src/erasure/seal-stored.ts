@@ -15,7 +15,7 @@ import { resealRowsDigest, type ResealCheckpointFields, type ResealRow } from '.
 import type { Sealer } from './sealing';
 
 /** Events looked at per transaction: each holds the tenant's chain lock, as a write batch does. */
-export const SEAL_STORED_CHUNK = 500;
+const SEAL_STORED_CHUNK = 500;
 
 export interface SealStoredReport {
   tenantId: string;
