@@ -6,6 +6,8 @@ import { PERSON_ENTITY_TYPE, SEALED_VALUES } from '../core/sealed-values';
 import { adminActor } from '../events/admin-event';
 import { AuditAction, AuditSource } from '../events/enums';
 import { recordEvents, writerOf } from '../events/record-events';
+import { lockTenantHeads } from '../events/sequencing';
+import { connectionOf } from '../db/transaction-connection';
 import { AuditError, ErrorCode } from '../errors';
 import { appendDeletionRecord } from '../retention/deletion-log';
 import { applyHolds, listHolds } from '../retention/legal-holds';
@@ -61,6 +63,9 @@ export async function eraseSubject(
   const { result, committed } = await services.knex.transaction(async (trx) => {
     // One erasure of a subject at a time; legal holds placed meanwhile wait for the commit.
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`erasure:${tenantId}:${subjectId}`]);
+    // The tenant's chain lock, which its DataSubject event takes anyway, taken before the key is destroyed:
+    // a re-sealing of stored events (seal-stored.ts) that creates the key meanwhile commits first.
+    await lockTenantHeads(await connectionOf(trx), [tenantId]);
     const subjectEvents = () => whereSubject(trx('audit_events as e').where('e.tenant_id', tenantId), subjectId);
     for (const hold of await listHolds(trx, tenantId, false)) {
       const held = await applyHolds(subjectEvents().first(trx.raw('1 AS held')), [hold], {

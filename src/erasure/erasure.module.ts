@@ -7,13 +7,14 @@ import { PERSONAL_DATA_SEALER } from '../events/new-event';
 import { PERSONAL_FIELD_SOURCE } from '../events/redaction';
 import { ErasureResolver, SUBJECT_KEYS } from './erasure.resolver';
 import { Migration20261202150000SubjectKeys } from './migrations/Migration20261202150000_subject_keys';
+import { Migration20261202180000PersonalReseals } from './migrations/Migration20261202180000_personal_reseals';
 import { SubjectKeyedValues } from './open-rows';
 import { masterKeysOf } from './personal-cipher';
 import { Sealer } from './sealing';
 import { PostgresFanout } from '../live/postgres-fanout';
 import { ERASURE_CHANNEL, SubjectKeys } from './subject-keys';
 
-const erasureSettings = {
+export const erasureSettings = {
   PERSONAL_DATA_MASTER_KEY: text({
     default: undefined,
     desc: '32 random bytes, base64: wraps each data subject’s key; personal data is then stored encrypted and `eraseSubject` can erase it (unset: stored as sent, with a warning; see “Erasure” for what encryption gives up)',
@@ -26,7 +27,10 @@ export const erasureModule: AuditModule = {
   resolvers: [ErasureResolver],
   rules: { Mutation: { eraseSubject: can(AuditPermission.ERASE_SUBJECTS) } },
   openTypes: ['ErasureResult'],
-  migrations: [{ name: 'Migration20261202150000_subject_keys', class: Migration20261202150000SubjectKeys }],
+  migrations: [
+    { name: 'Migration20261202150000_subject_keys', class: Migration20261202150000SubjectKeys },
+    { name: 'Migration20261202180000_personal_reseals', class: Migration20261202180000PersonalReseals },
+  ],
   settings: erasureSettings,
   async start({ config, db, services, logger }) {
     const masterKey = config.settings.of(erasureSettings).PERSONAL_DATA_MASTER_KEY;

@@ -1,5 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { isSealed } from '../core/sealed-values';
 import { toDate } from '../db/timestamps';
+import { normalizeIpAddress } from '../ip-address';
 import type { AuditActor, AuditEvent } from './audit-event.type';
 import type { ActorType, AuditAction, AuditCategory, AuditSource } from './enums';
 
@@ -48,6 +50,18 @@ export function eventColumns(knex: Knex, alias = 'e'): Knex.Raw {
 
 export function toAuditEvent(row: AuditEventRow): AuditEvent {
   return eventOf(row, toDate(row.occurred_at), toDate(row.recorded_at));
+}
+
+/**
+ * The event of a stored row as its hash covers it: a plaintext address in the one spelling the writer
+ * hashed (PostgreSQL's `host()` may spell it otherwise). What the verifier, the archive and the
+ * re-sealing of stored events digest.
+ */
+export function toHashedEvent(row: AuditEventRow): AuditEvent {
+  const event = toAuditEvent(row);
+  event.ipAddress =
+    row.ip_address === null || isSealed(row.ip_address) ? row.ip_address : normalizeIpAddress(row.ip_address);
+  return event;
 }
 
 /** An event for a GraphQL answer only: its instants may still be PostgreSQL's text. */

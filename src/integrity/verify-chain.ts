@@ -3,9 +3,8 @@ import { latestCheckpoint, type Checkpoint } from '../checkpoints/checkpoint';
 import { verifyDocument, type PublicJwk } from '../checkpoints/signed-document';
 import { canonicalContent } from '../events/canonical-content';
 import { chainHash, contentDigest, GENESIS_HASH } from '../events/event-hash';
-import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
-import { normalizeIpAddress } from '../ip-address';
-import { isSealed } from '../core/sealed-values';
+import { eventColumns, toHashedEvent, type AuditEventRow } from '../events/event-row';
+import { ResealedEvents } from '../erasure/resealed';
 import { ArchivedSequences } from '../retention/archive-index';
 import { verifyDeletionLog } from '../retention/deletion-log';
 import type { IntegrityReport } from './integrity-report.type';
@@ -23,7 +22,10 @@ type HashedRow = AuditEventRow & { hash: Buffer; previous_hash: Buffer | null };
  * live event after such a gap is hashed from the predecessor's hash it kept when the gap was made,
  * which must match the file's signed last hash or a checkpoint where either falls on the gap's end.
  * Checkpoints met on the way must match, a walk that reaches the end must meet the stored head,
- * and the deletion log must be intact and at least as long as the latest checkpoint says.
+ * and the deletion log must be intact and at least as long as the latest checkpoint says. An event
+ * whose personal values were sealed after it was stored (src/erasure/seal-stored.ts) must match the
+ * digest recorded for its sealed content, and its hash covers the digest recorded for its content as
+ * first stored; those records count only under a re-sealing checkpoint that verifies.
  */
 export async function verifyChain(
   knex: Knex,
@@ -56,6 +58,7 @@ export async function verifyChain(
   if (start === null || end === null || start > end) return ok(0);
 
   const archived = new ArchivedSequences(knex, tenantId, publicKeys);
+  const resealed = new ResealedEvents(knex, tenantId, publicKeys);
   /** The hash of the event before `expected`; null when that event was taken out by retention. */
   let previousHash: string | null = GENESIS_HASH;
   /** When it was taken out: its hash if something signed says it. */
@@ -99,6 +102,9 @@ export async function verifyChain(
       signedGapHash = archived.lastHashAt(gapEnd) ?? signed.get(gapEnd);
       expected = gapEnd + 1n;
     }
+    const sealedLater =
+      rows.length === 0 ? new Map() : await resealed.between(expected, BigInt(rows[rows.length - 1].sequence));
+    if ('broken' in sealedLater) return broken(checked, sealedLater.broken);
     for (const row of rows) {
       if (BigInt(row.sequence) !== expected) break;
       const kept = row.previous_hash?.toString('hex') ?? null;
@@ -107,9 +113,7 @@ export async function verifyChain(
       if (predecessorHash === null || (kept !== null && kept !== predecessorHash)) return broken(checked, expected);
       if (previousHash === null && signedGapHash !== undefined && kept !== signedGapHash)
         return broken(checked, expected);
-      const event = toAuditEvent(row);
-      event.ipAddress =
-        row.ip_address === null || isSealed(row.ip_address) ? row.ip_address : normalizeIpAddress(row.ip_address);
+      const event = toHashedEvent(row);
       // The same bytes as the writer hashed: canonical JSON undoes jsonb's reordering and respelling.
       const position = {
         sequence: event.sequence,
@@ -117,7 +121,13 @@ export async function verifyChain(
         occurredAt: event.occurredAt.toISOString(),
         recordedAt: event.recordedAt.toISOString(),
       };
-      const hash = chainHash(predecessorHash, position, contentDigest(canonicalContent(event).text));
+      let digest = contentDigest(canonicalContent(event).text);
+      const recorded = sealedLater.get(expected);
+      if (recorded) {
+        if (digest !== recorded.sealedDigest) return broken(checked, expected);
+        digest = recorded.originalDigest;
+      }
+      const hash = chainHash(predecessorHash, position, digest);
       if (hash !== row.hash.toString('hex') || !meetsCheckpoint(expected, hash)) return broken(checked, expected);
       previousHash = hash;
       if (expected >= start) checked += 1;

@@ -1,7 +1,8 @@
 import { AuditPermission } from '../auth/permissions';
 import { can } from '../auth/rules';
 import type { AuditModule } from '../core/module';
-import { PERSONAL_FIELD_SOURCE, type PersonalFields } from '../events/redaction';
+import { PERSONAL_FIELD_SOURCE } from '../events/redaction';
+import { personalFieldSource } from './personal-field-source';
 import { Migration20261201130000PersonalFields } from './migrations/Migration20261201130000_personal_fields';
 import { PersonalFieldEntity } from './personal-field.entity';
 import { PersonalFieldsResolver } from './personal-fields.resolver';
@@ -18,16 +19,6 @@ export const personalDataModule: AuditModule = {
   entities: [PersonalFieldEntity],
   migrations: [{ name: 'Migration20261201130000_personal_fields', class: Migration20261201130000PersonalFields }],
   async start({ db, services }) {
-    services.provide(PERSONAL_FIELD_SOURCE, {
-      async of(tenantId, knex = db.knex): Promise<PersonalFields> {
-        const rows: Array<{ entity_type: string; field: string }> = await knex
-          .select('entity_type', 'field')
-          .from('personal_fields')
-          .where('tenant_id', tenantId);
-        const byType = new Map<string, string[]>();
-        for (const row of rows) byType.set(row.entity_type, [...(byType.get(row.entity_type) ?? []), row.field]);
-        return byType;
-      },
-    });
+    services.provide(PERSONAL_FIELD_SOURCE, personalFieldSource(db.knex));
   },
 };

@@ -4,9 +4,9 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { signDocument } from '../checkpoints/signed-document';
 import type { SigningKeys } from '../checkpoints/signing-keys';
 import { GENESIS_HASH } from '../events/event-hash';
-import { eventColumns, toAuditEvent, type AuditEventRow } from '../events/event-row';
-import { normalizeIpAddress } from '../ip-address';
-import { isSealed, type BlindIndex } from '../core/sealed-values';
+import { eventColumns, toHashedEvent, type AuditEventRow } from '../events/event-row';
+import type { BlindIndex } from '../core/sealed-values';
+import { ResealedEvents, type ResealedDigests } from '../erasure/resealed';
 import type { ObjectStore } from '../storage/object-store';
 import { archiveRowOf, type ArchiveRow } from './archive-row';
 import { applyHolds } from './legal-holds';
@@ -61,9 +61,7 @@ async function selectForArchive(
   for (const row of rows) {
     if (row.previous_hash === null)
       throw new Error(`no predecessor hash for sequence ${row.sequence} of ${row.tenant_id}`);
-    const event = toAuditEvent(row);
-    event.ipAddress =
-      row.ip_address === null || isSealed(row.ip_address) ? row.ip_address : normalizeIpAddress(row.ip_address);
+    const event = toHashedEvent(row);
     archived.push(archiveRowOf(event, row.occurred_us, row.changed_fields, row.hash_hex, row.previous_hash));
   }
   return archived;
@@ -104,9 +102,18 @@ class FileFigures {
   private readonly hashes = createHash('sha256');
   private readonly sequenceBytes = createHash('sha256');
 
-  add(rows: ArchiveRow[]): void {
+  /** The recorded digests of the file's events sealed after they were stored (src/erasure/seal-stored.ts). */
+  readonly resealed: Record<string, ResealedDigests> = {};
+
+  /**
+   * `resealed`: the records of the page's events sealed after they were stored; those of a page whose
+   * re-sealing checkpoint does not verify are left out (the offline verifier then reports its events).
+   */
+  add(rows: ArchiveRow[], resealed: Map<bigint, ResealedDigests> | { broken: bigint }): void {
     const bytes = Buffer.alloc(8);
     for (const row of rows) {
+      const recorded = resealed instanceof Map ? resealed.get(row.sequence) : undefined;
+      if (recorded) this.resealed[String(row.sequence)] = recorded;
       this.count += 1;
       this.first ??= row;
       this.last = row;
@@ -151,6 +158,7 @@ export async function archiveNextFile(
   const spool = await ParquetSpool.open();
   try {
     const figures = new FileFigures();
+    const resealed = new ResealedEvents(knex, slice.tenantId, keys.publicKeys);
     let after = afterSequence;
     let selected = 0;
     while (selected < fileRows) {
@@ -160,7 +168,7 @@ export async function archiveNextFile(
       selected += page.length;
       after = String(page.at(-1)!.sequence);
       const rows = page.filter((row) => !pending.has(String(row.sequence)));
-      figures.add(rows);
+      figures.add(rows, await resealed.between(page[0].sequence, page.at(-1)!.sequence));
       await spool.append(rows);
       if (page.length < wanted) break;
     }
@@ -201,6 +209,7 @@ async function recordFile(
     bytes: parquet.bytes,
     sha256: parquet.sha256,
     ...figures.digests(),
+    ...(Object.keys(figures.resealed).length > 0 ? { resealed: figures.resealed } : {}),
     archivedAt: archivedAt.toISOString(),
   };
   await store.put(key, createReadStream(parquet.file));

@@ -1,4 +1,5 @@
 import type { Signed } from '../checkpoints/signed-document';
+import type { ResealedDigests } from '../erasure/resealed';
 
 /** What a manifest says of one archive file; signed with the checkpoint key. */
 export interface ManifestFields extends Record<string, unknown> {
@@ -23,6 +24,11 @@ export interface ManifestFields extends Record<string, unknown> {
   digest: string;
   /** Hex SHA-256 over the sequences, 8 bytes big-endian each, ascending: which events the file took out. */
   sequencesDigest?: string;
+  /**
+   * By sequence, the file's events whose personal values were sealed after they were stored
+   * (src/erasure/seal-stored.ts): the digest their hash covers and the digest of their content as archived.
+   */
+  resealed?: Record<string, ResealedDigests>;
   archivedAt: string;
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Checkpoint } from '../checkpoints/checkpoint';
 import { verifyDocument, type PublicJwk } from '../checkpoints/signed-document';
+import type { ResealedDigests } from '../erasure/resealed';
 import { canonicalContent } from '../events/canonical-content';
 import { chainHash, contentDigest } from '../events/event-hash';
 import { isExportManifest, verifyExportManifest } from '../exports/verify-export';
@@ -44,8 +45,12 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Re-hashes one archived event from its own columns and its predecessor's hash. */
-export function rowHash(row: ArchiveRow): string {
+/**
+ * Re-hashes one archived event from its own columns and its predecessor's hash. An event sealed after it
+ * was stored (`resealed`, from its signed manifest) is hashed over the digest of its content as first
+ * stored, if its content is the one sealed.
+ */
+export function rowHash(row: ArchiveRow, resealed?: ResealedDigests): string {
   const event = eventOfArchiveRow(row);
   const position = {
     sequence: event.sequence,
@@ -53,7 +58,8 @@ export function rowHash(row: ArchiveRow): string {
     occurredAt: row.occurred_at,
     recordedAt: row.recorded_at,
   };
-  return chainHash(row.previous_hash, position, contentDigest(canonicalContent(event).text));
+  const digest = contentDigest(canonicalContent(event).text);
+  return chainHash(row.previous_hash, position, digest === resealed?.sealedDigest ? resealed.originalDigest : digest);
 }
 
 /**
@@ -98,7 +104,8 @@ export async function verifyArchiveFolder(folder: string, keys: readonly PublicJ
         const sequence = String(row.sequence);
         if (row.tenant_id !== manifest.tenantId || row.category !== manifest.category)
           fail(data, 'event of another tenant or category than the manifest', sequence);
-        if (rowHash(row) !== row.hash) fail(data, 'event does not match its hash', sequence);
+        if (rowHash(row, manifest.resealed?.[sequence]) !== row.hash)
+          fail(data, 'event does not match its hash', sequence);
         if (chain.has(row.sequence)) fail(data, `sequence also archived in ${chain.get(row.sequence)!.file}`, sequence);
         chain.set(row.sequence, { hash: row.hash, previous: row.previous_hash, file: path.relative(folder, data) });
       }
