@@ -20,7 +20,8 @@ type HashedRow = AuditEventRow & { hash: Buffer; previous_hash: Buffer | null };
  * from the live table must be one that an archive file took out, by that file's signed index entry
  * (its sequences' digest checked against the list the database holds); any other is a break. The
  * live event after such a gap is hashed from the predecessor's hash it kept when the gap was made,
- * which must match the file's signed last hash or a checkpoint where either falls on the gap's end.
+ * which must match the file's signed last hash or a checkpoint where either falls on the gap's end
+ * (from that signed hash alone when the gap was made at the chain's end, before the event was written).
  * Checkpoints met on the way must match, a walk that reaches the end must meet the stored head,
  * and the deletion log must be intact and at least as long as the latest checkpoint says. An event
  * whose personal values were sealed after it was stored (src/erasure/seal-stored.ts) must match the
@@ -109,9 +110,10 @@ export async function verifyChain(
       if (BigInt(row.sequence) !== expected) break;
       const kept = row.previous_hash?.toString('hex') ?? null;
       // A predecessor hash is kept only once the predecessor is gone; one beside a live predecessor is forged.
-      const predecessorHash = previousHash ?? kept;
+      // A gap made at the chain's end had no event after it to keep one: its file's signed hash stands for it.
+      const predecessorHash = previousHash ?? kept ?? signedGapHash ?? null;
       if (predecessorHash === null || (kept !== null && kept !== predecessorHash)) return broken(checked, expected);
-      if (previousHash === null && signedGapHash !== undefined && kept !== signedGapHash)
+      if (previousHash === null && signedGapHash !== undefined && kept !== null && kept !== signedGapHash)
         return broken(checked, expected);
       const event = toHashedEvent(row);
       // The same bytes as the writer hashed: canonical JSON undoes jsonb's reordering and respelling.
