@@ -7,11 +7,13 @@ import { canonicalContent } from '../events/canonical-content';
 import { chainHash, contentDigest, GENESIS_HASH } from '../events/event-hash';
 import type { AuditEvent } from '../events/audit-event.type';
 import { eventColumns, toHashedEvent, type AuditEventRow } from '../events/event-row';
+import { AuditAction } from '../events/enums';
 import { searchTokensOfEvent } from '../events/insert-batch';
 import type { NewEvent } from '../events/new-event';
 import { lockTenantHeads } from '../events/sequencing';
 import { AuditError, ErrorCode } from '../errors';
 import { resealRowsDigest, type ResealCheckpointFields, type ResealRow } from './resealed';
+import { DATA_SUBJECT_ENTITY_TYPE } from './erase-subject';
 import type { Sealer } from './sealing';
 
 /** Events looked at per transaction: each holds the tenant's chain lock, as a write batch does. */
@@ -85,9 +87,12 @@ async function sealChunk(
       );
     return { row, event, original };
   });
+  const erasures = await erasureSequences(trx, tenantId);
+  const sequenceOf = new Map(drafts.map(({ row, event }) => [event, BigInt(row.sequence)]));
   await sealer.seal(
     trx,
     drafts.map(({ event }) => event),
+    (event, subject) => (erasures.get(subject.subjectId) ?? 0n) > sequenceOf.get(event)!,
   );
   const sealed: Array<ResealRow & { row: CandidateRow; event: NewEvent }> = [];
   for (const { row, event, original } of drafts) {
@@ -171,6 +176,18 @@ async function sealChunk(
     document: JSON.stringify(checkpoint),
   });
   return { lastLookedAt, sealed: sealed.length };
+}
+
+/**
+ * The sequence of each subject's latest erasure (its `DataSubject` DELETE event), read under the chain
+ * lock that eraseSubject takes too: what was stored before it is sealed under a key no one keeps.
+ */
+async function erasureSequences(trx: Knex.Transaction, tenantId: string): Promise<Map<string, bigint>> {
+  const rows: Array<{ entity_id: string; sequence: string }> = await trx('audit_events')
+    .select('entity_id', trx.raw('max(sequence)::text AS sequence'))
+    .where({ tenant_id: tenantId, entity_type: DATA_SUBJECT_ENTITY_TYPE, action: AuditAction.DELETE })
+    .groupBy('entity_id');
+  return new Map(rows.map((row) => [row.entity_id, BigInt(row.sequence)]));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { NewEvent, PersonalDataSealer } from '../events/new-event';
 import type { PersonalFields, PersonalFieldSource } from '../events/redaction';
-import { seal, subjectBlindTerm, type DataKey } from './personal-cipher';
+import { newDataKeys, seal, subjectBlindTerm, type DataKey } from './personal-cipher';
 import type { Subject, SubjectKeys } from './subject-keys';
 import { isPersonalChange, recordSubjectId, subjectName } from './subjects';
 
@@ -10,6 +10,20 @@ interface Plan {
   actor: Subject | null;
   record: Subject | null;
 }
+
+/**
+ * Whether `subject` was erased after `event` was stored: an event stored in plaintext before an erasure
+ * (sealed later by seal-stored.ts) must read as erased, not open under the key its subject has now.
+ */
+export type ErasedAfter = (event: NewEvent, subject: Subject) => boolean;
+
+const NOT_ERASED: ErasedAfter = () => false;
+
+/** A key no one keeps: what it seals reads as erased at once. */
+const shreddedKey = (): DataKey => {
+  const [made] = newDataKeys(1);
+  return { id: made.id, key: made.key };
+};
 
 const hasActorData = (event: NewEvent) =>
   event.actor.email !== null || event.ipAddress !== null || event.userAgent !== null || event.location !== null;
@@ -26,7 +40,7 @@ export class Sealer implements PersonalDataSealer {
     private readonly personalFields: () => PersonalFieldSource,
   ) {}
 
-  async seal(knex: Knex, events: NewEvent[]): Promise<void> {
+  async seal(knex: Knex, events: NewEvent[], erasedAfter: ErasedAfter = NOT_ERASED): Promise<void> {
     const plans: Plan[] = [];
     // Read once per batch and tenant, not cached: an event recorded after a field is marked is sealed.
     const marks = new Map<string, Promise<PersonalFields>>();
@@ -53,15 +67,25 @@ export class Sealer implements PersonalDataSealer {
     if (plans.length === 0) return;
     const keys = await this.keys.keysFor(knex, [...subjects.values()]);
     const blind = this.keys.master.blindIndex;
+    const shredded = new Map<string, DataKey>();
+    const keyOf = (event: NewEvent, subject: Subject) => {
+      const name = subjectName(subject);
+      if (!erasedAfter(event, subject)) return keys.get(name)!;
+      let key = shredded.get(name);
+      if (!key) shredded.set(name, (key = shreddedKey()));
+      return key;
+    };
     for (const { event, actor, record } of plans) {
       const index: string[] = [];
       const { ipAddress, userAgent, location, changes } = event;
       event.sent = { actor: event.actor, ipAddress, userAgent, location, changes };
       if (actor) {
-        const key = keys.get(subjectName(actor))!;
+        const key = keyOf(event, actor);
+        // An erased actor's values get no terms: a search by its email or address finds nothing.
+        const terms = erasedAfter(event, actor) ? [] : index;
         const { email } = event.actor;
         if (email !== null) {
-          index.push(
+          terms.push(
             subjectBlindTerm(key, blind, 'email', email),
             // Remembered by the whole email: no split of the address when the term is known.
             subjectBlindTerm(key, blind, 'emailLocalPart', email, () => email.split('@')[0]),
@@ -69,13 +93,13 @@ export class Sealer implements PersonalDataSealer {
           event.actor = { ...event.actor, email: seal(key, email) };
         }
         if (event.ipAddress !== null) {
-          index.push(subjectBlindTerm(key, blind, 'ip', event.ipAddress));
+          terms.push(subjectBlindTerm(key, blind, 'ip', event.ipAddress));
           event.ipAddress = seal(key, event.ipAddress);
         }
         if (event.userAgent !== null) event.userAgent = seal(key, event.userAgent);
         if (event.location !== null) event.location = seal(key, event.location);
       }
-      if (record) sealChanges(event, keys.get(subjectName(record))!, await marksOf(event.tenantId));
+      if (record) sealChanges(event, keyOf(event, record), await marksOf(event.tenantId));
       event.personalIndex = index;
     }
   }

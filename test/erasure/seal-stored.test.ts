@@ -87,6 +87,20 @@ const INITECH_EVENTS = [
   { actor: BOB, action: 'LOGIN' },
 ];
 
+/** A tenant whose Dave is erased before the run: what was stored of him before must read as erased after it. */
+const DAVE = { id: 'dave', email: 'dave@umbrella.example' };
+const UMBRELLA_EVENTS = [
+  { actor: DAVE, action: 'LOGIN', ipAddress: '203.0.113.44', userAgent: 'Mozilla/5.0 (Dave)' },
+  {
+    actor: { id: 'erin', email: 'erin@umbrella.example' },
+    action: 'UPDATE',
+    entityType: 'User',
+    entityId: 'dave',
+    ipAddress: '203.0.113.45',
+    changes: [{ field: 'phone', oldValue: '+1 555 0101', newValue: '+1 555 0102' }],
+  },
+];
+
 type Node = Record<string, any>;
 function nodes(response: { data?: any; errors?: unknown }): Node[] {
   if (!response.data) throw new Error(JSON.stringify(response.errors));
@@ -142,6 +156,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       await recordEvents(unsealed, await serviceToken('acme'), CAROL_LOGINS);
       await recordEvents(unsealed, await serviceToken('initech'), INITECH_EVENTS);
       await recordEvents(unsealed, await serviceToken('globex'), [EVENTS_IN[0], EVENTS_IN[0]]);
+      await recordEvents(unsealed, await serviceToken('umbrella'), UMBRELLA_EVENTS);
       expect((await unsealed.graphql(INTEGRITY, {}, admin)).data!.auditLogIntegrity.ok).toBe(true);
     } finally {
       await unsealed.stop();
@@ -388,5 +403,42 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       { actor: { id: 'alice', email: null }, ipAddress: null, redactedFields: ['actorEmail', 'ipAddress'] },
     ]);
     expect(await integrity()).toMatchObject({ ok: true, firstBrokenSequence: null });
+  });
+
+  it('seals what was stored of a subject erased before the run as erased, and the others as readable', async () => {
+    const dpo = await signToken({ org: 'umbrella', role: 'ADMIN', sub: 'dpo' });
+    const erased = await server.graphql(ERASE, { subjectId: 'dave' }, dpo);
+    expect(erased.data!.eraseSubject.eventsAffected).toBe(2);
+    // Before the run, as the README says: the plaintext is still there and read.
+    const before = nodes(await server.graphql(EVENTS, {}, dpo));
+    expect(before.find((node) => node.actor.id === 'dave')).toMatchObject({ actor: DAVE, redactedFields: [] });
+
+    expect(await sealStored('umbrella')).toMatchObject({ sealed: 2 });
+    const events = nodes(await server.graphql(EVENTS, {}, dpo));
+    expect(events.find((node) => node.actor.id === 'dave')).toMatchObject({
+      actor: { id: 'dave', email: null },
+      ipAddress: null,
+      userAgent: null,
+      redactedFields: ['actorEmail', 'ipAddress', 'userAgent'],
+    });
+    expect(events.find((node) => node.actor.id === 'erin')).toMatchObject({
+      actor: { id: 'erin', email: 'erin@umbrella.example' },
+      ipAddress: '203.0.113.45',
+      changes: [{ field: 'phone', oldValue: null, newValue: null }],
+      redactedFields: ['changes.phone'],
+    });
+    expect(nodes(await server.graphql(EVENTS, { search: `user:${DAVE.email}` }, dpo))).toEqual([]);
+    expect(nodes(await server.graphql(EVENTS, { search: 'user:erin@umbrella.example' }, dpo))).toHaveLength(1);
+    const raw = (
+      await asOwner<{ row: string }>(
+        database.url,
+        `SELECT e::text AS row FROM audit_events e WHERE tenant_id = 'umbrella'`,
+      )
+    )
+      .map((row) => row.row)
+      .join('\n');
+    for (const plaintext of [DAVE.email, '203.0.113.44', 'Mozilla/5.0 (Dave)', '+1 555 0101'])
+      expect(raw).not.toContain(plaintext);
+    expect((await server.graphql(INTEGRITY, {}, dpo)).data!.auditLogIntegrity).toMatchObject({ ok: true });
   });
 });
