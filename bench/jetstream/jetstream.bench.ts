@@ -93,7 +93,8 @@ interface SubgraphProcess {
 /** The audit subgraph in its own process (subgraph-process.ts); resolves once it serves. */
 async function startSubgraph(databaseUrl: string, env: Record<string, string>): Promise<SubgraphProcess> {
   const child = fork(path.join(__dirname, 'subgraph-process.ts'), [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    // V8's young generation as the Dockerfile sets it.
+    execArgv: ['--max-semi-space-size=64', '-r', 'ts-node/register/transpile-only'],
   });
   const send = (command: SubgraphCommand) => child.send(command);
   const url = await new Promise<string>((resolve, reject) => {

@@ -6,6 +6,7 @@
 import '../support/production-env';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
@@ -118,8 +119,13 @@ async function main(): Promise<void> {
     const loadBefore = loadAverage();
     const server = await startBenchServer(databaseUrl(db), env);
     const PROFILE = process.env.BENCH_PROFILE !== '0';
+    let gcMs = 0;
+    const gcWatch = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcMs += entry.duration;
+    });
     const measure = async () => {
       while ((await count()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      gcWatch.observe({ entryTypes: ['gc'] });
       const started = { at: nowMs(), own: ownCpuSeconds(), pg: await backendCpu(watch, db), n: await count() };
       let n = started.n;
       while (n < EVENTS) {
@@ -127,8 +133,10 @@ async function main(): Promise<void> {
         n = await count();
       }
       const events = n - started.n;
+      gcWatch.disconnect();
       return {
         events,
+        gcMs,
         seconds: (nowMs() - started.at) / 1000,
         own: ownCpuSeconds() - started.own,
         pg: cpuSince(started.pg, await backendCpu(watch, db)),
@@ -144,7 +152,7 @@ async function main(): Promise<void> {
       `  ${fmtInt(result.events)} events in messages of ${MESSAGE_EVENTS}, ${TENANTS} tenants: ${fmtInt(result.events / result.seconds)} events/s${PROFILE ? ' under the profiler' : ''}`,
     );
     console.log(
-      `  CPU per event: node ${fmt((result.own / result.events) * 1e6, 0)} µs, its postgres backends ${fmt((result.pg / result.events) * 1e6, 0)} µs`,
+      `  CPU per event: node ${fmt((result.own / result.events) * 1e6, 0)} µs, its postgres backends ${fmt((result.pg / result.events) * 1e6, 0)} µs; garbage collection pauses ${fmt((result.gcMs / result.events) * 1e3, 0)} µs`,
     );
     console.log(
       `  raw multi-row INSERT of the same rows (4 clients, 500 rows): ${fmtInt(raw.rate)} events/s, its backends ${fmt((raw.pg / all.length) * 1e6, 0)} µs an event`,

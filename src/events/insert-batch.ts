@@ -94,23 +94,24 @@ const jsonColumn = (canonical: string) => copyJson(canonical === 'null' ? null :
  * hashed, not serialised again; validation has refused the NUL characters that COPY cannot carry.
  */
 export async function insertEvents(connection: ClientBase, events: SequencedEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  let rows = '';
-  for (const { event, sequence, recordedAtText, occurredAtText, hash } of events) {
-    const { actor, content } = event;
-    const sealedIp = isSealed(event.ipAddress);
-    rows +=
-      `${copyText(event.tenantId)}\t${sequence}\t${event.id}\t${occurredAtText}\t` +
-      `${recordedAtText}\t${copyText(actor.id)}\t${copyText(actor.email)}\t${copyText(actor.role)}\t` +
-      `${actor.type}\t${copyText(actor.impersonatorId)}\t${event.action}\t${event.category}\t` +
-      `${copyText(event.entityType)}\t${copyText(event.entityId)}\t${copyJson(content.changes)}\t` +
-      `${copyText(textArrayLiteral(event.changes.map((change) => change.field)))}\t${event.source}\t` +
-      `${sealedIp ? '\\N' : copyText(event.ipAddress)}\t${copyText(event.userAgent)}\t${copyText(event.sessionId)}\t` +
-      `${jsonColumn(content.location)}\t${jsonColumn(content.metadata)}\t\\\\x${hash}\t` +
-      `${copyText(textArrayLiteral(searchTokensOfEvent(event)))}\t` +
-      // A sealed address is text, which the inet column cannot hold.
-      `${sealedIp ? copyText(event.ipAddress) : '\\N'}\t` +
-      `${event.personalIndex.length > 0 ? copyText(textArrayLiteral(event.personalIndex)) : '\\N'}\n`;
-  }
-  await copyRows(connection, 'audit_events', EVENT_COLUMNS, rows);
+  if (events.length > 0) await copyRows(connection, 'audit_events', EVENT_COLUMNS, events.map(eventRow));
+}
+
+/** A sequenced event as a line of COPY text, its columns in the order of EVENT_COLUMNS. */
+export function eventRow({ event, sequence, recordedAtText, occurredAtText, hash }: SequencedEvent): string {
+  const { actor, content } = event;
+  const sealedIp = isSealed(event.ipAddress);
+  return (
+    `${copyText(event.tenantId)}\t${sequence}\t${event.id}\t${occurredAtText}\t` +
+    `${recordedAtText}\t${copyText(actor.id)}\t${copyText(actor.email)}\t${copyText(actor.role)}\t` +
+    `${actor.type}\t${copyText(actor.impersonatorId)}\t${event.action}\t${event.category}\t` +
+    `${copyText(event.entityType)}\t${copyText(event.entityId)}\t${copyJson(content.changes)}\t` +
+    `${copyText(textArrayLiteral(event.changes.map((change) => change.field)))}\t${event.source}\t` +
+    `${sealedIp ? '\\N' : copyText(event.ipAddress)}\t${copyText(event.userAgent)}\t${copyText(event.sessionId)}\t` +
+    `${jsonColumn(content.location)}\t${jsonColumn(content.metadata)}\t\\\\x${hash}\t` +
+    `${copyText(textArrayLiteral(searchTokensOfEvent(event)))}\t` +
+    // A sealed address is text, which the inet column cannot hold.
+    `${sealedIp ? copyText(event.ipAddress) : '\\N'}\t` +
+    `${event.personalIndex.length > 0 ? copyText(textArrayLiteral(event.personalIndex)) : '\\N'}\n`
+  );
 }

@@ -93,7 +93,7 @@ export async function stageArchivedRows(client: ClientBase, archive: ArchiveSear
   for (;;) {
     const page = await archive(query.tenantId, query.criteria, PAGE, cursor);
     const lines = page.filter((row) => BigInt(row.sequence) <= head).map(copyLine);
-    if (lines.length > 0) await copyRows(client, ARCHIVED_TABLE, EXPORTED_COLUMNS, lines.join(''));
+    if (lines.length > 0) await copyRows(client, ARCHIVED_TABLE, EXPORTED_COLUMNS, lines);
     if (page.length < PAGE) return;
     const last = page.at(-1)!;
     cursor = { occurredUs: last.occurred_us, id: last.id };
