@@ -200,7 +200,7 @@ describe('what a mutation waits for and what waits for the batch', () => {
     }
   });
 
-  it('identifies the request once for all its mutation fields, on its own context value even when frozen', async () => {
+  it('identifies each request once for all its mutation fields, its context value frozen or used again', async () => {
     const { client, sent } = keepingClient({ flushIntervalMs: 60_000 });
     const server = await startedServer(storeSchema().schema, client);
     try {
@@ -209,13 +209,18 @@ describe('what a mutation waits for and what waits for the batch', () => {
         'mutation { a: createLead(name: "Ada") { id } b: createLead(name: "Bob") { id } }',
         Object.freeze({ user: 'user-2' }),
       );
-      await run(server, 'mutation { createLead(name: "Cy") { id } }', { user: 'user-3' });
-      expect(identified).toEqual(['user-2', 'user-3']);
+      // A context value used again by a later request (executeOperation's caller may): identified again.
+      const reused = { user: 'user-3' };
+      await run(server, 'mutation { createLead(name: "Cy") { id } }', reused);
+      reused.user = 'user-4';
+      await run(server, 'mutation { createLead(name: "Di") { id } }', reused);
+      expect(identified).toEqual(['user-2', 'user-3', 'user-4']);
       await client.flush();
       expect(sent.map((event) => [event.entityId, event.actor.id])).toEqual([
         ['lead-1', 'user-2'],
         ['lead-2', 'user-2'],
         ['lead-3', 'user-3'],
+        ['lead-4', 'user-4'],
       ]);
     } finally {
       await server.stop();

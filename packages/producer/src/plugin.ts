@@ -227,13 +227,13 @@ export function auditPlugin<TContext extends BaseContext>(
     return action;
   };
 
-  // Kept on each request's context value by this plugin (another plugin keeps its own): the
-  // request as it started, what a wrapped resolver sees of it, and its identity once worked out.
+  // This plugin's own keys (another plugin has its own): the request, kept on its context value
+  // as it starts (what a wrapped resolver sees of it), and its identity, kept on the request.
   const REQUEST = Symbol('auditPlugin request');
   const IDENTITY = Symbol('auditPlugin identity');
-  const identityOf = (contextValue: object, request: GraphQLRequestContext<TContext>): AuditIdentity | null => {
-    let who = kept<AuditIdentity | null>(contextValue, IDENTITY);
-    if (who === undefined) keep(contextValue, IDENTITY, (who = identify(request)));
+  const identityOf = (request: GraphQLRequestContext<TContext>): AuditIdentity | null => {
+    let who = kept<AuditIdentity | null>(request, IDENTITY);
+    if (who === undefined) keep(request, IDENTITY, (who = identify(request)));
     return who;
   };
 
@@ -246,7 +246,7 @@ export function auditPlugin<TContext extends BaseContext>(
     return (error, result) => {
       if (error && !recordFailures) return;
       try {
-        const who = identityOf(contextValue, request);
+        const who = identityOf(request);
         if (!who) return;
         const notes = notesOf(contextValue);
         const notesTo = notes?.length ?? 0;
