@@ -140,7 +140,8 @@ export class AuditClient {
   }
 
   private armTimer(): void {
-    this.timer ??= setTimeout(() => void this.startSending(), this.flushIntervalMs).unref();
+    // Once closed, close() itself sends what is left.
+    if (!this.closed) this.timer ??= setTimeout(() => void this.startSending(), this.flushIntervalMs).unref();
   }
 
   /** Builds the described events into the queue, in the order they were described. */
