@@ -268,7 +268,7 @@ async function pluginOverhead(prefix: string): Promise<string[]> {
     for (const side of sides.map((_, i) => sides[(i + block) % sides.length])) {
       const cpu0 = processCpuSeconds(side.pid);
       for (let i = 0; i < 100; i++) side.latencies.push(await mutate(side.url, i));
-      // The plugin's events are built and published after each response: its block ends when they are.
+      // The plugin builds and publishes a batch when 100 mutations are captured (a block's worth): the block ends when it is done.
       await new Promise((resolve) => setTimeout(resolve, 50));
       side.cpuSeconds += processCpuSeconds(side.pid) - cpu0;
     }

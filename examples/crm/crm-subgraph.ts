@@ -203,6 +203,10 @@ export interface CrmContext {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** Identities by bearer token, so that a token's claims are decoded once (bounded: the oldest goes first). */
+const identitiesByToken = new Map<string, AuditIdentity | null>();
+const MAX_CACHED_TOKENS = 1000;
+
 /**
  * The caller as the demo sees it: the claims of the bearer token the gateway forwards. The demo
  * reads them without checking the signature (the audit subgraph checks it on its own fields); a
@@ -210,7 +214,18 @@ export interface CrmContext {
  */
 export function identityFromToken(request: GraphQLRequestContext<CrmContext>): AuditIdentity | null {
   const authorization = request.request.http?.headers.get('authorization');
-  const payload = authorization?.match(/^Bearer [^.]+\.([^.]+)\./)?.[1];
+  if (!authorization) return null;
+  let identity = identitiesByToken.get(authorization);
+  if (identity === undefined) {
+    identity = identityOfClaims(authorization);
+    if (identitiesByToken.size >= MAX_CACHED_TOKENS) identitiesByToken.delete(identitiesByToken.keys().next().value!);
+    identitiesByToken.set(authorization, identity);
+  }
+  return identity;
+}
+
+function identityOfClaims(authorization: string): AuditIdentity | null {
+  const payload = authorization.match(/^Bearer [^.]+\.([^.]+)\./)?.[1];
   if (!payload) return null;
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
     sub?: string;

@@ -10,9 +10,12 @@ export type RedactionRule = string | RegExp;
 export const REDACTED = '[REDACTED]';
 const MAX_DEPTH = 32;
 
-/** Returns a function that replaces the values of the fields `rules` name, in a copy of the event. */
-export function redactor(rules: readonly RedactionRule[]): (event: AuditEventInput) => AuditEventInput {
-  if (rules.length === 0) return (event) => event;
+/**
+ * Returns a function that replaces the values of the fields `rules` name in the event it is given
+ * (the client's own copy), copying the records and changes it goes through.
+ */
+export function redactor(rules: readonly RedactionRule[]): (event: AuditEventInput) => void {
+  if (rules.length === 0) return () => undefined;
   const names = new Set(rules.filter((rule) => typeof rule === 'string').map((rule) => rule.toLowerCase()));
   const patterns = rules.filter((rule): rule is RegExp => rule instanceof RegExp);
   const secret = (name: string) =>
@@ -31,12 +34,11 @@ export function redactor(rules: readonly RedactionRule[]): (event: AuditEventInp
   const scrubRecord = (value: Record<string, unknown> | null | undefined) =>
     value == null ? value : (scrub(value, 0) as Record<string, unknown>);
 
-  return (event) => ({
-    ...event,
-    before: scrubRecord(event.before),
-    after: scrubRecord(event.after),
-    metadata: scrubRecord(event.metadata),
-    changes: event.changes?.map((change) =>
+  return (event) => {
+    event.before = scrubRecord(event.before);
+    event.after = scrubRecord(event.after);
+    event.metadata = scrubRecord(event.metadata);
+    event.changes = event.changes?.map((change) =>
       secretPath(change.field)
         ? {
             field: change.field,
@@ -44,6 +46,6 @@ export function redactor(rules: readonly RedactionRule[]): (event: AuditEventInp
             newValue: change.newValue == null ? null : REDACTED,
           }
         : { field: change.field, oldValue: scrub(change.oldValue, 0), newValue: scrub(change.newValue, 0) },
-    ),
-  });
+    );
+  };
 }
