@@ -438,7 +438,10 @@ async function main(): Promise<void> {
       `  stream -> commit: ${fmt(withinOneSecond * 100, 2)} % within 1 s (target p99 < 1 s: ${withinOneSecond >= 0.99 ? 'MET' : 'MISSED'}); p50 <= ${bucketQuantile(0.5)} s, p99 <= ${bucketQuantile(0.99)} s (histogram buckets)`,
     );
     console.log(
-      `  record() -> stored (recorded_at - occurred_at): p50 ${fmt(quantile(recordToStore, 0.5), 0)} ms, p99 ${fmt(quantile(recordToStore, 0.99), 0)} ms, max ${fmt(recordToStore.reduce((max, ms) => Math.max(max, ms), 0), 0)} ms`,
+      `  record() -> stored (recorded_at - occurred_at): p50 ${fmt(quantile(recordToStore, 0.5), 0)} ms, p99 ${fmt(quantile(recordToStore, 0.99), 0)} ms, max ${fmt(
+        recordToStore.reduce((max, ms) => Math.max(max, ms), 0),
+        0,
+      )} ms`,
     );
     for (const line of await pluginOverhead(prefix)) console.log(line);
     console.log('```');
