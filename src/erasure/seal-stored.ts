@@ -4,7 +4,8 @@ import type { SigningKeys } from '../checkpoints/signing-keys';
 import { SEALED_PREFIX } from '../core/sealed-values';
 import { connectionOf } from '../db/transaction-connection';
 import { canonicalContent } from '../events/canonical-content';
-import { chainHash, contentDigest, GENESIS_HASH } from '../events/event-hash';
+import { withChainLinks } from '../events/chain-links';
+import { chainHash, contentDigest } from '../events/event-hash';
 import type { AuditEvent } from '../events/audit-event.type';
 import { eventColumns, toHashedEvent, type AuditEventRow } from '../events/event-row';
 import { AuditAction } from '../events/enums';
@@ -201,19 +202,7 @@ function plaintextCandidates(
   limit: number,
 ): Promise<CandidateRow[]> {
   const sealedText = `${SEALED_PREFIX}%`;
-  return trx
-    .select(
-      eventColumns(trx, 'e'),
-      trx.raw(`encode(e.hash, 'hex') AS hash_hex`),
-      trx.raw(
-        `COALESCE(encode(p.hash, 'hex'), encode(e.previous_hash, 'hex'), CASE WHEN e.sequence = 1 THEN ? END) AS previous_hash_hex`,
-        [GENESIS_HASH],
-      ),
-    )
-    .from('audit_events as e')
-    .leftJoin('audit_events as p', function () {
-      this.on('p.tenant_id', 'e.tenant_id').andOn(trx.raw('p.sequence = e.sequence - 1'));
-    })
+  return withChainLinks(trx, trx.select(eventColumns(trx, 'e')).from('audit_events as e'), 'previous_hash_hex')
     .where('e.tenant_id', tenantId)
     .where('e.sequence', '>', after)
     .whereNull('e.ip_sealed')

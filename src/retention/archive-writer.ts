@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { Knex } from '@mikro-orm/postgresql';
 import { signDocument } from '../checkpoints/signed-document';
 import type { SigningKeys } from '../checkpoints/signing-keys';
-import { GENESIS_HASH } from '../events/event-hash';
+import { withChainLinks } from '../events/chain-links';
 import { eventColumns, toHashedEvent, type AuditEventRow } from '../events/event-row';
 import type { BlindIndex } from '../core/sealed-values';
 import { ResealedEvents, type ResealedDigests } from '../erasure/resealed';
@@ -35,20 +35,11 @@ async function selectForArchive(
   afterSequence: string,
   limit: number,
 ): Promise<ArchiveRow[]> {
-  const qb = knex
-    .select(
-      eventColumns(knex, 'e'),
-      'e.changed_fields',
-      knex.raw(`encode(e.hash, 'hex') AS hash_hex`),
-      knex.raw(
-        `COALESCE(encode(p.hash, 'hex'), encode(e.previous_hash, 'hex'), CASE WHEN e.sequence = 1 THEN ? END) AS previous_hash`,
-        [GENESIS_HASH],
-      ),
-    )
-    .from('audit_events as e')
-    .leftJoin('audit_events as p', function () {
-      this.on('p.tenant_id', 'e.tenant_id').andOn(knex.raw('p.sequence = e.sequence - 1'));
-    })
+  const qb = withChainLinks(
+    knex,
+    knex.select(eventColumns(knex, 'e'), 'e.changed_fields').from('audit_events as e'),
+    'previous_hash',
+  )
     .where({ 'e.tenant_id': slice.tenantId, 'e.category': slice.category })
     .where('e.occurred_at', '>=', slice.monthStart)
     .where('e.occurred_at', '<', slice.until)

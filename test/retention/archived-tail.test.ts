@@ -41,20 +41,25 @@ describe('retention that archives the newest sequences of a chain (events record
   });
   afterAll(() => server.stop());
 
-  it('verifies the event appended after the archived end of the chain, and catches it edited', async () => {
+  it('verifies the events appended after the archived end of the chain, archives them in turn, and catches an edit', async () => {
     const applied = await server.graphql(`mutation { applyRetention { archived heldBack } }`, {}, admin);
     expect(applied.data!.applyRetention).toEqual({ archived: 3, heldBack: 0 });
     expect(await check()).toMatchObject({ ok: true, firstBrokenSequence: null });
-    await recordEvents(server, service, [event(7)]);
+    // Sequence 7 follows the archived 6 and keeps no hash of it: the archive file's last hash stands for it.
+    await recordEvents(server, service, [event(7, new Date(OLD + 7 * 60_000).toISOString())]);
+    expect(await check()).toMatchObject({ ok: true, eventsChecked: 4, firstBrokenSequence: null });
+    const again = await server.graphql(`mutation { applyRetention { archived heldBack } }`, {}, admin);
+    expect(again.data!.applyRetention).toEqual({ archived: 1, heldBack: 0 });
+    await recordEvents(server, service, [event(8)]);
     expect(await check()).toMatchObject({ ok: true, eventsChecked: 4, firstBrokenSequence: null });
 
     const knex = server.app.services.knex;
     await knex.raw('ALTER TABLE audit_events DISABLE TRIGGER USER');
     try {
-      await knex.raw(`UPDATE audit_events SET entity_id = 'forged' WHERE tenant_id = ? AND sequence = 7`, [ORG]);
+      await knex.raw(`UPDATE audit_events SET entity_id = 'forged' WHERE tenant_id = ? AND sequence = 8`, [ORG]);
     } finally {
       await knex.raw('ALTER TABLE audit_events ENABLE TRIGGER USER');
     }
-    expect(await check()).toMatchObject({ ok: false, firstBrokenSequence: '7' });
+    expect(await check()).toMatchObject({ ok: false, firstBrokenSequence: '8' });
   });
 });
