@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -90,15 +90,33 @@ export class ParquetSpool {
   }
 }
 
-const CACHE = path.join(tmpdir(), `audit-archive-cache-${process.pid}`);
-let cacheRemovedAtExit = false;
+const CACHE_PREFIX = 'audit-archive-cache-';
+const CACHE = path.join(tmpdir(), `${CACHE_PREFIX}${process.pid}`);
+let cacheMade = false;
 
-/** The process's copies go with it: a directory per process would otherwise be left behind by each run. */
+/**
+ * The process's copies go with it (at its exit; a process killed by a signal leaves its directory,
+ * which the next process to make its own removes): a directory per process would otherwise pile up.
+ */
 async function makeCache(): Promise<void> {
   await mkdir(CACHE, { recursive: true });
-  if (cacheRemovedAtExit) return;
-  cacheRemovedAtExit = true;
+  if (cacheMade) return;
+  cacheMade = true;
   process.once('exit', () => rmSync(CACHE, { recursive: true, force: true }));
+  for (const name of await readdir(tmpdir()))
+    if (name.startsWith(CACHE_PREFIX) && !isRunning(Number(name.slice(CACHE_PREFIX.length))))
+      await rm(path.join(tmpdir(), name), { recursive: true, force: true });
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
