@@ -5,7 +5,7 @@ import { SEALED_PREFIX } from '../core/sealed-values';
 import { connectionOf } from '../db/transaction-connection';
 import { canonicalContent } from '../events/canonical-content';
 import { withChainLinks } from '../events/chain-links';
-import { chainHash, contentDigest } from '../events/event-hash';
+import { chainHash, chainPositionOf, contentDigest } from '../events/event-hash';
 import type { AuditEvent } from '../events/audit-event.type';
 import { eventColumns, toHashedEvent, type AuditEventRow } from '../events/event-row';
 import { AuditAction } from '../events/enums';
@@ -74,12 +74,7 @@ async function sealChunk(
     const stored = toHashedEvent(row);
     const event = draftOf(stored);
     const original = contentDigest(canonicalContent(event).text);
-    const position = {
-      sequence: row.sequence,
-      id: stored.id,
-      occurredAt: stored.occurredAt.toISOString(),
-      recordedAt: stored.recordedAt.toISOString(),
-    };
+    const position = chainPositionOf(stored);
     if (row.previous_hash_hex === null || chainHash(row.previous_hash_hex, position, original) !== row.hash_hex)
       throw new AuditError(
         ErrorCode.Conflict,

@@ -68,9 +68,10 @@ export class Sealer implements PersonalDataSealer {
     const keys = await this.keys.keysFor(knex, [...subjects.values()]);
     const blind = this.keys.master.blindIndex;
     const shredded = new Map<string, DataKey>();
-    const keyOf = (event: NewEvent, subject: Subject) => {
+    /** The subject's key; one no one keeps when the subject was erased after the event was stored. */
+    const keyOf = (subject: Subject, erased: boolean) => {
       const name = subjectName(subject);
-      if (!erasedAfter(event, subject)) return keys.get(name)!;
+      if (!erased) return keys.get(name)!;
       let key = shredded.get(name);
       if (!key) shredded.set(name, (key = shreddedKey()));
       return key;
@@ -80,9 +81,10 @@ export class Sealer implements PersonalDataSealer {
       const { ipAddress, userAgent, location, changes } = event;
       event.sent = { actor: event.actor, ipAddress, userAgent, location, changes };
       if (actor) {
-        const key = keyOf(event, actor);
+        const erased = erasedAfter(event, actor);
+        const key = keyOf(actor, erased);
         // An erased actor's values get no terms: a search by its email or address finds nothing.
-        const terms = erasedAfter(event, actor) ? [] : index;
+        const terms = erased ? [] : index;
         const { email } = event.actor;
         if (email !== null) {
           terms.push(
@@ -99,7 +101,7 @@ export class Sealer implements PersonalDataSealer {
         if (event.userAgent !== null) event.userAgent = seal(key, event.userAgent);
         if (event.location !== null) event.location = seal(key, event.location);
       }
-      if (record) sealChanges(event, keyOf(event, record), await marksOf(event.tenantId));
+      if (record) sealChanges(event, keyOf(record, erasedAfter(event, record)), await marksOf(event.tenantId));
       event.personalIndex = index;
     }
   }

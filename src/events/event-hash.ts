@@ -17,6 +17,21 @@ export interface ChainPosition {
   recordedAt: string;
 }
 
+/** A stored event's place in its chain, its instants as the writer hashed them. */
+export function chainPositionOf(event: {
+  sequence: string;
+  id: string;
+  occurredAt: Date;
+  recordedAt: Date;
+}): ChainPosition {
+  return {
+    sequence: event.sequence,
+    id: event.id,
+    occurredAt: event.occurredAt.toISOString(),
+    recordedAt: event.recordedAt.toISOString(),
+  };
+}
+
 const text = (value: string | null) => JSON.stringify(value);
 
 /** sha256 of the canonical content: the one pass over the event's bytes; both hashes below cover it. */

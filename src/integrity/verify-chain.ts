@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { latestCheckpoint, type Checkpoint } from '../checkpoints/checkpoint';
 import { verifyDocument, type PublicJwk } from '../checkpoints/signed-document';
 import { canonicalContent } from '../events/canonical-content';
-import { chainHash, contentDigest, GENESIS_HASH } from '../events/event-hash';
+import { chainHash, chainPositionOf, contentDigest, GENESIS_HASH } from '../events/event-hash';
 import { eventColumns, toHashedEvent, type AuditEventRow } from '../events/event-row';
 import { ResealedEvents } from '../erasure/resealed';
 import { ArchivedSequences } from '../retention/archive-index';
@@ -117,19 +117,13 @@ export async function verifyChain(
         return broken(checked, expected);
       const event = toHashedEvent(row);
       // The same bytes as the writer hashed: canonical JSON undoes jsonb's reordering and respelling.
-      const position = {
-        sequence: event.sequence,
-        id: event.id,
-        occurredAt: event.occurredAt.toISOString(),
-        recordedAt: event.recordedAt.toISOString(),
-      };
       let digest = contentDigest(canonicalContent(event).text);
       const recorded = sealedLater.get(expected);
       if (recorded) {
         if (digest !== recorded.sealedDigest) return broken(checked, expected);
         digest = recorded.originalDigest;
       }
-      const hash = chainHash(predecessorHash, position, digest);
+      const hash = chainHash(predecessorHash, chainPositionOf(event), digest);
       if (hash !== row.hash.toString('hex') || !meetsCheckpoint(expected, hash)) return broken(checked, expected);
       previousHash = hash;
       if (expected >= start) checked += 1;

@@ -272,23 +272,20 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     const client = new Client({ connectionString: database.url });
     await client.connect();
     try {
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL audit.sealing = 'on'`);
+      const whileSealing = async (update: string, sequence: string) => {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL audit.sealing = 'on'`);
+        try {
+          await client.query(`UPDATE audit_events SET ${update} WHERE tenant_id = 'acme' AND sequence = $1`, [
+            sequence,
+          ]);
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      };
       // Re-sealed events may change their personal columns only, and no other event anything.
-      await expect(
-        client.query(`UPDATE audit_events SET action = 'DELETE' WHERE tenant_id = 'acme' AND sequence = $1`, [
-          sequences[0],
-        ]),
-      ).rejects.toThrow(/append-only/);
-      await client.query('ROLLBACK');
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL audit.sealing = 'on'`);
-      await expect(
-        client.query(`UPDATE audit_events SET user_agent = 'x' WHERE tenant_id = 'acme' AND sequence = $1`, [
-          sequences[3],
-        ]),
-      ).rejects.toThrow(/append-only/);
-      await client.query('ROLLBACK');
+      await expect(whileSealing(`action = 'DELETE'`, sequences[0])).rejects.toThrow(/append-only/);
+      await expect(whileSealing(`user_agent = 'x'`, sequences[3])).rejects.toThrow(/append-only/);
       await expect(client.query(`DELETE FROM personal_reseals WHERE tenant_id = 'acme'`)).rejects.toThrow(
         /append-only/,
       );
