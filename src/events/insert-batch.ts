@@ -5,15 +5,43 @@ import { eventKey, type NewEvent } from './new-event';
 import type { SequencedEvent } from './sequencing';
 import { isSealed } from '../core/sealed-values';
 
-// The ids go as ONE jsonb parameter passed as a string: `pg` sends a string as it is, where arrays
-// would be escaped element by element in JavaScript. The events themselves are copied (COPY).
+// Events and their keys are copied (COPY). A resent batch's ids go as ONE jsonb parameter passed as
+// a string: `pg` sends a string as it is, where arrays would be escaped element by element in JavaScript.
+
+/** PostgreSQL's SQLSTATE for a duplicate key. */
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * Inserts the keys (tenant and id) in a fixed order, so that concurrent batches cannot deadlock;
- * returns the `eventKey`s of those already stored (usually none: the answer stays small).
+ * returns the `eventKey`s of those already stored (usually none: the answer stays small). The usual
+ * batch, all of it new, is copied (COPY) in a savepoint; a batch that resends an id is claimed again
+ * by `INSERT … ON CONFLICT`, which tells which ids were stored before.
  */
 export async function claimIds(connection: ClientBase, events: NewEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
+  const ordered = [...events].sort(byTenantAndId);
+  await connection.query('SAVEPOINT claim_ids');
+  try {
+    await copyRows(connection, 'audit_event_keys', KEY_COLUMNS, ordered.map(keyRow));
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    await connection.query('ROLLBACK TO SAVEPOINT claim_ids');
+    return claimIdsResent(connection, ordered);
+  }
+  await connection.query('RELEASE SAVEPOINT claim_ids');
+  return new Set();
+}
+
+const KEY_COLUMNS = ['tenant_id', 'id', 'occurred_at', 'fingerprint'] as const;
+
+const byTenantAndId = (a: NewEvent, b: NewEvent) =>
+  a.tenantId === b.tenantId ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.tenantId < b.tenantId ? -1 : 1;
+
+function keyRow(event: NewEvent): string {
+  return `${copyText(event.tenantId)}\t${event.id}\t${event.occurredAt.toISOString()}\t\\\\x${event.fingerprint}\n`;
+}
+
+async function claimIdsResent(connection: ClientBase, events: NewEvent[]): Promise<Set<string>> {
   // Written out rather than JSON.stringify'd objects: ids are lowercase UUIDs, fingerprints hex.
   let keys = '';
   for (const event of events)

@@ -137,6 +137,20 @@ describe('recordAuditEvents', () => {
     expect(again.data!.recordAuditEvents.events[0].sequence).toBe(first.data!.recordAuditEvents.events[0].sequence);
   });
 
+  it('stores the new events of a batch that resends stored ones, and each once', async () => {
+    const stored = { id: '5a1c2e3f-4b5d-4e6f-8a7b-9c0d1e2f3a4b', actor: { id: 'u1' }, action: 'LOGIN' };
+    const fresh = { id: '0e1d2c3b-4a59-4867-9564-738291a0b1c2', actor: { id: 'u1' }, action: 'LOGOUT' };
+    const first = await server.graphql(RECORD, { events: [stored] }, service);
+    const mixed = await server.graphql(RECORD, { events: [fresh, stored] }, service);
+    const again = await server.graphql(RECORD, { events: [stored, fresh] }, service);
+    expect(mixed.data!.recordAuditEvents).toMatchObject({ recorded: 1, duplicates: 1 });
+    const [freshStored, storedAgain] = mixed.data!.recordAuditEvents.events;
+    expect(storedAgain).toEqual(first.data!.recordAuditEvents.events[0]);
+    expect(BigInt(freshStored.sequence)).toBeGreaterThan(BigInt(storedAgain.sequence));
+    expect(again.data!.recordAuditEvents).toMatchObject({ recorded: 0, duplicates: 2 });
+    expect(again.data!.recordAuditEvents.events).toEqual([storedAgain, freshStored]);
+  });
+
   it('takes an id as unique within its tenant: the same id in two tenants is two events, each read in its tenant', async () => {
     const id = 'c3f1e2d4-5a6b-4c7d-8e9f-a0b1c2d3e4f5';
     const event = { id, actor: { id: 'u1' }, action: 'LOGIN' };
