@@ -5,7 +5,7 @@
  */
 import '../support/production-env';
 import 'reflect-metadata';
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -87,30 +87,44 @@ function roundEvents(round: number, drainIndex: number): EventInput[] {
 interface SubgraphProcess {
   url: string;
   pid: number;
+  /** Stops the server; the process stays, warm, for the next `startSubgraph`. */
   stop(): Promise<void>;
 }
 
-/** The audit subgraph in its own process (subgraph-process.ts); resolves once it serves. */
-async function startSubgraph(databaseUrl: string, env: Record<string, string>): Promise<SubgraphProcess> {
-  const child = fork(path.join(__dirname, 'subgraph-process.ts'), [], {
+/** The subgraph processes (subgraph-process.ts), kept from one phase to the next. */
+const subgraphProcesses: ChildProcess[] = [];
+
+/** The reply to a command sent to a subgraph process. */
+function ask<T>(child: ChildProcess, command: SubgraphCommand): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`the subgraph exited with ${code}`));
+    child.once('exit', exited);
+    child.once('message', (message) => {
+      child.off('exit', exited);
+      resolve(message as T);
+    });
+    child.send(command);
+  });
+}
+
+/** The audit subgraph served by the `index`-th subgraph process (forked on first use); resolves once it serves. */
+async function startSubgraph(
+  index: number,
+  databaseUrl: string,
+  env: Record<string, string>,
+): Promise<SubgraphProcess> {
+  const child = (subgraphProcesses[index] ??= fork(path.join(__dirname, 'subgraph-process.ts'), [], {
     // V8's young generation as the Dockerfile sets it.
     execArgv: ['--max-semi-space-size=64', '-r', 'ts-node/register/transpile-only'],
-  });
-  const send = (command: SubgraphCommand) => child.send(command);
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (message) => resolve((message as { url: string }).url));
-    child.once('exit', (code) => reject(new Error(`the subgraph exited with ${code}`)));
-    send({ cmd: 'start', databaseUrl, env });
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        send({ cmd: 'stop' });
-      }),
-  };
+  }));
+  const { url } = await ask<{ url: string }>(child, { cmd: 'start', databaseUrl, env });
+  return { url, pid: child.pid!, stop: () => ask(child, { cmd: 'stop' }) };
+}
+
+async function exitSubgraphProcesses(): Promise<void> {
+  await Promise.all(
+    subgraphProcesses.map((child) => new Promise((resolve) => child.once('exit', resolve).send({ cmd: 'exit' }))),
+  );
 }
 
 interface Phase {
@@ -134,7 +148,9 @@ async function drain(
   expected: number,
   env: Record<string, string>,
 ) {
-  const servers = await Promise.all(Array.from({ length: replicas }, () => startSubgraph(databaseUrl(database), env)));
+  const servers = await Promise.all(
+    Array.from({ length: replicas }, (_, index) => startSubgraph(index, databaseUrl(database), env)),
+  );
   const nodeCpu = () => servers.reduce((sum, server) => sum + processCpuSeconds(server.pid), 0);
   let first: { at: number; n: number; node: number; postgres: Map<number, number> } | undefined;
   for (;;) {
@@ -386,7 +402,7 @@ async function main(): Promise<void> {
     if (stored !== expected) throw new Error(`stored ${stored} events, published ${expected}`);
 
     // --- publish-to-commit latency at a steady rate, the producer in its own process
-    const server = await startSubgraph(databaseUrl(jsDb), env);
+    const server = await startSubgraph(0, databaseUrl(jsDb), env);
     const child = fork(path.join(__dirname, 'paced-publisher.ts'), [], {
       execArgv: ['-r', 'ts-node/register/transpile-only'],
       env: {
@@ -446,6 +462,7 @@ async function main(): Promise<void> {
     for (const line of await pluginOverhead(prefix)) console.log(line);
     console.log('```');
   } finally {
+    await exitSubgraphProcesses();
     await watch.end();
     for (const client of rawClients) await client.end();
     await jsm.streams.delete(stream).catch(() => undefined);
