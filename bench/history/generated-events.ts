@@ -1,10 +1,11 @@
 import { hash } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import type { AuditEventInput } from '../../src/events/audit-event.input';
-import { copyRows, copyText } from '../../src/db/copy-rows';
+import { copyRows } from '../../src/db/copy-rows';
 import { ActorType, AuditSource, type AuditAction } from '../../src/events/enums';
 import { GENESIS_HASH } from '../../src/events/event-hash';
-import { insertEvents } from '../../src/events/insert-batch';
+import { insertEvents, KEY_COLUMNS, keyRow } from '../../src/events/insert-batch';
+import type { NewEvent } from '../../src/events/new-event';
 import { digestEvent, draftEvent } from '../../src/events/normalize-event';
 import { sequenceAndHash, type TenantHead } from '../../src/events/sequencing';
 import { CRM_ENTITY_TYPES } from '../../src/history/crm-entity-types';
@@ -127,19 +128,16 @@ export async function copyGeneratedEvents(
     // A failed COPY stops the load at the next batch rather than after the last.
     if (failure) throw failure;
     const hi = Math.min(span.total, lo + COPY_BATCH - 1);
-    const drafts = [];
+    const drafts: NewEvent[] = [];
     for (let i = lo; i <= hi; i++) {
       const input = generatedEvent(span, i);
       drafts.push(digestEvent(draftEvent(input, i - lo, span.tenant, input.occurredAt!), input));
     }
     head.now = new Date(drafts[drafts.length - 1].occurredAt.getTime() + 40);
     const sequenced = sequenceAndHash(drafts, heads);
-    let keys = '';
-    for (const event of drafts)
-      keys += `${copyText(event.tenantId)}\t${event.id}\t${event.occurredAt.toISOString()}\t\\\\x${event.fingerprint}\n`;
     const connection = await take();
     const copy = insertEvents(connection, sequenced)
-      .then(() => copyRows(connection, 'audit_event_keys', ['tenant_id', 'id', 'occurred_at', 'fingerprint'], keys))
+      .then(() => copyRows(connection, 'audit_event_keys', KEY_COLUMNS, drafts, keyRow))
       .then(() => progress(hi))
       .catch((error: unknown) => {
         failure ??= error;

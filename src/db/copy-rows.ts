@@ -5,9 +5,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 /**
  * Streams rows, already in COPY's text format (`copyText`), into `table` over a transaction's
  * connection (`connectionOf`). COPY costs PostgreSQL about half the CPU of an INSERT of the same
- * rows, which on a shared machine is throughput for the whole write path. Rows given as lines (each
- * ending in a newline) are encoded line by line into one buffer: cheaper than encoding one string of
- * the whole batch built by `+=` (see bench/README.md, JetStream).
+ * rows, which on a shared machine is throughput for the whole write path. Given items and `line`,
+ * each item's line (ending in a newline) is made and encoded into one buffer in turn, so that it is
+ * garbage at once: lines all made before any is encoded are alive together, and a young-generation
+ * collection landing meanwhile copies every one of them (see bench/README.md, JetStream).
  * @throws what PostgreSQL answers; the transaction is then aborted, as after any failed statement.
  */
 export function copyRows(
@@ -15,20 +16,46 @@ export function copyRows(
   table: string,
   columns: readonly string[],
   rows: string | readonly string[],
+): Promise<void>;
+export function copyRows<T>(
+  connection: ClientBase,
+  table: string,
+  columns: readonly string[],
+  items: readonly T[],
+  line: (item: T) => string,
+): Promise<void>;
+export function copyRows<T>(
+  connection: ClientBase,
+  table: string,
+  columns: readonly string[],
+  rows: string | readonly T[],
+  line?: (item: T) => string,
 ): Promise<void> {
   const stream = connection.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  stream.end(typeof rows === 'string' ? rows : encodeLines(rows));
+  stream.end(typeof rows === 'string' ? rows : encodeLines(rows, line ?? (String as (item: T) => string)));
   // Not awaited here: the lines are garbage once encoded, not kept alive until PostgreSQL answers.
   return finished(stream);
 }
 
-function encodeLines(lines: readonly string[]): Buffer {
-  let bytes = 0;
-  for (const line of lines) bytes += Buffer.byteLength(line);
-  const buffer = Buffer.allocUnsafe(bytes);
+/** Room for a line before it is encoded: UTF-8 takes at most 3 bytes per UTF-16 code unit. */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
+/** A buffer's first size per item: one growth for the usual audit event's row. */
+const FIRST_BYTES_PER_ITEM = 2048;
+
+function encodeLines<T>(items: readonly T[], line: (item: T) => string): Buffer {
+  let buffer = Buffer.allocUnsafe(items.length * FIRST_BYTES_PER_ITEM);
   let offset = 0;
-  for (const line of lines) offset += buffer.write(line, offset);
-  return buffer;
+  for (const item of items) {
+    const text = line(item);
+    const room = text.length * MAX_UTF8_BYTES_PER_UNIT;
+    if (buffer.length - offset < room) {
+      const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, offset + room));
+      buffer.copy(grown, 0, 0, offset);
+      buffer = grown;
+    }
+    offset += buffer.write(text, offset);
+  }
+  return buffer.subarray(0, offset);
 }
 
 const SPECIAL = /[\\\n\r\t]/;

@@ -22,7 +22,7 @@ export async function claimIds(connection: ClientBase, events: NewEvent[]): Prom
   const ordered = [...events].sort(byTenantAndId);
   await connection.query('SAVEPOINT claim_ids');
   try {
-    await copyRows(connection, 'audit_event_keys', KEY_COLUMNS, ordered.map(keyRow));
+    await copyRows(connection, 'audit_event_keys', KEY_COLUMNS, ordered, keyRow);
   } catch (error) {
     if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
     await connection.query('ROLLBACK TO SAVEPOINT claim_ids');
@@ -32,12 +32,14 @@ export async function claimIds(connection: ClientBase, events: NewEvent[]): Prom
   return new Set();
 }
 
-const KEY_COLUMNS = ['tenant_id', 'id', 'occurred_at', 'fingerprint'] as const;
+/** The columns of `audit_event_keys`, in the order `keyRow` gives them. */
+export const KEY_COLUMNS = ['tenant_id', 'id', 'occurred_at', 'fingerprint'] as const;
 
 const byTenantAndId = (a: NewEvent, b: NewEvent) =>
   a.tenantId === b.tenantId ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.tenantId < b.tenantId ? -1 : 1;
 
-function keyRow(event: NewEvent): string {
+/** An event's key as a line of COPY text, its columns in the order of KEY_COLUMNS. */
+export function keyRow(event: NewEvent): string {
   return `${copyText(event.tenantId)}\t${event.id}\t${event.occurredAt.toISOString()}\t\\\\x${event.fingerprint}\n`;
 }
 
@@ -122,7 +124,7 @@ const jsonColumn = (canonical: string) => copyJson(canonical === 'null' ? null :
  * hashed, not serialised again; validation has refused the NUL characters that COPY cannot carry.
  */
 export async function insertEvents(connection: ClientBase, events: SequencedEvent[]): Promise<void> {
-  if (events.length > 0) await copyRows(connection, 'audit_events', EVENT_COLUMNS, events.map(eventRow));
+  if (events.length > 0) await copyRows(connection, 'audit_events', EVENT_COLUMNS, events, eventRow);
 }
 
 /** A sequenced event as a line of COPY text, its columns in the order of EVENT_COLUMNS. */

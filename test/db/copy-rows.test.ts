@@ -30,6 +30,22 @@ describe('copyRows', () => {
     ]);
   });
 
+  it('copies items through their line, whatever the lines’ sizes and characters', async () => {
+    const { knex } = database.db;
+    const labels = ['item short', `item ${'é'.repeat(5000)}`, `item ${'😀'.repeat(3000)} end`, 'item last'];
+    await knex.transaction(async (trx) =>
+      copyRows(
+        await connectionOf(trx),
+        'copied',
+        ['label', 'tags', 'doc'],
+        labels,
+        (label) => `${copyText(label)}\t\\N\t\\N\n`,
+      ),
+    );
+    const { rows } = await knex.raw(`SELECT label FROM copied WHERE label LIKE 'item %'`);
+    expect(rows.map((row: { label: string }) => row.label).sort()).toEqual([...labels].sort());
+  });
+
   it('rejects with PostgreSQL’s error, rolls the transaction back and leaves the pool usable', async () => {
     const { knex } = database.db;
     const before = (await knex.raw('SELECT count(*)::int AS n FROM copied')).rows[0].n;
