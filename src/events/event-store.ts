@@ -8,7 +8,7 @@ import type { AuditAction } from './enums';
 import { eventColumns, NOTHING_REDACTED, toAuditEvent, type AuditEventRow } from './event-row';
 import { claimIds, insertEvents } from './insert-batch';
 import { eventKey, type NewEvent } from './new-event';
-import { lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
+import { commitSteps, lockTenantHeads, saveHeads, sequenceAndHash, type SequencedEvent } from './sequencing';
 
 export interface RecordResult extends CommittedBatch {
   heads: Map<string, string>;
@@ -54,13 +54,10 @@ export async function storeEvents(
     const fresh = storedBefore.size === 0 ? unique : unique.filter((event) => !storedBefore.has(eventKey(event)));
     const sequenced = sequenceAndHash(fresh, heads);
     await insertEvents(connection, sequenced);
-    await saveHeads(connection, heads);
+    const steps = commitSteps(sequenced);
+    await saveHeads(connection, heads, steps);
 
-    const actions = new Map<string, Set<AuditAction>>();
-    for (const { event } of sequenced) {
-      const tenantActions = actions.get(event.tenantId) ?? new Set();
-      actions.set(event.tenantId, tenantActions.add(event.action));
-    }
+    const actions = new Map<string, Set<AuditAction>>([...steps].map(([tenant, step]) => [tenant, step.actions]));
     const changedHeads = new Map(
       [...heads].filter(([, head]) => head.changed).map(([tenant, head]) => [tenant, head.sequence.toString()]),
     );

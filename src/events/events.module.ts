@@ -6,6 +6,7 @@ import { Migration20261201000000TenantLeadingKeysEvents } from './migrations/Mig
 import { PartitionKeeper } from './partitions';
 import { PARTITIONS } from './record-events';
 import { Migration20261202170000PartitionStatisticsTargets } from './migrations/Migration20261202170000_partition_statistics_targets';
+import { Migration20261202190000CommitActions } from './migrations/Migration20261202190000_commit_actions';
 
 const PARTITIONS_AHEAD_EVERY_MS = 6 * 3600_000;
 
@@ -26,6 +27,7 @@ export const eventsModule: AuditModule = {
       name: 'Migration20261202170000_partition_statistics_targets',
       class: Migration20261202170000PartitionStatisticsTargets,
     },
+    { name: 'Migration20261202190000_commit_actions', class: Migration20261202190000CommitActions },
   ],
   async start({ db, services, logger }) {
     const partitions = new PartitionKeeper(db.knex);

@@ -1,6 +1,7 @@
 import type { ClientBase } from 'pg';
 import { toDate } from '../db/timestamps';
 import { chainHash, GENESIS_HASH } from './event-hash';
+import type { AuditAction } from './enums';
 import type { NewEvent } from './new-event';
 
 export interface TenantHead {
@@ -59,18 +60,49 @@ export async function lockTenantHeads(connection: ClientBase, tenants: string[])
   return heads;
 }
 
-/** Writes back the heads this batch moved. */
-export async function saveHeads(connection: ClientBase, heads: Map<string, TenantHead>): Promise<void> {
+/** What a batch added to one tenant's log: its first sequence and the actions of its events. */
+export interface CommitStep {
+  fromSequence: string;
+  actions: Set<AuditAction>;
+}
+
+/** Per tenant, the step of its log that `sequenced` (in sequence order per tenant) makes. */
+export function commitSteps(sequenced: readonly SequencedEvent[]): Map<string, CommitStep> {
+  const steps = new Map<string, CommitStep>();
+  for (const { event, sequence } of sequenced) {
+    const step = steps.get(event.tenantId);
+    if (step) step.actions.add(event.action);
+    else steps.set(event.tenantId, { fromSequence: sequence, actions: new Set([event.action]) });
+  }
+  return steps;
+}
+
+/**
+ * Writes back the heads this batch moved and records each one's step (`audit_commit_actions`), in
+ * one statement.
+ */
+export async function saveHeads(
+  connection: ClientBase,
+  heads: Map<string, TenantHead>,
+  steps: Map<string, CommitStep>,
+): Promise<void> {
   const changed = [...heads].filter(([, head]) => head.changed);
   if (changed.length === 0) return;
   await connection.query(
-    `UPDATE audit_log_heads h SET last_sequence = v.s, last_hash = decode(v.h, 'hex'), last_recorded_at = v.r
-     FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[]) AS v(t, s, h, r) WHERE h.tenant_id = v.t`,
+    `WITH saved AS (
+       UPDATE audit_log_heads h SET last_sequence = v.s, last_hash = decode(v.h, 'hex'), last_recorded_at = v.r
+       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[]) AS v(t, s, h, r) WHERE h.tenant_id = v.t
+     )
+     INSERT INTO audit_commit_actions (tenant_id, from_sequence, to_sequence, actions)
+     SELECT t, f, s, string_to_array(a, ',') FROM unnest($1::text[], $5::bigint[], $2::bigint[], $6::text[]) AS v(t, f, s, a)`,
     [
       changed.map(([tenant]) => tenant),
       changed.map(([, head]) => head.sequence.toString()),
       changed.map(([, head]) => head.hash),
       changed.map(([, head]) => head.recordedAt),
+      changed.map(([tenant]) => steps.get(tenant)!.fromSequence),
+      // Actions are enum names: no commas.
+      changed.map(([tenant]) => [...steps.get(tenant)!.actions].join(',')),
     ],
   );
 }

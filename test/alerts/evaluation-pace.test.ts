@@ -51,6 +51,29 @@ describe('when the detectors run', () => {
     expect(await checkpointOf(tenant.org)).toBe(8);
   });
 
+  it('reads the events of batches that left no record themselves, then forgets the records it has passed', async () => {
+    const tenant = await newTenant();
+    const { knex } = server.app.services;
+    const records = async () =>
+      (await knex.raw('SELECT count(*)::int AS n FROM audit_commit_actions WHERE tenant_id = ?', [tenant.org])).rows[0]
+        .n as number;
+    await recordEvents(server, tenant.service, [update(0)]);
+    await waitForCheckpoint(tenant.org, 1);
+    expect(await records()).toBe(0);
+
+    // Left to the sweep, then stripped of their record, as events stored before records existed.
+    await recordEvents(server, tenant.service, [update(1), update(2)]);
+    expect(await records()).toBe(1);
+    await knex.raw('DELETE FROM audit_commit_actions WHERE tenant_id = ?', [tenant.org]);
+
+    const failures = Array.from({ length: 5 }, () => ({ actor: { id: 'mallory' }, action: 'LOGIN_FAILED' }));
+    await recordEvents(server, tenant.service, failures);
+    const alerts = await waitForAlerts(server, tenant.admin, (all) => all.length > 0, 10_000);
+    expect(alerts.map((alert) => alert.rule.key)).toEqual(['multiple-failed-logins']);
+    await waitForCheckpoint(tenant.org, 8);
+    expect(await records()).toBe(0);
+  });
+
   it('evaluates every commit at once for a tenant with custom rules, from the rule’s creation on', async () => {
     const tenant = await newTenant();
     await recordEvents(server, tenant.service, [update(0)]);

@@ -6,7 +6,7 @@ import type { AlertRuleEntity } from '../rules/alert-rule.entity';
 import { actionsReadBy, detectorFor } from '../detectors/detector-for-rule';
 import type { GeoLocator } from '../detectors/geo-locator';
 import { ensureBuiltInRules } from '../rules/alert-rule.repository';
-import { nextStep, readEnabledRules, readStepEvents } from './evaluation-reads';
+import { forgetEvaluatedCommits, nextStep, readEnabledRules, readStepEvents } from './evaluation-reads';
 import { storeAlerts, type StoredAlert } from './store-alerts';
 
 /** Told inside the evaluation's transaction, so that the notice leaves at its commit or never. */
@@ -75,7 +75,8 @@ export async function evaluateTenant(tenantId: string, deps: EvaluationDeps): Pr
       'UPDATE alert_checkpoints SET last_sequence = ?, evaluated_at = clock_timestamp() WHERE tenant_id = ?',
       [toSequence, tenantId],
     );
+    await forgetEvaluatedCommits(trx, tenantId, toSequence);
     if (alerts.length > 0) await deps.announce?.(trx, tenantId, alerts.at(-1)!.serial);
-    return { status: count === deps.batchSize ? 'more' : 'done', alerts, evaluated: count, customRules };
+    return { status: step.more ? 'more' : 'done', alerts, evaluated: count, customRules };
   });
 }
