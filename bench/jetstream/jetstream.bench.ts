@@ -15,7 +15,14 @@ import { openAuditDatabase } from '../../src/modules';
 import { ensureStreamAndConsumer } from '../../src/jetstream/ingest-consumer';
 import { ingestSubjects } from '../../src/jetstream/subjects';
 import { makeEvents, multiRowInsertSql, rawRowValues, type EventInput } from '../ingest/events';
-import { backendCpu, cpuSince, ownCpuSeconds, processCpuSeconds } from '../support/cpu';
+import {
+  backendCpu,
+  cpuSince,
+  machineBusySeconds,
+  ownCpuSeconds,
+  processCpuSeconds,
+  serverCpuSeconds,
+} from '../support/cpu';
 import type { SubgraphCommand } from './subgraph-process';
 import { createDatabase, databaseUrl, dropDatabase } from '../support/postgres';
 import { fmt, fmtInt, intFromEnv, loadAverage, machine, median, nowMs, quantile } from '../support/stats';
@@ -133,7 +140,18 @@ interface Phase {
   /** CPU seconds of the side's Node process (the subgraph; the raw side's pg clients) and of its PostgreSQL backends. */
   node: number;
   postgres: number;
+  /** CPU seconds of the local NATS server (the JetStream side's delivery and acknowledgements). */
+  nats: number;
+  /** CPU seconds the whole machine spent busy: divided by `seconds`, the cores the phase kept busy. */
+  machine: number;
 }
+
+/** What the machine and the NATS server have spent so far, for a phase's differences. */
+const sharedCpu = () => ({ nats: serverCpuSeconds('nats-server'), machine: machineBusySeconds() });
+const sharedCpuSince = (before: ReturnType<typeof sharedCpu>) => {
+  const now = sharedCpu();
+  return { nats: now.nats - before.nats, machine: now.machine - before.machine };
+};
 
 /**
  * Stored-event rate while the subgraph's replicas (sharing the durable consumer) drain the backlog:
@@ -152,16 +170,20 @@ async function drain(
     Array.from({ length: replicas }, (_, index) => startSubgraph(index, databaseUrl(database), env)),
   );
   const nodeCpu = () => servers.reduce((sum, server) => sum + processCpuSeconds(server.pid), 0);
-  let first: { at: number; n: number; node: number; postgres: Map<number, number> } | undefined;
+  let first:
+    | { at: number; n: number; node: number; postgres: Map<number, number>; shared: ReturnType<typeof sharedCpu> }
+    | undefined;
   for (;;) {
     const n = (await count(watch)) - before;
     const at = nowMs();
-    if (n > 0 && !first) first = { at, n, node: nodeCpu(), postgres: await backendCpu(watch, database) };
+    if (n > 0 && !first)
+      first = { at, n, node: nodeCpu(), postgres: await backendCpu(watch, database), shared: sharedCpu() };
     if (n >= expected) {
+      const shared = sharedCpuSince(first!.shared);
       const node = nodeCpu() - first!.node;
       const postgres = cpuSince(first!.postgres, await backendCpu(watch, database));
       await Promise.all(servers.map((server) => server.stop()));
-      return { events: expected - first!.n, seconds: (at - first!.at) / 1000, node, postgres };
+      return { events: expected - first!.n, seconds: (at - first!.at) / 1000, node, postgres, ...shared };
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -185,15 +207,18 @@ async function rawInsert(
   const sql = multiRowInsertSql(RAW_BATCH);
   const postgres = await backendCpu(clients[0], database);
   const node = ownCpuSeconds();
+  const shared = sharedCpu();
   const started = nowMs();
   await Promise.all(
     clients.map(async (client, w) => {
       for (let b = w; b < batches.length; b += clients.length) await client.query(sql, batches[b]);
     }),
   );
+  const seconds = (nowMs() - started) / 1000;
   return {
     events: events.length,
-    seconds: (nowMs() - started) / 1000,
+    seconds,
+    ...sharedCpuSince(shared),
     node: ownCpuSeconds() - node,
     postgres: cpuSince(postgres, await backendCpu(clients[0], database)),
   };
@@ -202,7 +227,8 @@ async function rawInsert(
 /** Its rate, and the CPU per event of its Node process and of its PostgreSQL backends. */
 function describePhase(phase: Phase, nodeName: string): string {
   const perEvent = (seconds: number) => `${fmt((seconds / phase.events) * 1e6, 0)} µs`;
-  return `${fmtInt(phase.events / phase.seconds)} events/s, CPU an event: ${nodeName} ${perEvent(phase.node)}, its postgres backends ${perEvent(phase.postgres)}`;
+  const nats = nodeName === 'pg clients' ? '' : `, nats-server ${perEvent(phase.nats)}`;
+  return `${fmtInt(phase.events / phase.seconds)} events/s, CPU an event: ${nodeName} ${perEvent(phase.node)}, its postgres backends ${perEvent(phase.postgres)}${nats}; machine ${perEvent(phase.machine)} (${fmt(phase.machine / phase.seconds, 2)} cores busy)`;
 }
 
 /** The publish-to-commit histogram of the server's /metrics: its buckets and count. */
@@ -391,6 +417,8 @@ async function main(): Promise<void> {
       seconds: rounds.reduce((s, r) => s + r.seconds, 0),
       node: rounds.reduce((s, r) => s + r.node, 0),
       postgres: rounds.reduce((s, r) => s + r.postgres, 0),
+      nats: rounds.reduce((s, r) => s + r.nats, 0),
+      machine: rounds.reduce((s, r) => s + r.machine, 0),
     });
     const jsTotals = jsRounds.map(sum);
     const rawTotal = sum(rawRounds);

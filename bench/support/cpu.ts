@@ -35,6 +35,14 @@ function procStat(pid: string): { name: string; ticks: number; endedChildrenTick
  * over the same stretch of time, when the server is on this machine.
  */
 export function postgresCpuSeconds(): number {
+  return serverCpuSeconds('postgres');
+}
+
+/**
+ * CPU seconds used so far by the processes of this machine with the command name `name` (`nats-server`),
+ * their ended children included; 0 when none runs here. As `postgresCpuSeconds`, only meaningful as a difference.
+ */
+export function serverCpuSeconds(name: string): number {
   let ticks = 0;
   let entries: string[];
   try {
@@ -45,10 +53,24 @@ export function postgresCpuSeconds(): number {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = procStat(entry);
-    // A backend that ended meanwhile is counted in the postmaster's ended children.
-    if (stat?.name === 'postgres') ticks += stat.ticks + stat.endedChildrenTicks;
+    // A PostgreSQL backend that ended meanwhile is counted in the postmaster's ended children.
+    if (stat?.name === name) ticks += stat.ticks + stat.endedChildrenTicks;
   }
   return ticks / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds the whole machine has spent busy so far, over all its cores (from /proc/stat: user, nice,
+ * system and interrupts; not idle, I/O wait or time the hypervisor stole; 0 when not readable). Divided by a stretch's seconds, the cores it kept busy.
+ */
+export function machineBusySeconds(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq] = fields;
+    return (user + nice + system + irq + softirq) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
 }
 
 /** CPU seconds used so far by another process of this machine (a bench's child); 0 once it has ended. */
