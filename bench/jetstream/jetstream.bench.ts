@@ -58,11 +58,16 @@ const CRM_CACHE_CONTROL = process.env.BENCH_CRM_CACHE_CONTROL || 'on';
 /** A directory: the CRM processes write V8 CPU profiles there (`--cpu-prof`), for where the plugin's time goes. */
 const CRM_CPU_PROF_DIR = process.env.BENCH_CRM_CPU_PROF_DIR;
 
-/** From the tenants' heads (a row each), not a count of the log: the watch must not load PostgreSQL. */
-const countSql = `SELECT coalesce(sum(last_sequence), 0)::int AS n FROM audit_log_heads WHERE tenant_id LIKE 'bench-tenant-%'`;
-
-async function count(client: Client): Promise<number> {
-  return (await client.query(countSql)).rows[0].n as number;
+/**
+ * Events stored for the tenants named `<tenantPrefix>-…`, from their heads (a row each), not a count of
+ * the log: the watch must not load PostgreSQL.
+ */
+async function count(client: Client, tenantPrefix = 'bench-tenant'): Promise<number> {
+  const { rows } = await client.query(
+    `SELECT coalesce(sum(last_sequence), 0)::int AS n FROM audit_log_heads WHERE tenant_id LIKE $1`,
+    [`${tenantPrefix}-%`],
+  );
+  return rows[0].n as number;
 }
 
 /** Publishes the round's events as messages of MESSAGE_EVENTS, one tenant each (the server is stopped). */
@@ -448,10 +453,8 @@ async function main(): Promise<void> {
         child.once('exit', (code) => code && reject(new Error(`publisher exited with ${code}`)));
       },
     );
-    const latencyCount = async () =>
-      (await watch.query(`SELECT count(*)::int AS n FROM audit_events WHERE tenant_id LIKE 'latency-tenant-%'`)).rows[0]
-        .n as number;
-    while ((await latencyCount()) < published.recorded) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((await count(watch, 'latency-tenant')) < published.recorded)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const buckets = await latencyHistogram(server);
     const { rows } = await watch.query(
       `SELECT extract(epoch FROM recorded_at - occurred_at) * 1000 AS ms FROM audit_events WHERE tenant_id LIKE 'latency-tenant-%'`,

@@ -24,16 +24,28 @@ const NATS_URL = process.env.NATS_URL || 'nats://127.0.0.1:4222';
 const MESSAGE_EVENTS = intFromEnv('BENCH_MESSAGE_EVENTS', 100);
 const EVENTS = intFromEnv('BENCH_ROUND_EVENTS', 16_000);
 const TENANTS = intFromEnv('BENCH_TENANTS', 4);
+const PREFIX = process.env.BENCH_DB_PREFIX || 'audit_bench_drainprof';
+/** More settings of the subgraph, as `KEY=value` separated by spaces (`ALERT_DETECTORS=off`): one change measured at a time. */
+const SUBGRAPH_ENV = Object.fromEntries(
+  (process.env.BENCH_SUBGRAPH_ENV ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((setting) => {
+      const at = setting.indexOf('=');
+      if (at < 1) throw new Error(`BENCH_SUBGRAPH_ENV: "${setting}" is not KEY=value`);
+      return [setting.slice(0, at), setting.slice(at + 1)];
+    }),
+);
 
 const CATEGORIES: Array<[string, RegExp]> = [
   ['alert evaluation (src/alerts)', / src\/alerts\//],
   ['live fan-out (src/live)', / src\/live\//],
   ['streams (src/streams)', / src\/streams\//],
   ['decoding: JSON.parse and input coercion (src/jetstream/decode-message)', / src\/jetstream\/decode-message/],
-  ['normalizeEvent: canonical content, its sha256, fingerprint', /^(canonicalContent|contentDigest|fingerprint) src/],
-  ['normalizeEvent: validation and normalisation', /^normalizeEvent /],
-  ['sequenceAndHash: chain hash', /^(sequenceAndHash|chainHash) /],
-  ['COPY rows text (insertEvents, claimIds)', /^(insertEvents|claimIds) /],
+  ['digestEvent: canonical content, its sha256, fingerprint', /^digestEvent src/],
+  ['draftEvent: validation and normalisation', /^draftEvent src/],
+  ['sequenceAndHash: chain hash', /^sequenceAndHash src/],
+  ['COPY lines: made and encoded (eventRow, keyRow, encodeLines)', /^(eventRow|keyRow|encodeLines) src/],
   [
     'storeEvents + SQL client (knex, pg)',
     / src\/events\/event-store\.ts| (knex|pg|pg-protocol|pg-types|postgres-date|pg-copy-streams|@mikro-orm\/\w+)$/,
@@ -77,10 +89,16 @@ async function rawInsert(database: string, events: EventInput[]) {
 
 async function main(): Promise<void> {
   const run = randomBytes(3).toString('hex');
-  const db = `audit_bench_drainprof_${run}`;
+  const db = `${PREFIX}_${run}`;
   const prefix = `auditprof_${run}`;
   const stream = `AUDIT_PROF_${run}`;
-  const env = { NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: prefix, NATS_CONSUMER: `prof-${run}` };
+  const env = {
+    ...SUBGRAPH_ENV,
+    NATS_URL,
+    NATS_STREAM: stream,
+    NATS_SUBJECT_PREFIX: prefix,
+    NATS_CONSUMER: `prof-${run}`,
+  };
   const nc = await connect({ servers: NATS_URL });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
@@ -147,7 +165,9 @@ async function main(): Promise<void> {
     const split = profile ? attribute(profile, CATEGORIES) : [];
     const busy = split.reduce((sum, [, ms]) => sum + ms, 0);
     console.log('```');
-    console.log(`drain profile (${machine()}; load average before/after ${loadBefore} / ${loadAverage()})`);
+    console.log(
+      `drain profile (${machine()}; load average before/after ${loadBefore} / ${loadAverage()})${process.env.BENCH_SUBGRAPH_ENV ? `; ${process.env.BENCH_SUBGRAPH_ENV}` : ''}`,
+    );
     console.log(
       `  ${fmtInt(result.events)} events in messages of ${MESSAGE_EVENTS}, ${TENANTS} tenants: ${fmtInt(result.events / result.seconds)} events/s${PROFILE ? ' under the profiler' : ''}`,
     );
