@@ -48,8 +48,9 @@ interface Span {
 }
 
 /**
- * Destroys the subject's key, in one transaction with a deletion record (reason ERASURE) and a
- * DELETE event of the `DataSubject`: the events stay, and their sealed values can no longer be opened.
+ * Destroys the subject's key, in one transaction with a deletion record (reason ERASURE), a
+ * DELETE event of the `DataSubject` and its row in the register of erasures (`subject_erasures`): the
+ * events stay, and their sealed values can no longer be opened.
  * @throws AuditError CONFLICT naming the first active legal hold that covers one of the subject's events.
  */
 export async function eraseSubject(
@@ -128,6 +129,14 @@ export async function eraseSubject(
         },
       },
     ]);
+    // The register a later re-sealing reads (seal-stored.ts): it outlives the event, which retention may archive.
+    await trx('subject_erasures').insert({
+      tenant_id: tenantId,
+      subject_id: subjectId,
+      sequence: recorded.events[0].sequence,
+      deletion_record_id: deletionId,
+      erased_at: erasedAt,
+    });
     return { result: { subjectId, eventsAffected: Number(span.count), erasedAt }, committed: recorded };
   });
   services.bus.committed(committed);

@@ -8,6 +8,7 @@ import { PERSONAL_FIELD_SOURCE } from '../events/redaction';
 import { ErasureResolver, SUBJECT_KEYS } from './erasure.resolver';
 import { Migration20261202150000SubjectKeys } from './migrations/Migration20261202150000_subject_keys';
 import { Migration20261202180000PersonalReseals } from './migrations/Migration20261202180000_personal_reseals';
+import { Migration20261202200000SubjectErasures } from './migrations/Migration20261202200000_subject_erasures';
 import { SubjectKeyedValues } from './open-rows';
 import { masterKeysOf } from './personal-cipher';
 import { Sealer } from './sealing';
@@ -30,6 +31,7 @@ export const erasureModule: AuditModule = {
   migrations: [
     { name: 'Migration20261202150000_subject_keys', class: Migration20261202150000SubjectKeys },
     { name: 'Migration20261202180000_personal_reseals', class: Migration20261202180000PersonalReseals },
+    { name: 'Migration20261202200000_subject_erasures', class: Migration20261202200000SubjectErasures },
   ],
   settings: erasureSettings,
   async start({ config, db, services, logger }) {

@@ -8,13 +8,11 @@ import { withChainLinks } from '../events/chain-links';
 import { chainHash, chainPositionOf, contentDigest } from '../events/event-hash';
 import type { AuditEvent } from '../events/audit-event.type';
 import { eventColumns, toHashedEvent, type AuditEventRow } from '../events/event-row';
-import { AuditAction } from '../events/enums';
 import { searchTokensOfEvent } from '../events/insert-batch';
 import type { NewEvent } from '../events/new-event';
 import { lockTenantHeads } from '../events/sequencing';
 import { AuditError, ErrorCode } from '../errors';
 import { resealRowsDigest, type ResealCheckpointFields, type ResealRow } from './resealed';
-import { DATA_SUBJECT_ENTITY_TYPE } from './erase-subject';
 import type { Sealer } from './sealing';
 
 /** Events looked at per transaction: each holds the tenant's chain lock, as a write batch does. */
@@ -175,15 +173,17 @@ async function sealChunk(
 }
 
 /**
- * The sequence of each subject's latest erasure (its `DataSubject` DELETE event), read under the chain
- * lock that eraseSubject takes too: what was stored before it is sealed under a key no one keeps.
+ * The sequence of each subject's latest erasure (its `DataSubject` DELETE event), from the register
+ * eraseSubject writes (not from the events: retention may have archived that one, and a producer may
+ * send one of its own), read under the chain lock that eraseSubject takes too: what was stored before
+ * it is sealed under a key no one keeps.
  */
 async function erasureSequences(trx: Knex.Transaction, tenantId: string): Promise<Map<string, bigint>> {
-  const rows: Array<{ entity_id: string; sequence: string }> = await trx('audit_events')
-    .select('entity_id', trx.raw('max(sequence)::text AS sequence'))
-    .where({ tenant_id: tenantId, entity_type: DATA_SUBJECT_ENTITY_TYPE, action: AuditAction.DELETE })
-    .groupBy('entity_id');
-  return new Map(rows.map((row) => [row.entity_id, BigInt(row.sequence)]));
+  const rows: Array<{ subject_id: string; sequence: string }> = await trx('subject_erasures')
+    .select('subject_id', trx.raw('max(sequence)::text AS sequence'))
+    .where({ tenant_id: tenantId })
+    .groupBy('subject_id');
+  return new Map(rows.map((row) => [row.subject_id, BigInt(row.sequence)]));
 }
 
 /**

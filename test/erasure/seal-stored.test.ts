@@ -101,6 +101,18 @@ const UMBRELLA_EVENTS = [
   },
 ];
 
+/**
+ * A tenant whose Frank is erased and whose erasure's DataSubject event then leaves the live table (as
+ * retention's archival moves it), and where a producer sent a DataSubject DELETE event of Grace itself.
+ */
+const FRANK = { id: 'frank', email: 'frank@hooli.example' };
+const GRACE = { id: 'grace', email: 'grace@hooli.example' };
+const HOOLI_EVENTS = [
+  { actor: FRANK, action: 'LOGIN', ipAddress: '203.0.113.61' },
+  { actor: GRACE, action: 'LOGIN', ipAddress: '203.0.113.62' },
+  { actor: { id: 'svc' }, action: 'DELETE', entityType: 'DataSubject', entityId: 'grace' },
+];
+
 type Node = Record<string, any>;
 function nodes(response: { data?: any; errors?: unknown }): Node[] {
   if (!response.data) throw new Error(JSON.stringify(response.errors));
@@ -157,6 +169,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       await recordEvents(unsealed, await serviceToken('initech'), INITECH_EVENTS);
       await recordEvents(unsealed, await serviceToken('globex'), [EVENTS_IN[0], EVENTS_IN[0]]);
       await recordEvents(unsealed, await serviceToken('umbrella'), UMBRELLA_EVENTS);
+      await recordEvents(unsealed, await serviceToken('hooli'), HOOLI_EVENTS);
       expect((await unsealed.graphql(INTEGRITY, {}, admin)).data!.auditLogIntegrity.ok).toBe(true);
     } finally {
       await unsealed.stop();
@@ -437,5 +450,27 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     for (const plaintext of [DAVE.email, '203.0.113.44', 'Mozilla/5.0 (Dave)', '+1 555 0101'])
       expect(raw).not.toContain(plaintext);
     expect((await server.graphql(INTEGRITY, {}, dpo)).data!.auditLogIntegrity).toMatchObject({ ok: true });
+  });
+
+  it('knows an erasure from the register, not from the events: after its DataSubject event left, and not from a producer', async () => {
+    const dpo = await signToken({ org: 'hooli', role: 'ADMIN', sub: 'dpo' });
+    expect((await server.graphql(ERASE, { subjectId: 'frank' }, dpo)).data!.eraseSubject.eventsAffected).toBe(1);
+    await asOwner(
+      database.url,
+      `DELETE FROM audit_events WHERE tenant_id = 'hooli' AND entity_type = 'DataSubject' AND entity_id = 'frank'`,
+    );
+
+    expect(await sealStored('hooli')).toMatchObject({ sealed: 2 });
+    const events = nodes(await server.graphql(EVENTS, {}, dpo));
+    expect(events.find((node) => node.actor.id === 'frank')).toMatchObject({
+      actor: { id: 'frank', email: null },
+      ipAddress: null,
+      redactedFields: ['actorEmail', 'ipAddress'],
+    });
+    expect(events.find((node) => node.actor.id === 'grace')).toMatchObject({
+      actor: GRACE,
+      ipAddress: '203.0.113.62',
+      redactedFields: [],
+    });
   });
 });
