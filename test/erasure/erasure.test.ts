@@ -1,9 +1,22 @@
-import { Client } from 'pg';
 import { subscribeOverWs } from '../live/live-support';
 import { recordEvents } from '../support/events';
 import { startSealedServer } from '../support/sealed-server';
 import type { TestServer } from '../support/server';
 import { serviceToken } from '../support/tokens';
+import { Client } from 'pg';
+import {
+  ALICE,
+  ALICE_LOGIN,
+  ALICE_UPDATES_CONTACT,
+  BOB_UPDATES_ALICE,
+  ALICE_IP,
+  BOB,
+  BOB_IP,
+  eventNodes,
+  storedRowsText,
+  THEIR_PLAINTEXTS,
+  type EventNode,
+} from './erasure-support';
 
 const NODE = `id action entityType entityId actor { id email } ipAddress userAgent location { country city }
   changes { field oldValue newValue } redactedFields`;
@@ -13,57 +26,7 @@ const ERASE = `mutation($subjectId: ID!, $reason: String!) {
   eraseSubject(subjectId: $subjectId, reason: $reason) { subjectId eventsAffected erasedAt } }`;
 const INTEGRITY = '{ auditLogIntegrity { ok eventsChecked } }';
 
-const ALICE = { id: 'alice', email: 'Alice.Smith@example.com' };
-const ALICE_IP = '198.51.100.7';
-const BOB = { id: 'bob', email: 'bob@example.com' };
-const BOB_IP = '198.51.100.8';
-
-const EVENTS_IN = [
-  {
-    actor: ALICE,
-    action: 'LOGIN',
-    ipAddress: ALICE_IP,
-    userAgent: 'Mozilla/5.0 (Alice)',
-    location: { country: 'FR', city: 'Lyon' },
-  },
-  {
-    actor: ALICE,
-    action: 'UPDATE',
-    entityType: 'Contact',
-    entityId: 'c1',
-    ipAddress: ALICE_IP,
-    changes: [
-      { field: 'email', oldValue: 'old@contact.example', newValue: 'new@contact.example' },
-      { field: 'stage', oldValue: 'a', newValue: 'b' },
-    ],
-  },
-  {
-    actor: BOB,
-    action: 'UPDATE',
-    entityType: 'User',
-    entityId: 'alice',
-    ipAddress: BOB_IP,
-    changes: [{ field: 'phone', oldValue: '+33 1 11', newValue: '+33 1 22' }],
-  },
-];
-
-type Node = Record<string, any>;
-function nodes(response: { data?: any; errors?: unknown }): Node[] {
-  if (!response.data) throw new Error(JSON.stringify(response.errors));
-  return response.data.auditEvents.edges.map((edge: any) => edge.node);
-}
-
-/** Every row of the tenant's events as PostgreSQL stores it, as one text. */
-async function rawRows(url: string): Promise<string> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query(`SELECT e::text AS row FROM audit_events e WHERE tenant_id = 'acme'`);
-    return rows.map((row: { row: string }) => row.row).join('\n');
-  } finally {
-    await client.end();
-  }
-}
+const EVENTS_IN = [ALICE_LOGIN, { ...ALICE_UPDATES_CONTACT, ipAddress: ALICE_IP }, BOB_UPDATES_ALICE];
 
 describe('erasure by crypto-shredding', () => {
   let server: TestServer;
@@ -77,23 +40,12 @@ describe('erasure by crypto-shredding', () => {
   });
   afterAll(() => server.stop());
 
-  const byId = async (): Promise<Map<string, Node>> =>
-    new Map(nodes(await server.graphql(EVENTS, {}, admin)).map((node) => [node.id, node]));
+  const byId = async (): Promise<Map<string, EventNode>> =>
+    new Map(eventNodes(await server.graphql(EVENTS, {}, admin)).map((node) => [node.id, node]));
 
   it('stores the personal values encrypted: the raw rows hold no email or IP address', async () => {
-    const raw = await rawRows(server.database.url);
-    for (const plaintext of [
-      ALICE.email,
-      ALICE.email.toLowerCase(),
-      ALICE_IP,
-      BOB.email,
-      BOB_IP,
-      'Mozilla/5.0 (Alice)',
-      'Lyon',
-      'new@contact.example',
-      '+33 1 22',
-    ])
-      expect(raw).not.toContain(plaintext);
+    const raw = await storedRowsText(server.database.url, 'acme');
+    for (const plaintext of THEIR_PLAINTEXTS) expect(raw).not.toContain(plaintext);
     expect(raw).toContain('"stage"');
   });
 
@@ -106,19 +58,19 @@ describe('erasure by crypto-shredding', () => {
       location: { country: 'FR', city: 'Lyon' },
       redactedFields: [],
     });
-    expect(events.get(ids[1])!.changes).toEqual(EVENTS_IN[1].changes);
-    expect(events.get(ids[2])).toMatchObject({ actor: BOB, changes: EVENTS_IN[2].changes });
+    expect(events.get(ids[1])!.changes).toEqual(ALICE_UPDATES_CONTACT.changes);
+    expect(events.get(ids[2])).toMatchObject({ actor: BOB, changes: BOB_UPDATES_ALICE.changes });
 
-    const byEmail = nodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin));
+    const byEmail = eventNodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin));
     expect(byEmail.map((node) => node.id).sort()).toEqual([ids[0], ids[1]].sort());
-    const byLocalPart = nodes(await server.graphql(EVENTS, { search: 'user:alice.smith' }, admin));
+    const byLocalPart = eventNodes(await server.graphql(EVENTS, { search: 'user:alice.smith' }, admin));
     expect(byLocalPart).toHaveLength(2);
-    expect(nodes(await server.graphql(EVENTS, { search: `ip:${ALICE_IP}` }, admin))).toHaveLength(2);
-    expect(nodes(await server.graphql(EVENTS, { filter: { ip: BOB_IP } }, admin)).map((node) => node.id)).toEqual([
+    expect(eventNodes(await server.graphql(EVENTS, { search: `ip:${ALICE_IP}` }, admin))).toHaveLength(2);
+    expect(eventNodes(await server.graphql(EVENTS, { filter: { ip: BOB_IP } }, admin)).map((node) => node.id)).toEqual([
       ids[2],
     ]);
     // Masking still applies on top of decryption.
-    const masked = nodes(await server.graphql(EVENTS, { search: 'entity:User' }, auditor))[0];
+    const masked = eventNodes(await server.graphql(EVENTS, { search: 'entity:User' }, auditor))[0];
     expect(masked).toMatchObject({ actor: { id: 'bob', email: null }, ipAddress: null });
   });
 
@@ -154,7 +106,7 @@ describe('erasure by crypto-shredding', () => {
       { actor: carol, action: 'LOGIN', ipAddress: '198.51.100.9' },
     ]);
     const [keyId] = await carolsKeys();
-    expect(await rawRows(server.database.url)).toContain(`pd1:${keyId}:`);
+    expect(await storedRowsText(server.database.url, 'acme')).toContain(`pd1:${keyId}:`);
     expect((await byId()).get(stored)).toMatchObject({ actor: carol, ipAddress: '198.51.100.9', redactedFields: [] });
   });
 
@@ -200,7 +152,7 @@ describe('erasure by crypto-shredding', () => {
       redactedFields: ['actorEmail', 'ipAddress', 'userAgent', 'location'],
     });
     // The Contact's email is the contact's personal data, not Alice's: it stays.
-    expect(events.get(ids[1])).toMatchObject({ actor: { email: null }, changes: EVENTS_IN[1].changes });
+    expect(events.get(ids[1])).toMatchObject({ actor: { email: null }, changes: ALICE_UPDATES_CONTACT.changes });
     // The User record is Alice: its values are erased; Bob, who changed it, keeps his.
     expect(events.get(ids[2])).toMatchObject({
       actor: BOB,
@@ -226,7 +178,7 @@ describe('erasure by crypto-shredding', () => {
       changes: [{ field: 'phone', oldValue: null, newValue: null }],
       redactedFields: ['changes.phone'],
     });
-    const live = subscribeOverWs<Node>(
+    const live = subscribeOverWs<EventNode>(
       server,
       admin,
       `subscription($after: String) { auditEventRecorded(afterSequence: $after) { ${NODE} } }`,
@@ -245,9 +197,9 @@ describe('erasure by crypto-shredding', () => {
   });
 
   it('finds nothing by the erased email or address, and keeps no key of the subject', async () => {
-    expect(nodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin))).toEqual([]);
-    expect(nodes(await server.graphql(EVENTS, { search: `ip:${ALICE_IP}` }, admin))).toEqual([]);
-    expect(nodes(await server.graphql(EVENTS, { search: 'user:bob@example.com' }, admin))).toHaveLength(1);
+    expect(eventNodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin))).toEqual([]);
+    expect(eventNodes(await server.graphql(EVENTS, { search: `ip:${ALICE_IP}` }, admin))).toEqual([]);
+    expect(eventNodes(await server.graphql(EVENTS, { search: 'user:bob@example.com' }, admin))).toHaveLength(1);
     const client = new Client({ connectionString: server.database.url });
     await client.connect();
     try {
@@ -261,7 +213,7 @@ describe('erasure by crypto-shredding', () => {
   it('records the erasure: a deletion record with reason ERASURE and a DELETE event of the DataSubject', async () => {
     const log = await server.graphql(`{ deletionLog { edges { node { reason eventCount } } } }`, {}, admin);
     expect(log.data!.deletionLog.edges[0].node).toEqual({ reason: 'ERASURE', eventCount: 3 });
-    const recorded = nodes(await server.graphql(EVENTS, { search: 'entity:DataSubject' }, admin));
+    const recorded = eventNodes(await server.graphql(EVENTS, { search: 'entity:DataSubject' }, admin));
     expect(recorded).toMatchObject([{ action: 'DELETE', entityId: 'alice', actor: { id: 'dpo' } }]);
   });
 

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { loadSigningKeys } from '../../src/checkpoints/signing-keys';
 import type { PublicJwk } from '../../src/checkpoints/signed-document';
 import { masterKeysOf } from '../../src/erasure/personal-cipher';
@@ -17,6 +16,20 @@ import { startExport, waitForStatus } from '../exports/export-support';
 import { recordEvents } from '../support/events';
 import { startTestServer, TEST_SIGNING_KEY, type TestServer } from '../support/server';
 import { serviceToken, signToken } from '../support/tokens';
+import { Client } from 'pg';
+import {
+  ALICE,
+  ALICE_LOGIN,
+  ALICE_UPDATES_CONTACT,
+  BOB_UPDATES_ALICE,
+  ALICE_IP,
+  asOwner,
+  BOB,
+  BOB_IP,
+  eventNodes,
+  storedRowsText,
+  THEIR_PLAINTEXTS,
+} from './erasure-support';
 
 const NODE = `id sequence actor { id email } ipAddress userAgent location { country city }
   changes { field oldValue newValue } redactedFields`;
@@ -24,38 +37,11 @@ const EVENTS = `query($search: String) { auditEvents(search: $search, first: 100
 const INTEGRITY = '{ auditLogIntegrity { ok eventsChecked firstBrokenSequence } }';
 const ERASE = `mutation($subjectId: ID!) { eraseSubject(subjectId: $subjectId, reason: "GDPR art. 17") { eventsAffected } }`;
 
-const ALICE = { id: 'alice', email: 'Alice.Smith@example.com' };
-const ALICE_IP = '198.51.100.7';
-const BOB = { id: 'bob', email: 'bob@example.com' };
-const BOB_IP = '198.51.100.8';
-
 /** Written without the master key: stored in plaintext. */
 const EVENTS_IN = [
-  {
-    actor: ALICE,
-    action: 'LOGIN',
-    ipAddress: ALICE_IP,
-    userAgent: 'Mozilla/5.0 (Alice)',
-    location: { country: 'FR', city: 'Lyon' },
-  },
-  {
-    actor: ALICE,
-    action: 'UPDATE',
-    entityType: 'Contact',
-    entityId: 'c1',
-    changes: [
-      { field: 'email', oldValue: 'old@contact.example', newValue: 'new@contact.example' },
-      { field: 'stage', oldValue: 'a', newValue: 'b' },
-    ],
-  },
-  {
-    actor: BOB,
-    action: 'UPDATE',
-    entityType: 'User',
-    entityId: 'alice',
-    ipAddress: BOB_IP,
-    changes: [{ field: 'phone', oldValue: '+33 1 11', newValue: '+33 1 22' }],
-  },
+  ALICE_LOGIN,
+  ALICE_UPDATES_CONTACT,
+  BOB_UPDATES_ALICE,
   // Nothing personal: left as it is.
   { actor: { id: 'svc' }, action: 'UPDATE', entityType: 'Deal', entityId: 'd1', changes: [{ field: 'stage' }] },
 ];
@@ -112,24 +98,6 @@ const HOOLI_EVENTS = [
   { actor: GRACE, action: 'LOGIN', ipAddress: '203.0.113.62' },
   { actor: { id: 'svc' }, action: 'DELETE', entityType: 'DataSubject', entityId: 'grace' },
 ];
-
-type Node = Record<string, any>;
-function nodes(response: { data?: any; errors?: unknown }): Node[] {
-  if (!response.data) throw new Error(JSON.stringify(response.errors));
-  return response.data.auditEvents.edges.map((edge: any) => edge.node);
-}
-
-/** Runs `sql` as the database owner, past the append-only triggers (what an attacker with the database could do). */
-async function asOwner<T = Record<string, any>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`SET session_replication_role = replica`);
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 describe('sealing events stored before the master key (npm run personal-data:seal-stored)', () => {
   const masterKey = randomBytes(32).toString('base64');
@@ -189,11 +157,8 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     await rm(archive, { recursive: true, force: true });
   });
 
-  const rawRows = async () =>
-    (await asOwner<{ row: string }>(database.url, `SELECT e::text AS row FROM audit_events e WHERE tenant_id = 'acme'`))
-      .map((row) => row.row)
-      .join('\n');
-  const byId = async () => new Map(nodes(await server.graphql(EVENTS, {}, admin)).map((node) => [node.id, node]));
+  const rawRows = () => storedRowsText(database.url, 'acme');
+  const byId = async () => new Map(eventNodes(await server.graphql(EVENTS, {}, admin)).map((node) => [node.id, node]));
   const integrity = async () => (await server.graphql(INTEGRITY, {}, admin)).data!.auditLogIntegrity;
 
   it('seals them, while a server runs: integrity stays ok, no plaintext is left, reads and exact search work', async () => {
@@ -212,19 +177,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     expect(await integrity()).toMatchObject({ ok: true, firstBrokenSequence: null });
 
     const raw = await rawRows();
-    for (const plaintext of [
-      ALICE.email,
-      ALICE.email.toLowerCase(),
-      ALICE_IP,
-      BOB.email,
-      BOB_IP,
-      'Mozilla/5.0 (Alice)',
-      'Lyon',
-      'new@contact.example',
-      '+33 1 22',
-      'carol@example.com',
-    ])
-      expect(raw).not.toContain(plaintext);
+    for (const plaintext of [...THEIR_PLAINTEXTS, 'carol@example.com']) expect(raw).not.toContain(plaintext);
     expect(raw).toContain('"stage"');
 
     const events = await byId();
@@ -235,11 +188,11 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       location: { country: 'FR', city: 'Lyon' },
       redactedFields: [],
     });
-    expect(events.get(ids[1])!.changes).toEqual(EVENTS_IN[1].changes);
-    expect(events.get(ids[2])).toMatchObject({ actor: BOB, ipAddress: BOB_IP, changes: EVENTS_IN[2].changes });
-    const byEmail = nodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin));
+    expect(events.get(ids[1])!.changes).toEqual(ALICE_UPDATES_CONTACT.changes);
+    expect(events.get(ids[2])).toMatchObject({ actor: BOB, ipAddress: BOB_IP, changes: BOB_UPDATES_ALICE.changes });
+    const byEmail = eventNodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin));
     expect(byEmail.map((node) => node.id).sort()).toEqual([ids[0], ids[1], ...oldIds].sort());
-    expect(nodes(await server.graphql(EVENTS, { search: `ip:${BOB_IP}` }, admin)).map((node) => node.id)).toEqual([
+    expect(eventNodes(await server.graphql(EVENTS, { search: `ip:${BOB_IP}` }, admin)).map((node) => node.id)).toEqual([
       ids[2],
     ]);
   });
@@ -260,11 +213,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     );
     expect(marked.errors).toBeUndefined();
     expect(await sealStored('initech', 500)).toMatchObject({ sealed: 1, checkpoints: 1 });
-    const raw = await asOwner<{ row: string }>(
-      database.url,
-      `SELECT e::text AS row FROM audit_events e WHERE tenant_id = 'initech'`,
-    );
-    expect(raw.map((row) => row.row).join('\n')).not.toContain('negotiation-7');
+    expect(await storedRowsText(database.url, 'initech')).not.toContain('negotiation-7');
     expect((await server.graphql(INTEGRITY, {}, initech)).data!.auditLogIntegrity).toMatchObject({ ok: true });
   });
 
@@ -369,7 +318,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       {},
       admin,
     );
-    const old = nodes(archived).filter((node) => oldIds.includes(node.id));
+    const old = eventNodes(archived).filter((node) => oldIds.includes(node.id));
     expect(old).toMatchObject([
       { actor: ALICE, ipAddress: ALICE_IP },
       { actor: ALICE, ipAddress: ALICE_IP },
@@ -401,14 +350,14 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       changes: [{ field: 'phone', oldValue: null, newValue: null }],
       redactedFields: ['changes.phone'],
     });
-    expect(nodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin))).toEqual([]);
-    expect(nodes(await server.graphql(EVENTS, { search: `ip:${ALICE_IP}` }, admin))).toEqual([]);
+    expect(eventNodes(await server.graphql(EVENTS, { search: 'user:alice.smith@example.com' }, admin))).toEqual([]);
+    expect(eventNodes(await server.graphql(EVENTS, { search: `ip:${ALICE_IP}` }, admin))).toEqual([]);
     const archived = await server.graphql(
       `query { auditEvents(first: 100, includeArchived: true) { edges { node { ${NODE} } } } }`,
       {},
       admin,
     );
-    expect(nodes(archived).filter((node) => oldIds.includes(node.id))).toMatchObject([
+    expect(eventNodes(archived).filter((node) => oldIds.includes(node.id))).toMatchObject([
       { actor: { id: 'alice', email: null }, ipAddress: null, redactedFields: ['actorEmail', 'ipAddress'] },
       { actor: { id: 'alice', email: null }, ipAddress: null, redactedFields: ['actorEmail', 'ipAddress'] },
     ]);
@@ -420,11 +369,11 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     const erased = await server.graphql(ERASE, { subjectId: 'dave' }, dpo);
     expect(erased.data!.eraseSubject.eventsAffected).toBe(2);
     // Before the run, as the README says: the plaintext is still there and read.
-    const before = nodes(await server.graphql(EVENTS, {}, dpo));
+    const before = eventNodes(await server.graphql(EVENTS, {}, dpo));
     expect(before.find((node) => node.actor.id === 'dave')).toMatchObject({ actor: DAVE, redactedFields: [] });
 
     expect(await sealStored('umbrella')).toMatchObject({ sealed: 2 });
-    const events = nodes(await server.graphql(EVENTS, {}, dpo));
+    const events = eventNodes(await server.graphql(EVENTS, {}, dpo));
     expect(events.find((node) => node.actor.id === 'dave')).toMatchObject({
       actor: { id: 'dave', email: null },
       ipAddress: null,
@@ -437,16 +386,9 @@ describe('sealing events stored before the master key (npm run personal-data:sea
       changes: [{ field: 'phone', oldValue: null, newValue: null }],
       redactedFields: ['changes.phone'],
     });
-    expect(nodes(await server.graphql(EVENTS, { search: `user:${DAVE.email}` }, dpo))).toEqual([]);
-    expect(nodes(await server.graphql(EVENTS, { search: 'user:erin@umbrella.example' }, dpo))).toHaveLength(1);
-    const raw = (
-      await asOwner<{ row: string }>(
-        database.url,
-        `SELECT e::text AS row FROM audit_events e WHERE tenant_id = 'umbrella'`,
-      )
-    )
-      .map((row) => row.row)
-      .join('\n');
+    expect(eventNodes(await server.graphql(EVENTS, { search: `user:${DAVE.email}` }, dpo))).toEqual([]);
+    expect(eventNodes(await server.graphql(EVENTS, { search: 'user:erin@umbrella.example' }, dpo))).toHaveLength(1);
+    const raw = await storedRowsText(database.url, 'umbrella');
     for (const plaintext of [DAVE.email, '203.0.113.44', 'Mozilla/5.0 (Dave)', '+1 555 0101'])
       expect(raw).not.toContain(plaintext);
     expect((await server.graphql(INTEGRITY, {}, dpo)).data!.auditLogIntegrity).toMatchObject({ ok: true });
@@ -461,7 +403,7 @@ describe('sealing events stored before the master key (npm run personal-data:sea
     );
 
     expect(await sealStored('hooli')).toMatchObject({ sealed: 2 });
-    const events = nodes(await server.graphql(EVENTS, {}, dpo));
+    const events = eventNodes(await server.graphql(EVENTS, {}, dpo));
     expect(events.find((node) => node.actor.id === 'frank')).toMatchObject({
       actor: { id: 'frank', email: null },
       ipAddress: null,
