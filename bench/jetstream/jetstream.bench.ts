@@ -145,7 +145,7 @@ interface Phase {
   /** CPU seconds of the side's Node process (the subgraph; the raw side's pg clients) and of its PostgreSQL backends. */
   node: number;
   postgres: number;
-  /** CPU seconds of the local NATS server (the JetStream side's delivery and acknowledgements). */
+  /** CPU seconds of the local NATS server (the JetStream side's delivery and acknowledgements; next to nothing for the raw side). */
   nats: number;
   /** CPU seconds the whole machine spent busy: divided by `seconds`, the cores the phase kept busy. */
   machine: number;
@@ -232,8 +232,7 @@ async function rawInsert(
 /** Its rate, and the CPU per event of its Node process and of its PostgreSQL backends. */
 function describePhase(phase: Phase, nodeName: string): string {
   const perEvent = (seconds: number) => `${fmt((seconds / phase.events) * 1e6, 0)} µs`;
-  const nats = nodeName === 'pg clients' ? '' : `, nats-server ${perEvent(phase.nats)}`;
-  return `${fmtInt(phase.events / phase.seconds)} events/s, CPU an event: ${nodeName} ${perEvent(phase.node)}, its postgres backends ${perEvent(phase.postgres)}${nats}; machine ${perEvent(phase.machine)} (${fmt(phase.machine / phase.seconds, 2)} cores busy)`;
+  return `${fmtInt(phase.events / phase.seconds)} events/s, CPU an event: ${nodeName} ${perEvent(phase.node)}, its postgres backends ${perEvent(phase.postgres)}, nats-server ${perEvent(phase.nats)}; machine ${perEvent(phase.machine)} (${fmt(phase.machine / phase.seconds, 2)} cores busy)`;
 }
 
 /** The publish-to-commit histogram of the server's /metrics: its buckets and count. */
